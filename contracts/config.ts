@@ -1,0 +1,100 @@
+/**
+ * The plugin's configuration contract: what a site owner writes under `iflychat.config` in
+ * `config/plugins.ts` (and, later, what the settings page saves). One schema, used by the server
+ * at startup and by the admin for client-side validation; the TypeScript types are inferred from it.
+ */
+import { z } from 'zod';
+
+export const API_VERSIONS = ['1.1', '1.0'] as const;
+export type ApiVersion = (typeof API_VERSIONS)[number];
+
+export const DEFAULT_BASE_URL = 'https://api.iflychat.com';
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** `{ field: 'isPrivate' }`: the value is read from an attribute of the entry. */
+const fieldRefSchema = z.strictObject({
+  field: z.string().trim().min(1, 'must name an attribute'),
+});
+
+const flagSchema = z.union([z.boolean(), fieldRefSchema]);
+
+/**
+ * Which Strapi role a room is for:
+ * - `'everyone'`: iFlyChat `room_role` 0 (all users);
+ * - `{ role: 'authenticated' }`: a fixed users-permissions role type, mapped through `roleMap`;
+ * - `{ field: 'audience' }`: read from the entry (a relation to a users-permissions role, an
+ *   enumeration or a string holding a role type), mapped through `roleMap`.
+ */
+export const roomRoleSchema = z.union([
+  z.literal('everyone'),
+  z.strictObject({ role: z.string().trim().min(1, 'must name a role type') }),
+  fieldRefSchema,
+]);
+
+export const bindingSchema = z.strictObject({
+  /** Template over the entry's attributes, such as `{name}` or `Community: {name}`. */
+  roomName: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .refine((value) => /\{[^{}\s]+\}/.test(value), {
+      message: 'must contain at least one {attribute} placeholder',
+    }),
+  /** The attribute that receives the `room_id` (string, integer or biginteger). */
+  roomIdField: z.string().trim().min(1, 'must name an attribute'),
+  roomRole: roomRoleSchema.default('everyone'),
+  private: flagSchema.default(false),
+  moderate: flagSchema.default(false),
+});
+
+const contentTypeUidSchema = z
+  .string()
+  .regex(/^(api|plugin)::[\w-]+\.[\w-]+$/, 'must be a content type uid such as api::community.community');
+
+const optionalSecret = z
+  .string()
+  .trim()
+  .optional()
+  .nullable()
+  // `env('IFLYCHAT_API_KEY')` is undefined or '' when the variable is not set: both mean "not set here".
+  .transform((value) => (value ? value : undefined));
+
+export const pluginConfigSchema = z.strictObject({
+  apiKey: optionalSecret,
+  appId: optionalSecret,
+  apiVersion: z.enum(API_VERSIONS).default('1.1'),
+  baseUrl: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://api.iflychat.com' })
+    .transform((value) => value.replace(/\/+$/, ''))
+    .default(DEFAULT_BASE_URL),
+  timeoutMs: z.number().int().min(100).max(120_000).default(DEFAULT_TIMEOUT_MS),
+  /** Room jobs run at the same time by one Strapi instance. */
+  concurrency: z.number().int().min(1).max(64).default(4),
+  /** Attempts before a job that keeps failing for a passing reason is marked failed. */
+  maxAttempts: z.number().int().min(1).max(100).default(8),
+  /** users-permissions role type (`public`, `authenticated`, custom types) -> iFlyChat role id. */
+  roleMap: z
+    .record(
+      z.string().trim().min(1),
+      z.union([z.string().trim().min(1, 'must not be empty'), z.number().int().nonnegative()])
+    )
+    .transform((map) =>
+      Object.fromEntries(Object.entries(map).map(([type, id]) => [type, String(id)]))
+    )
+    .default({}),
+  contentTypes: z.record(contentTypeUidSchema, bindingSchema).default({}),
+});
+
+export type PluginConfigInput = z.input<typeof pluginConfigSchema>;
+export type PluginConfig = z.output<typeof pluginConfigSchema>;
+export type Binding = z.output<typeof bindingSchema>;
+export type RoomRoleSource = z.output<typeof roomRoleSchema>;
+export type FlagSource = Binding['private'];
+
+/** Turns zod issues into `path: message` lines that name the offending key. */
+export function describeIssues(error: z.ZodError, prefix = ''): string[] {
+  return error.issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    return `${path || '(root)'}: ${issue.message}`;
+  });
+}

@@ -1,0 +1,35 @@
+import fs from 'fs';
+import path from 'path';
+
+/** The plugin is the package at the repository root, found upwards from this (compiled) file. */
+function pluginRoot(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'strapi-plugin-iflychat') {
+      return dir;
+    }
+  }
+  throw new Error('strapi-plugin-iflychat was not found above the playground');
+}
+
+export default ({ env }: { env: (key: string, fallback?: string) => string }) => ({
+  iflychat: {
+    enabled: true,
+    resolve: pluginRoot(),
+    config: {
+      apiKey: env('IFLYCHAT_API_KEY'),
+      apiVersion: env('IFLYCHAT_API_VERSION', '1.1'),
+      baseUrl: env('IFLYCHAT_BASE_URL', 'https://api.iflychat.com'),
+      roleMap: { public: '1', authenticated: '2' },
+      contentTypes: {
+        'api::community.community': {
+          roomName: '{name}',
+          roomIdField: 'roomId',
+          roomRole: { field: 'audience' },
+          private: { field: 'isPrivate' },
+          moderate: { field: 'isModerated' },
+        },
+      },
+    },
+  },
+});

@@ -1,0 +1,122 @@
+/**
+ * Checks each binding of the configuration against the real schema of its content type. Runs in
+ * `register()`, when every content type is known, so that a typo stops Strapi at startup instead
+ * of failing at the first publish.
+ */
+import type { Binding, PluginConfig } from '../../../contracts/config';
+
+export const ROLE_UID = 'plugin::users-permissions.role';
+
+/** Placeholders that are always available in a room name template. */
+export const BUILT_IN_PLACEHOLDERS = ['documentId', 'locale'] as const;
+
+export interface AttributeLike {
+  type: string;
+  relation?: string;
+  target?: string;
+  enum?: string[];
+}
+
+export interface ModelLike {
+  uid: string;
+  options?: { draftAndPublish?: boolean };
+  attributes: Record<string, AttributeLike>;
+}
+
+const ROOM_ID_TYPES = new Set(['string', 'integer', 'biginteger']);
+const TEMPLATE_TYPES = new Set([
+  'string',
+  'text',
+  'email',
+  'uid',
+  'enumeration',
+  'integer',
+  'biginteger',
+  'decimal',
+  'float',
+  'date',
+  'datetime',
+]);
+
+export function templatePlaceholders(template: string): string[] {
+  return [...template.matchAll(/\{([^{}\s]+)\}/g)].map((match) => match[1]);
+}
+
+export function isRoleRelation(attribute: AttributeLike | undefined): boolean {
+  return (
+    attribute?.type === 'relation' &&
+    attribute.target === ROLE_UID &&
+    (attribute.relation === 'manyToOne' || attribute.relation === 'oneToOne')
+  );
+}
+
+/** Attribute kinds a role can be read from: a single role relation, an enumeration or a string. */
+export function isRoleSource(attribute: AttributeLike | undefined): boolean {
+  return (
+    isRoleRelation(attribute) || attribute?.type === 'enumeration' || attribute?.type === 'string'
+  );
+}
+
+export function validateBinding(uid: string, binding: Binding, model: ModelLike | undefined): string[] {
+  const at = `contentTypes.${uid}`;
+  if (!model) return [`${at}: there is no content type with this uid`];
+  const problems: string[] = [];
+  const attributes = model.attributes;
+
+  if (!model.options?.draftAndPublish) {
+    problems.push(`${at}: draft & publish is off for this content type, so it is never published`);
+  }
+
+  const roomIdAttribute = attributes[binding.roomIdField];
+  if (!roomIdAttribute) {
+    problems.push(`${at}.roomIdField: "${binding.roomIdField}" is not an attribute of ${uid}`);
+  } else if (!ROOM_ID_TYPES.has(roomIdAttribute.type)) {
+    problems.push(
+      `${at}.roomIdField: "${binding.roomIdField}" is a ${roomIdAttribute.type} attribute; it must be string, integer or biginteger`
+    );
+  }
+
+  for (const name of templatePlaceholders(binding.roomName)) {
+    if ((BUILT_IN_PLACEHOLDERS as readonly string[]).includes(name)) continue;
+    const attribute = attributes[name];
+    if (!attribute) {
+      problems.push(`${at}.roomName: {${name}} is not an attribute of ${uid}`);
+    } else if (!TEMPLATE_TYPES.has(attribute.type)) {
+      problems.push(`${at}.roomName: {${name}} is a ${attribute.type} attribute, which has no text form`);
+    }
+  }
+
+  const role = binding.roomRole;
+  if (typeof role === 'object' && 'field' in role) {
+    const attribute = attributes[role.field];
+    if (!attribute) {
+      problems.push(`${at}.roomRole.field: "${role.field}" is not an attribute of ${uid}`);
+    } else if (!isRoleSource(attribute)) {
+      problems.push(
+        `${at}.roomRole.field: "${role.field}" must be a single relation to ${ROLE_UID}, an enumeration or a string`
+      );
+    }
+  }
+
+  for (const flag of ['private', 'moderate'] as const) {
+    const source = binding[flag];
+    if (typeof source !== 'object') continue;
+    const attribute = attributes[source.field];
+    if (!attribute) {
+      problems.push(`${at}.${flag}.field: "${source.field}" is not an attribute of ${uid}`);
+    } else if (attribute.type !== 'boolean') {
+      problems.push(`${at}.${flag}.field: "${source.field}" is a ${attribute.type} attribute; it must be boolean`);
+    }
+  }
+
+  return problems;
+}
+
+export function validateBindings(
+  config: Pick<PluginConfig, 'contentTypes'>,
+  getModel: (uid: string) => ModelLike | undefined
+): string[] {
+  return Object.entries(config.contentTypes).flatMap(([uid, binding]) =>
+    validateBinding(uid, binding, getModel(uid))
+  );
+}

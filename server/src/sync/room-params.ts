@@ -1,0 +1,105 @@
+/**
+ * Pure decisions about what room an entry gets: its name, its iFlyChat role and its flags.
+ * Everything here is computed from the binding, the role map and the entry itself.
+ */
+import type { Binding } from '../../../contracts/config';
+import type { RoomParams } from '../iflychat/client';
+import { templatePlaceholders } from '../config/bindings';
+
+/** iFlyChat's room_role for "all users". */
+export const EVERYONE_ROLE = '0';
+
+/** Longest room name sent to iFlyChat; longer names are cut with an ellipsis. */
+export const MAX_ROOM_NAME_LENGTH = 255;
+
+export type Entry = Record<string, unknown> & { documentId: string; locale?: string | null };
+
+export type RoomParamsResult = { ok: true; params: RoomParams } | { ok: false; reason: string };
+
+/** Attributes the worker must populate to resolve the role (a relation to a role). */
+export function relationFieldsToPopulate(binding: Binding): string[] {
+  const role = binding.roomRole;
+  return typeof role === 'object' && 'field' in role ? [role.field] : [];
+}
+
+export function renderRoomName(template: string, entry: Entry): string {
+  let name = template;
+  for (const placeholder of new Set(templatePlaceholders(template))) {
+    const value = entry[placeholder];
+    const text = value === null || value === undefined ? '' : String(value);
+    name = name.split(`{${placeholder}}`).join(text);
+  }
+  name = name.replace(/\s+/g, ' ').trim();
+  return name.length > MAX_ROOM_NAME_LENGTH ? `${name.slice(0, MAX_ROOM_NAME_LENGTH - 1)}…` : name;
+}
+
+/** The users-permissions role type an entry's role field holds, or undefined when it is empty. */
+function roleTypeFromValue(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.trim() || undefined;
+  if (value && typeof value === 'object' && 'type' in value) {
+    const type = (value as { type: unknown }).type;
+    return typeof type === 'string' && type.trim() ? type.trim() : undefined;
+  }
+  return undefined;
+}
+
+function resolveRole(
+  binding: Binding,
+  entry: Entry,
+  roleMap: Record<string, string>
+): { ok: true; role: string } | { ok: false; reason: string } {
+  const source = binding.roomRole;
+  if (source === 'everyone') return { ok: true, role: EVERYONE_ROLE };
+
+  let roleType: string | undefined;
+  if ('role' in source) {
+    roleType = source.role;
+  } else {
+    roleType = roleTypeFromValue(entry[source.field]);
+    if (!roleType) {
+      return {
+        ok: false,
+        reason: `the role field "${source.field}" is empty, so the room's audience is unknown`,
+      };
+    }
+  }
+
+  const role = roleMap[roleType];
+  if (role === undefined) {
+    return {
+      ok: false,
+      reason: `the role "${roleType}" has no iFlyChat role id in roleMap`,
+    };
+  }
+  return { ok: true, role };
+}
+
+function resolveFlag(source: Binding['private'], entry: Entry): boolean {
+  if (typeof source === 'boolean') return source;
+  return entry[source.field] === true;
+}
+
+export function resolveRoomParams(
+  binding: Binding,
+  entry: Entry,
+  roleMap: Record<string, string>
+): RoomParamsResult {
+  const name = renderRoomName(binding.roomName, entry);
+  if (!name) {
+    return {
+      ok: false,
+      reason: `the room name template "${binding.roomName}" gives an empty name for this entry`,
+    };
+  }
+  const role = resolveRole(binding, entry, roleMap);
+  if (!role.ok) return role;
+  return {
+    ok: true,
+    params: {
+      name,
+      role: role.role,
+      private: resolveFlag(binding.private, entry),
+      moderate: resolveFlag(binding.moderate, entry),
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { Core } from '@strapi/strapi';
+
+import type { SettingsService } from '../settings/service';
+import type { SyncService } from '../sync/service';
+
+export const PLUGIN_ID = 'iflychat';
+
+interface Services {
+  settings: SettingsService;
+  sync: SyncService;
+}
+
+/** The one typed way to reach the plugin's services. */
+export function getService<Name extends keyof Services>(
+  strapi: Core.Strapi,
+  name: Name
+): Services[Name] {
+  return strapi.plugin(PLUGIN_ID).service(name) as Services[Name];
+}

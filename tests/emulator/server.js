@@ -1,0 +1,338 @@
+// @ts-check
+'use strict';
+
+/**
+ * A local stand-in for the iFlyChat API, for the tests, the benchmarks and the demo.
+ *
+ * It implements every call of the API table in DESIGN.md for API 1.1 (JSON bodies) and 1.0
+ * (form-encoded bodies), checks `api_key` (403 when wrong), records each request, and can be told
+ * to be slow or to fail in the ways a real network service fails. It listens on 127.0.0.1 only.
+ */
+const http = require('node:http');
+
+/**
+ * @typedef {'status' | 'hang' | 'reset' | 'non-json' | 'hang-after' | 'reset-after'} FaultKind
+ * `hang` / `reset` fail before the call is carried out; `hang-after` / `reset-after` carry it out
+ * (a room is really created) and then never answer or drop the connection.
+ *
+ * @typedef {object} FaultRule
+ * @property {FaultKind} kind
+ * @property {string} [path]        only requests whose path contains this text
+ * @property {number} [status]      for kind 'status' (default 500)
+ * @property {string} [body]        answer body for kind 'status' / 'non-json'
+ * @property {number} [retryAfter]  seconds, sent as Retry-After (kind 'status')
+ * @property {number} [times]       apply to this many matching requests, then drop the rule
+ * @property {number} [probability] 0..1, chance to apply to a matching request (default 1)
+ *
+ * @typedef {object} RecordedRequest
+ * @property {string} method
+ * @property {string} path
+ * @property {string} contentType
+ * @property {Record<string, unknown>} body   parsed JSON or form fields (api_key included)
+ * @property {string} userAgent
+ * @property {number} at
+ * @property {string} outcome
+ *
+ * @typedef {object} Room
+ * @property {number} room_id
+ * @property {string} room_name
+ * @property {string} room_role
+ * @property {string} room_private
+ * @property {string} room_moderate
+ */
+
+const ROUTES = [
+  { re: /^\/api\/(1\.[01])\/room\/create$/, op: 'create' },
+  { re: /^\/api\/(1\.[01])\/room\/([^/]+)\/edit$/, op: 'edit' },
+  { re: /^\/api\/(1\.[01])\/room\/([^/]+)\/delete$/, op: 'delete' },
+  { re: /^\/api\/(1\.[01])\/rooms\/list$/, op: 'list' },
+  { re: /^\/api\/(1\.1)\/token\/generate$/, op: 'token' },
+];
+
+/**
+ * @param {{ apiKey?: string, port?: number, latencyMs?: number, random?: () => number }} [options]
+ */
+function createEmulator(options = {}) {
+  const state = {
+    apiKey: options.apiKey ?? 'emulator-api-key',
+    latencyMs: options.latencyMs ?? 0,
+    /** @type {FaultRule[]} */
+    faults: [],
+    /** @type {Map<number, Room>} */
+    rooms: new Map(),
+    nextRoomId: 1,
+    /** @type {RecordedRequest[]} */
+    requests: [],
+  };
+  const random = options.random ?? Math.random;
+  /** @type {Set<import('node:net').Socket>} */
+  const sockets = new Set();
+
+  /** @param {string} path */
+  function takeFault(path) {
+    for (let i = 0; i < state.faults.length; i += 1) {
+      const rule = state.faults[i];
+      if (rule.path && !path.includes(rule.path)) continue;
+      if (rule.probability !== undefined && random() >= rule.probability) continue;
+      if (rule.times !== undefined) {
+        rule.times -= 1;
+        if (rule.times <= 0) state.faults.splice(i, 1);
+      }
+      return rule;
+    }
+    return undefined;
+  }
+
+  /**
+   * @param {string} op
+   * @param {string} version
+   * @param {string | undefined} roomParam
+   * @param {Record<string, unknown>} body
+   * @returns {{ status: number, json: unknown }}
+   */
+  function perform(op, version, roomParam, body) {
+    if (body.api_key !== state.apiKey) {
+      return { status: 403, json: { error: 'Invalid API key' } };
+    }
+    const text = (/** @type {unknown} */ value) =>
+      value === undefined || value === null ? '' : String(value);
+    if (op === 'create') {
+      const name = text(body.room_name);
+      if (!name) return { status: 400, json: { error: 'room_name is required' } };
+      const room = {
+        room_id: state.nextRoomId,
+        room_name: name,
+        room_role: text(body.room_role) || '0',
+        room_private: text(body.room_private) || '0',
+        room_moderate: text(body.room_moderate) || '0',
+      };
+      state.nextRoomId += 1;
+      state.rooms.set(room.room_id, room);
+      return { status: 200, json: { room_id: room.room_id } };
+    }
+    if (op === 'edit' || op === 'delete') {
+      const id = Number(roomParam);
+      const room = state.rooms.get(id);
+      if (!room) return { status: 404, json: { error: `room ${roomParam} does not exist` } };
+      if (op === 'delete') {
+        state.rooms.delete(id);
+      } else {
+        for (const key of ['room_name', 'room_role', 'room_private', 'room_moderate']) {
+          if (body[key] !== undefined) /** @type {any} */ (room)[key] = text(body[key]);
+        }
+      }
+      return { status: 200, json: { success: true } };
+    }
+    if (op === 'list') {
+      const rooms = [...state.rooms.values()];
+      return { status: 200, json: { rooms, length: rooms.length } };
+    }
+    // token (1.1 only)
+    if (!body.user_id) return { status: 400, json: { error: 'user_id is required' } };
+    return {
+      status: 200,
+      json: { key: `token-${text(body.user_id)}-${Date.now()}`, expires_in: '3600' },
+    };
+  }
+
+  /**
+   * @param {http.IncomingMessage} req
+   * @returns {Promise<string>}
+   */
+  function readBody(req) {
+    return new Promise((resolve, reject) => {
+      /** @type {Buffer[]} */
+      const chunks = [];
+      req.on('data', (chunk) => chunks.push(chunk));
+      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
+  }
+
+  /**
+   * @param {string} raw
+   * @param {string} contentType
+   * @returns {Record<string, unknown> | null}
+   */
+  function parseBody(raw, contentType) {
+    if (contentType.includes('application/json')) {
+      try {
+        const parsed = JSON.parse(raw || '{}');
+        return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : null;
+      } catch {
+        return null;
+      }
+    }
+    if (contentType.includes('application/x-www-form-urlencoded')) {
+      return Object.fromEntries(new URLSearchParams(raw));
+    }
+    return null;
+  }
+
+  /** @param {http.ServerResponse} res @param {number} status @param {unknown} json */
+  function sendJson(res, status, json, headers = {}) {
+    res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+    res.end(JSON.stringify(json));
+  }
+
+  function escapeHtml(/** @type {string} */ value) {
+    return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  }
+
+  function renderRooms() {
+    const rows = [...state.rooms.values()]
+      .map(
+        (room) =>
+          `<tr><td>${room.room_id}</td><td>${escapeHtml(room.room_name)}</td><td>${escapeHtml(room.room_role)}</td><td>${room.room_private === '1' ? 'yes' : 'no'}</td><td>${room.room_moderate === '1' ? 'yes' : 'no'}</td></tr>`
+      )
+      .join('');
+    return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="3"><title>iFlyChat emulator</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#32324d}table{border-collapse:collapse}td,th{border:1px solid #dcdce4;padding:.4rem .8rem;text-align:left}th{background:#f6f6f9}</style></head>
+<body><h1>iFlyChat emulator</h1><p>${state.rooms.size} room(s), ${state.requests.length} request(s) received. This page refreshes every 3 seconds.</p>
+<table><thead><tr><th>room_id</th><th>room_name</th><th>room_role</th><th>private</th><th>moderate</th></tr></thead><tbody>${rows || '<tr><td colspan="5">No room yet: publish a Community in the Strapi admin.</td></tr>'}</tbody></table></body></html>`;
+  }
+
+  /** Control API, used by tests in other processes and by the demo. */
+  async function control(/** @type {http.IncomingMessage} */ req, /** @type {http.ServerResponse} */ res, /** @type {string} */ path) {
+    if (req.method === 'GET' && path === '/__control/state') {
+      return sendJson(res, 200, {
+        rooms: [...state.rooms.values()],
+        requests: state.requests,
+        faults: state.faults,
+        latencyMs: state.latencyMs,
+      });
+    }
+    if (req.method === 'POST' && path === '/__control/configure') {
+      const body = JSON.parse((await readBody(req)) || '{}');
+      configure(body);
+      return sendJson(res, 200, { ok: true });
+    }
+    if (req.method === 'POST' && path === '/__control/reset') {
+      reset();
+      return sendJson(res, 200, { ok: true });
+    }
+    return sendJson(res, 404, { error: 'unknown control call' });
+  }
+
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname;
+    try {
+      if (path.startsWith('/__control/')) return await control(req, res, path);
+      if (req.method === 'GET' && path === '/') {
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+        return res.end(renderRooms());
+      }
+      const route = ROUTES.map((r) => ({ ...r, match: path.match(r.re) })).find((r) => r.match);
+      const raw = await readBody(req);
+      const contentType = String(req.headers['content-type'] ?? '');
+      const body = parseBody(raw, contentType);
+      /** @type {RecordedRequest} */
+      const record = {
+        method: req.method ?? '',
+        path,
+        contentType,
+        body: body ?? { raw },
+        userAgent: String(req.headers['user-agent'] ?? ''),
+        at: Date.now(),
+        outcome: '',
+      };
+      state.requests.push(record);
+
+      if (!route || !route.match || req.method !== 'POST') {
+        record.outcome = '404';
+        return sendJson(res, 404, { error: `no such API call: ${req.method} ${path}` });
+      }
+      const version = route.match[1];
+      const expected = version === '1.0' ? 'application/x-www-form-urlencoded' : 'application/json';
+      if (!body || !contentType.includes(expected)) {
+        record.outcome = '400';
+        return sendJson(res, 400, { error: `API ${version} expects a ${expected} body` });
+      }
+
+      if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
+      const fault = takeFault(path);
+      if (fault && (fault.kind === 'hang' || fault.kind === 'reset')) {
+        record.outcome = fault.kind;
+        if (fault.kind === 'reset') req.socket.destroy();
+        return; // hang: never answer; the client times out and the socket is closed on stop()
+      }
+      if (fault && fault.kind === 'status') {
+        record.outcome = `fault ${fault.status ?? 500}`;
+        const headers = fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {};
+        res.writeHead(fault.status ?? 500, { 'Content-Type': 'text/plain', ...headers });
+        return res.end(fault.body ?? 'Injected failure');
+      }
+      const result = perform(route.op, version, route.match[2], body);
+      if (fault) {
+        record.outcome = `${fault.kind} (after ${result.status})`;
+        if (fault.kind === 'reset-after') return req.socket.destroy();
+        if (fault.kind === 'hang-after') return;
+        res.writeHead(200, { 'Content-Type': 'text/html' });
+        return res.end(fault.body ?? '<html><body>502 Bad Gateway</body></html>');
+      }
+      record.outcome = String(result.status);
+      return sendJson(res, result.status, result.json);
+    } catch (error) {
+      if (!res.headersSent) sendJson(res, 500, { error: String(error) });
+      return undefined;
+    }
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  /** @param {{ latencyMs?: number, faults?: FaultRule[], apiKey?: string }} settings */
+  function configure(settings) {
+    if (settings.latencyMs !== undefined) state.latencyMs = settings.latencyMs;
+    if (settings.faults !== undefined) state.faults = settings.faults.map((rule) => ({ ...rule }));
+    if (settings.apiKey !== undefined) state.apiKey = settings.apiKey;
+  }
+
+  function reset() {
+    state.rooms.clear();
+    state.requests.length = 0;
+    state.faults = [];
+    state.latencyMs = options.latencyMs ?? 0;
+    state.nextRoomId = 1;
+  }
+
+  return {
+    state,
+    configure,
+    reset,
+    /** @param {number} [port] */
+    async start(port = options.port ?? 0) {
+      await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => resolve(undefined));
+      });
+      return this;
+    },
+    get url() {
+      const address = server.address();
+      if (!address || typeof address === 'string') throw new Error('the emulator is not listening');
+      return `http://127.0.0.1:${address.port}`;
+    },
+    get apiKey() {
+      return state.apiKey;
+    },
+    get rooms() {
+      return [...state.rooms.values()];
+    },
+    get requests() {
+      return state.requests;
+    },
+    /** Requests to one operation, such as `room/create`. */
+    requestsTo(/** @type {string} */ fragment) {
+      return state.requests.filter((r) => r.path.includes(fragment));
+    },
+    async stop() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(() => resolve(undefined)));
+    },
+  };
+}
+
+module.exports = { createEmulator };
