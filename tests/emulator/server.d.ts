@@ -1,0 +1,48 @@
+export type FaultKind = 'status' | 'hang' | 'reset' | 'non-json' | 'hang-after' | 'reset-after';
+
+export interface FaultRule {
+  kind: FaultKind;
+  path?: string;
+  status?: number;
+  body?: string;
+  retryAfter?: number;
+  times?: number;
+  probability?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  contentType: string;
+  body: Record<string, unknown>;
+  userAgent: string;
+  at: number;
+  outcome: string;
+}
+
+export interface Room {
+  room_id: number;
+  room_name: string;
+  room_role: string;
+  room_private: string;
+  room_moderate: string;
+}
+
+export interface Emulator {
+  start(port?: number): Promise<Emulator>;
+  stop(): Promise<void>;
+  configure(settings: { latencyMs?: number; faults?: FaultRule[]; apiKey?: string }): void;
+  reset(): void;
+  readonly url: string;
+  readonly apiKey: string;
+  readonly rooms: Room[];
+  readonly requests: RecordedRequest[];
+  requestsTo(fragment: string): RecordedRequest[];
+}
+
+export function createEmulator(options?: {
+  apiKey?: string;
+  port?: number;
+  latencyMs?: number;
+  random?: () => number;
+}): Emulator;

@@ -1,0 +1,232 @@
+/**
+ * Boots the real playground Strapi (compiled by the global setup) on a fresh SQLite file, with
+ * the plugin configuration a test asks for, and gives the test ways to talk to it over HTTP.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+
+import { createStrapi } from '@strapi/strapi';
+import type { Core } from '@strapi/strapi';
+
+import type { PluginConfigInput } from '../../contracts/config';
+import type { Emulator } from '../emulator/server';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const PLAYGROUND = path.join(ROOT, 'playground');
+const PLAYGROUND_DIST = path.join(PLAYGROUND, 'dist');
+const RUNS = path.join(PLAYGROUND, '.tmp', 'runs');
+
+export const COMMUNITY = 'api::community.community';
+export const GROUP = 'api::group.group';
+
+/** The binding the playground ships with, pointed at an emulator. */
+export function playgroundConfig(emulator: Emulator, overrides: Partial<PluginConfigInput> = {}) {
+  return {
+    apiKey: emulator.apiKey,
+    apiVersion: '1.1',
+    baseUrl: emulator.url,
+    timeoutMs: 2_000,
+    roleMap: { public: '1', authenticated: '2' },
+    contentTypes: {
+      [COMMUNITY]: {
+        roomName: '{name}',
+        roomIdField: 'roomId',
+        roomRole: { field: 'audience' },
+        private: { field: 'isPrivate' },
+        moderate: { field: 'isModerated' },
+      },
+    },
+    ...overrides,
+  } satisfies PluginConfigInput;
+}
+
+export interface Playground {
+  strapi: Core.Strapi;
+  url: string;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+let runCounter = 0;
+
+/** Writes a copy of the compiled playground whose `config/plugins.js` holds `pluginConfig`. */
+function prepareDist(pluginConfig: unknown): string {
+  runCounter += 1;
+  const runDir = path.join(RUNS, `${process.pid}-${runCounter}-${Date.now()}`);
+  const distDir = path.join(runDir, 'dist');
+  fs.mkdirSync(runDir, { recursive: true });
+  fs.cpSync(PLAYGROUND_DIST, distDir, { recursive: true });
+  const plugins = { iflychat: { enabled: true, resolve: ROOT, config: pluginConfig } };
+  fs.writeFileSync(
+    path.join(distDir, 'config', 'plugins.js'),
+    `module.exports = ${JSON.stringify(plugins, null, 2)};\n`
+  );
+  return distDir;
+}
+
+function secret() {
+  return crypto.randomBytes(16).toString('base64');
+}
+
+/**
+ * Boots Strapi. `listen` also opens the HTTP server on a random 127.0.0.1 port.
+ * Log lines are kept in `logs` (Strapi's logger still prints them).
+ */
+export async function bootPlayground(options: {
+  pluginConfig: unknown;
+  listen?: boolean;
+}): Promise<Playground> {
+  const distDir = prepareDist(options.pluginConfig);
+  Object.assign(process.env, {
+    STRAPI_TELEMETRY_DISABLED: 'true',
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    APP_KEYS: `${secret()},${secret()}`,
+    API_TOKEN_SALT: secret(),
+    ADMIN_JWT_SECRET: secret(),
+    TRANSFER_TOKEN_SALT: secret(),
+    JWT_SECRET: secret(),
+    ENCRYPTION_KEY: secret(),
+    DATABASE_CLIENT: 'sqlite',
+    DATABASE_FILENAME: path.join(path.dirname(distDir), 'data.db'),
+    STRAPI_LOG_LEVEL: process.env.STRAPI_LOG_LEVEL ?? 'warn',
+  });
+
+  const strapi = createStrapi({
+    appDir: PLAYGROUND,
+    distDir,
+    serveAdminPanel: false,
+    autoReload: false,
+  });
+  const logs = captureLogs(strapi);
+  try {
+    await strapi.load();
+  } catch (error) {
+    await strapi.destroy().catch(() => undefined);
+    throw error;
+  }
+  let url = '';
+  if (options.listen) {
+    await strapi.listen();
+    const address = strapi.server.httpServer.address() as AddressInfo;
+    url = `http://127.0.0.1:${address.port}`;
+  }
+  return {
+    strapi,
+    url,
+    logs,
+    async close() {
+      await strapi.destroy();
+      fs.rmSync(path.dirname(distDir), { recursive: true, force: true });
+    },
+  };
+}
+
+/** Keeps a copy of every log line so tests can assert on what the plugin said. */
+function captureLogs(strapi: Core.Strapi): string[] {
+  const lines: string[] = [];
+  const log = strapi.log as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const level of ['error', 'warn', 'info', 'debug'] as const) {
+    const original = log[level].bind(strapi.log);
+    log[level] = (...args: unknown[]) => {
+      lines.push(`${level}: ${args.map(String).join(' ')}`);
+      return original(...args);
+    };
+  }
+  return lines;
+}
+
+/** Waits until the plugin's worker has nothing due or running. */
+export async function settle(strapi: Core.Strapi): Promise<void> {
+  // Publish hooks run after commit, on the next turns of the event loop.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await strapi.plugin('iflychat').service('sync').idle();
+}
+
+/** Polls `check` until it returns a truthy value or the time runs out. */
+export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** An admin (super admin) session over the real admin API. */
+export async function adminSession(pg: Playground) {
+  const credentials = {
+    email: 'admin@example.com',
+    password: 'Playground-Admin-1',
+    firstname: 'Ada',
+    lastname: 'Admin',
+  };
+  const response = await fetch(`${pg.url}/admin/register-admin`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(credentials),
+  });
+  if (!response.ok) throw new Error(`register-admin failed: ${response.status} ${await response.text()}`);
+  const { data } = (await response.json()) as { data: { token: string } };
+  return httpClient(pg.url, data.token);
+}
+
+/** A full-access API token for the REST API. */
+export async function restClient(pg: Playground) {
+  const token = (await pg.strapi.service('admin::api-token').create({
+    name: `tests-${Date.now()}`,
+    type: 'full-access',
+    lifespan: null,
+    kind: 'content-api',
+  })) as { accessKey: string };
+  return httpClient(pg.url, token.accessKey);
+}
+
+export function httpClient(baseUrl: string, token?: string) {
+  async function call(method: string, urlPath: string, body?: unknown) {
+    const response = await fetch(`${baseUrl}${urlPath}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let json: any;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, json, text };
+  }
+  return {
+    get: (urlPath: string) => call('GET', urlPath),
+    post: (urlPath: string, body?: unknown) => call('POST', urlPath, body ?? {}),
+    put: (urlPath: string, body?: unknown) => call('PUT', urlPath, body ?? {}),
+    del: (urlPath: string) => call('DELETE', urlPath),
+  };
+}
+
+export async function roleId(strapi: Core.Strapi, type: string): Promise<number> {
+  const role = await strapi.db.query('plugin::users-permissions.role').findOne({ where: { type } });
+  if (!role) throw new Error(`no users-permissions role of type ${type}`);
+  return role.id as number;
+}
+
+export async function entryRows(strapi: Core.Strapi, uid: string, documentId: string) {
+  return (await strapi.db
+    .query(uid as 'api::community.community')
+    .findMany({ where: { documentId }, orderBy: { id: 'asc' } })) as Array<Record<string, any>>;
+}
+
+export async function linkRows(strapi: Core.Strapi) {
+  return (await strapi.db
+    .query('plugin::iflychat.room-link')
+    .findMany({ orderBy: { id: 'asc' } })) as Array<Record<string, any>>;
+}

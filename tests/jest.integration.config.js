@@ -1,0 +1,11 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  rootDir: '..',
+  testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tests/tsconfig.json' }] },
+  testEnvironment: 'node',
+  globalSetup: '<rootDir>/tests/helpers/global-setup.js',
+  testTimeout: 60_000,
+  // Each test file boots its own Strapi; one Strapi per worker process at a time.
+  maxWorkers: 2,
+};
