@@ -16,7 +16,9 @@ const fieldRefSchema = z.strictObject({
   field: z.string().trim().min(1, 'must name an attribute'),
 });
 
-const flagSchema = z.union([z.boolean(), fieldRefSchema]);
+const flagSchema = z.union([z.boolean(), fieldRefSchema], {
+  error: 'must be true, false or { field: "<boolean attribute>" }',
+});
 
 /**
  * Which Strapi role a room is for:
@@ -25,11 +27,14 @@ const flagSchema = z.union([z.boolean(), fieldRefSchema]);
  * - `{ field: 'audience' }`: read from the entry (a relation to a users-permissions role, an
  *   enumeration or a string holding a role type), mapped through `roleMap`.
  */
-export const roomRoleSchema = z.union([
-  z.literal('everyone'),
-  z.strictObject({ role: z.string().trim().min(1, 'must name a role type') }),
-  fieldRefSchema,
-]);
+export const roomRoleSchema = z.union(
+  [
+    z.literal('everyone'),
+    z.strictObject({ role: z.string().trim().min(1, 'must name a role type') }),
+    fieldRefSchema,
+  ],
+  { error: 'must be "everyone", { role: "<role type>" } or { field: "<attribute>" }' }
+);
 
 export const bindingSchema = z.strictObject({
   /** Template over the entry's attributes, such as `{name}` or `Community: {name}`. */
@@ -49,7 +54,10 @@ export const bindingSchema = z.strictObject({
 
 const contentTypeUidSchema = z
   .string()
-  .regex(/^(api|plugin)::[\w-]+\.[\w-]+$/, 'must be a content type uid such as api::community.community');
+  .regex(
+    /^(api|plugin)::[\w-]+\.[\w-]+$/,
+    'must be a content type uid such as api::community.community'
+  );
 
 const optionalSecret = z
   .string()
@@ -64,7 +72,10 @@ export const pluginConfigSchema = z.strictObject({
   appId: optionalSecret,
   apiVersion: z.enum(API_VERSIONS).default('1.1'),
   baseUrl: z
-    .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://api.iflychat.com' })
+    .url({
+      protocol: /^https?$/,
+      message: 'must be an http(s) URL such as https://api.iflychat.com',
+    })
     .transform((value) => value.replace(/\/+$/, ''))
     .default(DEFAULT_BASE_URL),
   timeoutMs: z.number().int().min(100).max(120_000).default(DEFAULT_TIMEOUT_MS),
@@ -95,6 +106,9 @@ export type FlagSource = Binding['private'];
 export function describeIssues(error: z.ZodError, prefix = ''): string[] {
   return error.issues.map((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-    return `${path || '(root)'}: ${issue.message}`;
+    // A bad record key reports its own reason one level down.
+    const message =
+      issue.code === 'invalid_key' && issue.issues[0] ? issue.issues[0].message : issue.message;
+    return `${path || '(root)'}: ${message}`;
   });
 }

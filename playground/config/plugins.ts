@@ -5,9 +5,9 @@ import path from 'path';
 function pluginRoot(): string {
   for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     const manifest = path.join(dir, 'package.json');
-    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'strapi-plugin-iflychat') {
-      return dir;
-    }
+    if (!fs.existsSync(manifest)) continue;
+    const { name } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string };
+    if (name === 'strapi-plugin-iflychat') return dir;
   }
   throw new Error('strapi-plugin-iflychat was not found above the playground');
 }

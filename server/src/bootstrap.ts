@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 
 import { getService } from './utils/get-service';
 
-const bootstrap = async ({ strapi }: { strapi: Core.Strapi }) => {
+const bootstrap = ({ strapi }: { strapi: Core.Strapi }) => {
   const settings = getService(strapi, 'settings');
   const bound = Object.keys(settings.get().contentTypes);
   if (!settings.isConfigured()) {

@@ -2,8 +2,8 @@ import type { Core } from '@strapi/strapi';
 
 import { getService } from './utils/get-service';
 
-const destroy = async ({ strapi }: { strapi: Core.Strapi }) => {
-  await getService(strapi, 'sync').stop();
+const destroy = ({ strapi }: { strapi: Core.Strapi }) => {
+  return getService(strapi, 'sync').stop();
 };
 
 export default destroy;

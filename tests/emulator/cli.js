@@ -16,7 +16,10 @@ async function main() {
   console.log(`  rooms:    ${emulator.url}/  (a page for people)`);
   console.log(`  API key:  ${emulator.apiKey}`);
   const stop = () => {
-    emulator.stop().then(() => process.exit(0), () => process.exit(1));
+    emulator.stop().then(
+      () => process.exit(0),
+      () => process.exit(1)
+    );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

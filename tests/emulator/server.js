@@ -193,7 +193,11 @@ function createEmulator(options = {}) {
   }
 
   /** Control API, used by tests in other processes and by the demo. */
-  async function control(/** @type {http.IncomingMessage} */ req, /** @type {http.ServerResponse} */ res, /** @type {string} */ path) {
+  async function control(
+    /** @type {http.IncomingMessage} */ req,
+    /** @type {http.ServerResponse} */ res,
+    /** @type {string} */ path
+  ) {
     if (req.method === 'GET' && path === '/__control/state') {
       return sendJson(res, 200, {
         rooms: [...state.rooms.values()],
@@ -259,7 +263,8 @@ function createEmulator(options = {}) {
       }
       if (fault && fault.kind === 'status') {
         record.outcome = `fault ${fault.status ?? 500}`;
-        const headers = fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {};
+        const headers =
+          fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {};
         res.writeHead(fault.status ?? 500, { 'Content-Type': 'text/plain', ...headers });
         return res.end(fault.body ?? 'Injected failure');
       }

@@ -93,6 +93,7 @@ export async function bootPlayground(options: {
     DATABASE_CLIENT: 'sqlite',
     DATABASE_FILENAME: path.join(path.dirname(distDir), 'data.db'),
     STRAPI_LOG_LEVEL: process.env.STRAPI_LOG_LEVEL ?? 'warn',
+    STRAPI_STARTUP_LOG: 'false',
   });
 
   const strapi = createStrapi({
@@ -152,7 +153,8 @@ export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000
   for (;;) {
     const value = await check();
     if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -170,7 +172,8 @@ export async function adminSession(pg: Playground) {
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(credentials),
   });
-  if (!response.ok) throw new Error(`register-admin failed: ${response.status} ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`register-admin failed: ${response.status} ${await response.text()}`);
   const { data } = (await response.json()) as { data: { token: string } };
   return httpClient(pg.url, data.token);
 }
@@ -221,7 +224,7 @@ export async function roleId(strapi: Core.Strapi, type: string): Promise<number>
 
 export async function entryRows(strapi: Core.Strapi, uid: string, documentId: string) {
   return (await strapi.db
-    .query(uid as 'api::community.community')
+    .query(uid)
     .findMany({ where: { documentId }, orderBy: { id: 'asc' } })) as Array<Record<string, any>>;
 }
 

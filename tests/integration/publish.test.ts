@@ -99,7 +99,9 @@ describe('documents().publish', () => {
     await communities().publish({ documentId: doc.documentId });
     await settle(pg.strapi);
 
-    const response = await admin.get(`/content-manager/collection-types/${COMMUNITY}/${doc.documentId}`);
+    const response = await admin.get(
+      `/content-manager/collection-types/${COMMUNITY}/${doc.documentId}`
+    );
     expect(response.status).toBe(200);
     expect(response.json.data.status).toBe('published');
     expect(String(response.json.data.roomId)).toBe(String(roomNamed('Readers')[0].room_id));
@@ -109,7 +111,10 @@ describe('documents().publish', () => {
     const doc = await draft({ name: 'Climbers' });
     await communities().publish({ documentId: doc.documentId });
     await settle(pg.strapi);
-    await communities().update({ documentId: doc.documentId, data: { description: 'v2' } as never });
+    await communities().update({
+      documentId: doc.documentId,
+      data: { description: 'v2' } as never,
+    });
     await communities().publish({ documentId: doc.documentId });
     await communities().publish({ documentId: doc.documentId });
     await settle(pg.strapi);
@@ -117,7 +122,8 @@ describe('documents().publish', () => {
     expect(createRequestsFor('Climbers')).toHaveLength(1);
     expect(roomNamed('Climbers')).toHaveLength(1);
     const rows = await entryRows(pg.strapi, COMMUNITY, doc.documentId);
-    for (const row of rows) expect(String(row.roomId)).toBe(String(roomNamed('Climbers')[0].room_id));
+    for (const row of rows)
+      expect(String(row.roomId)).toBe(String(roomNamed('Climbers')[0].room_id));
   });
 
   it('maps the public role and the moderate flag', async () => {
@@ -135,7 +141,10 @@ describe('documents().publish', () => {
 describe('drafts and unbound content types', () => {
   it('saving a draft creates no room and no job', async () => {
     const doc = await draft({ name: 'Only a draft' });
-    await communities().update({ documentId: doc.documentId, data: { description: 'edited' } as never });
+    await communities().update({
+      documentId: doc.documentId,
+      data: { description: 'edited' } as never,
+    });
     await settle(pg.strapi);
     expect(createRequestsFor('Only a draft')).toHaveLength(0);
     const links = await linkRows(pg.strapi);
@@ -175,7 +184,9 @@ describe('Content Manager', () => {
 
     expect(createRequestsFor('Painters')).toHaveLength(1);
     const rows = await entryRows(pg.strapi, COMMUNITY, documentId);
-    expect(rows.every((row) => String(row.roomId) === String(roomNamed('Painters')[0].room_id))).toBe(true);
+    expect(
+      rows.every((row) => String(row.roomId) === String(roomNamed('Painters')[0].room_id))
+    ).toBe(true);
   });
 
   it('bulk publish from the list view', async () => {
@@ -211,7 +222,9 @@ describe('REST API', () => {
 
     expect(createRequestsFor('Runners')).toHaveLength(1);
     const rows = await entryRows(pg.strapi, COMMUNITY, documentId);
-    expect(rows.every((row) => String(row.roomId) === String(roomNamed('Runners')[0].room_id))).toBe(true);
+    expect(
+      rows.every((row) => String(row.roomId) === String(roomNamed('Runners')[0].room_id))
+    ).toBe(true);
   });
 
   it('PUT with status=published on a draft-only entry', async () => {
@@ -225,7 +238,9 @@ describe('REST API', () => {
     expect(createRequestsFor('Swimmers')).toHaveLength(1);
     const rows = await entryRows(pg.strapi, COMMUNITY, doc.documentId);
     expect(rows).toHaveLength(2);
-    expect(rows.every((row) => String(row.roomId) === String(roomNamed('Swimmers')[0].room_id))).toBe(true);
+    expect(
+      rows.every((row) => String(row.roomId) === String(roomNamed('Swimmers')[0].room_id))
+    ).toBe(true);
   });
 
   it('a draft saved through REST creates no room', async () => {
@@ -247,8 +262,13 @@ describe('entries the plugin cannot make a room for', () => {
     expect(createRequestsFor('Nobody')).toHaveLength(0);
     const link = (await linkRows(pg.strapi)).find((row) => row.entryDocumentId === doc.documentId);
     expect(link?.status).toBe('failed');
-    expect(link?.lastError).toBe('the role field "audience" is empty, so the room\'s audience is unknown');
-    const published = await communities().findOne({ documentId: doc.documentId, status: 'published' });
+    expect(link?.lastError).toBe(
+      'the role field "audience" is empty, so the room\'s audience is unknown'
+    );
+    const published = await communities().findOne({
+      documentId: doc.documentId,
+      status: 'published',
+    });
     expect(published?.name).toBe('Nobody');
   });
 

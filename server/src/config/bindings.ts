@@ -57,7 +57,11 @@ export function isRoleSource(attribute: AttributeLike | undefined): boolean {
   );
 }
 
-export function validateBinding(uid: string, binding: Binding, model: ModelLike | undefined): string[] {
+export function validateBinding(
+  uid: string,
+  binding: Binding,
+  model: ModelLike | undefined
+): string[] {
   const at = `contentTypes.${uid}`;
   if (!model) return [`${at}: there is no content type with this uid`];
   const problems: string[] = [];
@@ -82,7 +86,9 @@ export function validateBinding(uid: string, binding: Binding, model: ModelLike 
     if (!attribute) {
       problems.push(`${at}.roomName: {${name}} is not an attribute of ${uid}`);
     } else if (!TEMPLATE_TYPES.has(attribute.type)) {
-      problems.push(`${at}.roomName: {${name}} is a ${attribute.type} attribute, which has no text form`);
+      problems.push(
+        `${at}.roomName: {${name}} is a ${attribute.type} attribute, which has no text form`
+      );
     }
   }
 
@@ -105,7 +111,9 @@ export function validateBinding(uid: string, binding: Binding, model: ModelLike 
     if (!attribute) {
       problems.push(`${at}.${flag}.field: "${source.field}" is not an attribute of ${uid}`);
     } else if (attribute.type !== 'boolean') {
-      problems.push(`${at}.${flag}.field: "${source.field}" is a ${attribute.type} attribute; it must be boolean`);
+      problems.push(
+        `${at}.${flag}.field: "${source.field}" is a ${attribute.type} attribute; it must be boolean`
+      );
     }
   }
 

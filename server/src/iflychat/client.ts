@@ -7,6 +7,7 @@
 import axios, { type AxiosError, type AxiosInstance } from 'axios';
 
 import type { ApiVersion } from '../../../contracts/config';
+import { asText } from '../utils/text';
 import { PLUGIN_VERSION } from '../version';
 import { IflychatApiError, IflychatRequestError, IflychatTimeoutError } from './errors';
 
@@ -174,8 +175,8 @@ export function createIflychatClient(options: IflychatClientOptions) {
         return [
           {
             roomId,
-            name: String(room.room_name ?? ''),
-            role: String(room.room_role ?? ''),
+            name: asText(room.room_name),
+            role: asText(room.room_role),
             private: isOne(room.room_private),
             moderate: isOne(room.room_moderate),
           },

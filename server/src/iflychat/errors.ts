@@ -43,7 +43,10 @@ export class IflychatApiError extends IflychatError {
     /** Set for a success status whose body is unusable: the call may have been acted on. */
     invalidAnswer?: boolean;
   }) {
-    super(options.message ?? describeStatus(options.status, options.path, options.body), options.path);
+    super(
+      options.message ?? describeStatus(options.status, options.path, options.body),
+      options.path
+    );
     this.status = options.status;
     this.body = options.body;
     this.retryAfterSeconds = options.retryAfterSeconds;
@@ -53,9 +56,7 @@ export class IflychatApiError extends IflychatError {
   readonly invalidAnswer: boolean;
 
   get retryable(): boolean {
-    return (
-      this.invalidAnswer || this.status === 429 || this.status === 408 || this.status >= 500
-    );
+    return this.invalidAnswer || this.status === 429 || this.status === 408 || this.status >= 500;
   }
 
   /**

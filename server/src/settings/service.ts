@@ -7,7 +7,7 @@ import type { Core } from '@strapi/strapi';
 
 import type { PluginConfig } from '../../../contracts/config';
 import { parsePluginConfig, PluginConfigError } from '../config/parse';
-import { validateBindings, type ModelLike } from '../config/bindings';
+import { validateBindings } from '../config/bindings';
 import { createIflychatClient, type IflychatClient } from '../iflychat/client';
 import { PLUGIN_ID } from '../utils/get-service';
 
@@ -42,7 +42,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
       const parsed = parsePluginConfig(strapi.config.get(`plugin::${PLUGIN_ID}`));
       const problems = validateBindings(
         parsed,
-        (uid) => strapi.contentTypes[uid as keyof typeof strapi.contentTypes] as ModelLike | undefined
+        (uid) => strapi.contentTypes[uid as keyof typeof strapi.contentTypes]
       );
       if (problems.length > 0) throw new PluginConfigError(problems);
       config = parsed;

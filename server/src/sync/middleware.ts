@@ -8,10 +8,15 @@
 import type { Core } from '@strapi/strapi';
 
 import { getService } from '../utils/get-service';
-import { isPublishingCall, publishedFromResult, type DocumentCallContext } from './publish-detection';
+import {
+  isPublishingCall,
+  publishedFromResult,
+  type DocumentCallContext,
+} from './publish-detection';
 import { describe } from './service';
 
 type Next = () => Promise<unknown>;
+type TransactionHooks = { onCommit: (callback: () => void) => void };
 
 export function registerPublishMiddleware(strapi: Core.Strapi): void {
   const sync = () => getService(strapi, 'sync');
@@ -27,7 +32,7 @@ export function registerPublishMiddleware(strapi: Core.Strapi): void {
         const { uid } = ctx;
         // Content Manager, bulk publish and Releases publish inside a transaction: the room job
         // is recorded only once it is committed. Outside one, this commits at once.
-        await strapi.db.transaction(({ onCommit }) => {
+        await strapi.db.transaction(({ onCommit }: TransactionHooks) => {
           onCommit(() => {
             sync()
               .onPublished(uid, published.documentId)

@@ -36,10 +36,8 @@ function isEntry(value: unknown): value is EntryLike {
  */
 export function publishedFromResult(result: unknown): PublishedDocument | null {
   if (!isEntry(result)) return null;
-  const entries: EntryLike[] =
-    'entries' in result && Array.isArray((result as { entries: unknown }).entries)
-      ? ((result as { entries: unknown[] }).entries.filter(isEntry) as EntryLike[])
-      : [result];
+  const list: unknown = 'entries' in result ? result.entries : undefined;
+  const entries: EntryLike[] = Array.isArray(list) ? list.filter(isEntry) : [result];
   const documentId =
     typeof result.documentId === 'string'
       ? result.documentId
@@ -47,9 +45,9 @@ export function publishedFromResult(result: unknown): PublishedDocument | null {
   if (typeof documentId !== 'string' || entries.length === 0) return null;
   const locales = [
     ...new Set(
-      entries.map((entry) => (typeof entry.locale === 'string' ? entry.locale : null)).filter(
-        (locale): locale is string => locale !== null
-      )
+      entries
+        .map((entry) => (typeof entry.locale === 'string' ? entry.locale : null))
+        .filter((locale): locale is string => locale !== null)
     ),
   ];
   return { documentId, locales };

@@ -5,6 +5,7 @@
 import type { Binding } from '../../../contracts/config';
 import type { RoomParams } from '../iflychat/client';
 import { templatePlaceholders } from '../config/bindings';
+import { asText } from '../utils/text';
 
 /** iFlyChat's room_role for "all users". */
 export const EVERYONE_ROLE = '0';
@@ -25,9 +26,7 @@ export function relationFieldsToPopulate(binding: Binding): string[] {
 export function renderRoomName(template: string, entry: Entry): string {
   let name = template;
   for (const placeholder of new Set(templatePlaceholders(template))) {
-    const value = entry[placeholder];
-    const text = value === null || value === undefined ? '' : String(value);
-    name = name.split(`{${placeholder}}`).join(text);
+    name = name.split(`{${placeholder}}`).join(asText(entry[placeholder]));
   }
   name = name.replace(/\s+/g, ' ').trim();
   return name.length > MAX_ROOM_NAME_LENGTH ? `${name.slice(0, MAX_ROOM_NAME_LENGTH - 1)}…` : name;
@@ -37,7 +36,7 @@ export function renderRoomName(template: string, entry: Entry): string {
 function roleTypeFromValue(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim() || undefined;
   if (value && typeof value === 'object' && 'type' in value) {
-    const type = (value as { type: unknown }).type;
+    const type = value.type;
     return typeof type === 'string' && type.trim() ? type.trim() : undefined;
   }
   return undefined;

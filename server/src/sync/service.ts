@@ -12,6 +12,7 @@ import { createRoomLinks, ALL_LOCALES, type RoomLink } from './room-links';
 import { createWorker } from './worker';
 import { relationFieldsToPopulate, resolveRoomParams, type Entry } from './room-params';
 import { retryDelayMs } from './backoff';
+import { asText } from '../utils/text';
 
 /** How long a claimed job may run before another worker may take it over. */
 const LEASE_MS = 5 * 60_000;
@@ -35,28 +36,24 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       field
     ] as { type?: string } | undefined;
     const value = attribute?.type === 'integer' ? Number(roomId) : roomId;
-    await strapi.db
-      .query(uid as Parameters<typeof strapi.db.query>[0])
-      .updateMany({ where: { documentId }, data: { [field]: value } });
+    await strapi.db.query(uid).updateMany({ where: { documentId }, data: { [field]: value } });
   }
 
   /** The published version the room is named after: the default locale's when there is one. */
   async function loadPublishedEntry(uid: string, documentId: string, binding: Binding) {
-    const rows = (await strapi.db.query(uid as Parameters<typeof strapi.db.query>[0]).findMany({
+    const rows = (await strapi.db.query(uid).findMany({
       where: { documentId, publishedAt: { $notNull: true } },
       populate: relationFieldsToPopulate(binding).filter((field) => {
-        const attribute = strapi.contentTypes[uid as keyof typeof strapi.contentTypes]?.attributes?.[
-          field
-        ] as { type?: string } | undefined;
+        const attribute = strapi.contentTypes[uid as keyof typeof strapi.contentTypes]
+          ?.attributes?.[field] as { type?: string } | undefined;
         return attribute?.type === 'relation';
       }),
     })) as Entry[];
     if (rows.length <= 1) return rows[0] ?? null;
-    const defaultLocale = await strapi
+    const locales = strapi
       .plugin('i18n')
-      ?.service('locales')
-      ?.getDefaultLocale?.()
-      .catch(() => undefined);
+      ?.service<{ getDefaultLocale(): Promise<string | undefined> }>('locales');
+    const defaultLocale = await locales?.getDefaultLocale().catch(() => undefined);
     return rows.find((row) => row.locale === defaultLocale) ?? rows[0];
   }
 
@@ -66,7 +63,13 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     return !owner || owner.id === self.id;
   }
 
-  async function finish(claimed: RoomLink, uid: string, field: string, roomId: string, name: string | null) {
+  async function finish(
+    claimed: RoomLink,
+    uid: string,
+    field: string,
+    roomId: string,
+    name: string | null
+  ) {
     await writeBack(uid, claimed.entryDocumentId, field, roomId);
     await links.update(claimed, {
       status: 'created',
@@ -81,9 +84,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   }
 
   async function fail(claimed: RoomLink, reason: string) {
-    log.warn(
-      `[iflychat] no room for ${claimed.contentType} ${claimed.entryDocumentId}: ${reason}`
-    );
+    log.warn(`[iflychat] no room for ${claimed.contentType} ${claimed.entryDocumentId}: ${reason}`);
     await links.update(claimed, {
       status: 'failed',
       lastError: reason,
@@ -102,7 +103,8 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       await fail(claimed, `gave up after ${claimed.attempts} attempts: ${reason}`);
       return;
     }
-    const retryAfter = isIflychatError(error) && 'retryAfterSeconds' in error ? error.retryAfterSeconds : undefined;
+    const retryAfter =
+      isIflychatError(error) && 'retryAfterSeconds' in error ? error.retryAfterSeconds : undefined;
     const delay = retryDelayMs(claimed.attempts, retryAfter as number | undefined);
     log.info(
       `[iflychat] room for ${claimed.contentType} ${claimed.entryDocumentId} will be retried in ${Math.round(delay / 1000)} s: ${reason}`
@@ -163,13 +165,10 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
 
       // An entry that already carries a room id keeps it, unless another entry owns that room
       // (a copy of an entry carries its original's id).
-      const existing = entry[binding.roomIdField];
-      if (existing !== null && existing !== undefined && existing !== '') {
-        const roomId = String(existing);
-        if (await isUnowned(roomId, claimed)) {
-          await finish(claimed, uid, binding.roomIdField, roomId, null);
-          return;
-        }
+      const carried = asText(entry[binding.roomIdField]);
+      if (carried && (await isUnowned(carried, claimed))) {
+        await finish(claimed, uid, binding.roomIdField, carried, null);
+        return;
       }
 
       const resolved = resolveRoomParams(binding, entry, config.roleMap);
@@ -187,7 +186,9 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       // creating another room.
       await links.update(claimed, { roomId, roomName: params.name });
       await finish(claimed, uid, binding.roomIdField, roomId, params.name);
-      log.info(`[iflychat] room ${roomId} "${params.name}" created for ${uid} ${claimed.entryDocumentId}`);
+      log.info(
+        `[iflychat] room ${roomId} "${params.name}" created for ${uid} ${claimed.entryDocumentId}`
+      );
     } catch (error) {
       if (isIflychatError(error) && !error.retryable) {
         await fail(claimed, error.message);
@@ -207,7 +208,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       return uid in settings().get().contentTypes;
     },
     onPublished,
-    findLink: links.findOne,
+    findLink: (uid: string, documentId: string) => links.findOne(uid, documentId),
     start(): void {
       worker.start();
     },

@@ -15,5 +15,5 @@ export function getService<Name extends keyof Services>(
   strapi: Core.Strapi,
   name: Name
 ): Services[Name] {
-  return strapi.plugin(PLUGIN_ID).service(name) as Services[Name];
+  return strapi.plugin(PLUGIN_ID).service<Services[Name]>(name);
 }

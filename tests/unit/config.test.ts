@@ -1,0 +1,137 @@
+import { parsePluginConfig, PluginConfigError } from '../../server/src/config/parse';
+import { validateBinding, type ModelLike } from '../../server/src/config/bindings';
+import { bindingSchema } from '../../contracts/config';
+
+function problems(raw: unknown): string[] {
+  try {
+    parsePluginConfig(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(PluginConfigError);
+    return (error as PluginConfigError).problems;
+  }
+  return [];
+}
+
+describe('parsePluginConfig', () => {
+  it('applies the defaults', () => {
+    expect(parsePluginConfig({})).toEqual({
+      apiKey: undefined,
+      appId: undefined,
+      apiVersion: '1.1',
+      baseUrl: 'https://api.iflychat.com',
+      timeoutMs: 10_000,
+      concurrency: 4,
+      maxAttempts: 8,
+      roleMap: {},
+      contentTypes: {},
+    });
+  });
+
+  it('treats an empty key from an unset variable as no key, and normalises the role map and URL', () => {
+    const config = parsePluginConfig({
+      apiKey: '',
+      baseUrl: 'https://api2.iflychat.com/',
+      roleMap: { public: 1, authenticated: '2' },
+    });
+    expect(config.apiKey).toBeUndefined();
+    expect(config.baseUrl).toBe('https://api2.iflychat.com');
+    expect(config.roleMap).toEqual({ public: '1', authenticated: '2' });
+  });
+
+  it('names every bad key', () => {
+    expect(
+      problems({
+        apiVersion: 2,
+        timeoutMs: 5,
+        roleMap: { public: '' },
+        contentTypes: {
+          community: { roomName: '{name}', roomIdField: 'roomId' },
+          'api::b.b': { roomName: 'no placeholder', roomIdField: 'roomId' },
+          'api::a.a': {
+            roomName: '{name}',
+            roomIdField: 'roomId',
+            roomRole: 'admins',
+            private: 'yes',
+          },
+        },
+      })
+    ).toEqual([
+      'apiVersion: Invalid option: expected one of "1.1"|"1.0"',
+      'timeoutMs: Too small: expected number to be >=100',
+      'roleMap.public: must not be empty',
+      'contentTypes.community: must be a content type uid such as api::community.community',
+      'contentTypes.api::b.b.roomName: must contain at least one {attribute} placeholder',
+      'contentTypes.api::a.a.roomRole: must be "everyone", { role: "<role type>" } or { field: "<attribute>" }',
+      'contentTypes.api::a.a.private: must be true, false or { field: "<boolean attribute>" }',
+    ]);
+  });
+});
+
+describe('validateBinding', () => {
+  const model: ModelLike = {
+    uid: 'api::community.community',
+    options: { draftAndPublish: true },
+    attributes: {
+      name: { type: 'string' },
+      roomId: { type: 'biginteger' },
+      audience: {
+        type: 'relation',
+        relation: 'manyToOne',
+        target: 'plugin::users-permissions.role',
+      },
+      members: {
+        type: 'relation',
+        relation: 'manyToMany',
+        target: 'plugin::users-permissions.role',
+      },
+      tier: { type: 'enumeration', enum: ['public', 'authenticated'] },
+      isPrivate: { type: 'boolean' },
+      cover: { type: 'media' },
+    },
+  };
+  const binding = (input: Record<string, unknown>) =>
+    bindingSchema.parse({ roomName: '{name}', roomIdField: 'roomId', ...input });
+
+  it('accepts a binding that fits the content type', () => {
+    expect(
+      validateBinding(
+        model.uid,
+        binding({
+          roomName: '{name} {documentId}',
+          roomRole: { field: 'tier' },
+          private: { field: 'isPrivate' },
+        }),
+        model
+      )
+    ).toEqual([]);
+    expect(validateBinding(model.uid, binding({ roomRole: { field: 'audience' } }), model)).toEqual(
+      []
+    );
+  });
+
+  it('rejects a content type without draft & publish', () => {
+    expect(
+      validateBinding(model.uid, binding({}), { ...model, options: { draftAndPublish: false } })
+    ).toEqual([
+      'contentTypes.api::community.community: draft & publish is off for this content type, so it is never published',
+    ]);
+  });
+
+  it('rejects attributes that cannot serve', () => {
+    expect(
+      validateBinding(
+        model.uid,
+        binding({
+          roomName: '{cover}',
+          roomRole: { field: 'members' },
+          moderate: { field: 'tier' },
+        }),
+        model
+      )
+    ).toEqual([
+      'contentTypes.api::community.community.roomName: {cover} is a media attribute, which has no text form',
+      'contentTypes.api::community.community.roomRole.field: "members" must be a single relation to plugin::users-permissions.role, an enumeration or a string',
+      'contentTypes.api::community.community.moderate.field: "tier" is a enumeration attribute; it must be boolean',
+    ]);
+  });
+});

@@ -1,0 +1,97 @@
+import { bindingSchema } from '../../contracts/config';
+import {
+  renderRoomName,
+  resolveRoomParams,
+  MAX_ROOM_NAME_LENGTH,
+} from '../../server/src/sync/room-params';
+
+const binding = (input: Record<string, unknown>) =>
+  bindingSchema.parse({ roomName: '{name}', roomIdField: 'roomId', ...input });
+const roleMap = { public: '1', authenticated: '2' };
+
+describe('room name', () => {
+  it('fills placeholders and collapses whitespace', () => {
+    expect(
+      renderRoomName('{name} ({locale})', { documentId: 'd', name: ' Hikers  club ', locale: 'fr' })
+    ).toBe('Hikers club (fr)');
+  });
+
+  it('cuts very long names', () => {
+    const name = renderRoomName('{name}', { documentId: 'd', name: 'x'.repeat(400) });
+    expect(name).toHaveLength(MAX_ROOM_NAME_LENGTH);
+    expect(name.endsWith('…')).toBe(true);
+  });
+
+  it('an empty name is a failure with the template named', () => {
+    expect(resolveRoomParams(binding({}), { documentId: 'd', name: '  ' }, roleMap)).toEqual({
+      ok: false,
+      reason: 'the room name template "{name}" gives an empty name for this entry',
+    });
+  });
+});
+
+describe('room role', () => {
+  const entry = { documentId: 'd', name: 'Room' };
+
+  it('everyone is role 0', () => {
+    expect(resolveRoomParams(binding({}), entry, roleMap)).toEqual({
+      ok: true,
+      params: { name: 'Room', role: '0', private: false, moderate: false },
+    });
+  });
+
+  it('a fixed role goes through the role map', () => {
+    const result = resolveRoomParams(
+      binding({ roomRole: { role: 'authenticated' } }),
+      entry,
+      roleMap
+    );
+    expect(result).toMatchObject({ ok: true, params: { role: '2' } });
+  });
+
+  it('a role relation, an enumeration or a string field', () => {
+    const fromField = binding({ roomRole: { field: 'audience' } });
+    expect(
+      resolveRoomParams(fromField, { ...entry, audience: { id: 1, type: 'public' } }, roleMap)
+    ).toMatchObject({
+      params: { role: '1' },
+    });
+    expect(
+      resolveRoomParams(fromField, { ...entry, audience: 'authenticated' }, roleMap)
+    ).toMatchObject({
+      params: { role: '2' },
+    });
+  });
+
+  it('an unmapped or empty role never widens to everyone', () => {
+    const fromField = binding({ roomRole: { field: 'audience' } });
+    expect(resolveRoomParams(fromField, { ...entry, audience: 'editors' }, roleMap)).toEqual({
+      ok: false,
+      reason: 'the role "editors" has no iFlyChat role id in roleMap',
+    });
+    expect(resolveRoomParams(fromField, { ...entry, audience: null }, roleMap)).toEqual({
+      ok: false,
+      reason: 'the role field "audience" is empty, so the room\'s audience is unknown',
+    });
+    expect(
+      resolveRoomParams(binding({ roomRole: { role: 'staff' } }), entry, roleMap)
+    ).toMatchObject({ ok: false, reason: 'the role "staff" has no iFlyChat role id in roleMap' });
+  });
+});
+
+describe('flags', () => {
+  it('fixed or read from boolean fields', () => {
+    const result = resolveRoomParams(
+      binding({ private: { field: 'isPrivate' }, moderate: true }),
+      { documentId: 'd', name: 'Room', isPrivate: true },
+      roleMap
+    );
+    expect(result).toMatchObject({ ok: true, params: { private: true, moderate: true } });
+    const off = resolveRoomParams(
+      binding({ private: { field: 'isPrivate' } }),
+      { documentId: 'd', name: 'Room', isPrivate: null },
+      roleMap
+    );
+    expect(off).toMatchObject({ ok: true, params: { private: false } });
+  });
+});
