@@ -106,9 +106,11 @@ export type FlagSource = Binding['private'];
 export function describeIssues(error: z.ZodError, prefix = ''): string[] {
   return error.issues.map((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-    // A bad record key reports its own reason one level down.
-    const message =
-      issue.code === 'invalid_key' && issue.issues[0] ? issue.issues[0].message : issue.message;
-    return `${path || '(root)'}: ${message}`;
+    return `${path || '(root)'}: ${issueMessage(issue)}`;
   });
+}
+
+/** The reason of one issue; a bad record key reports its own reason one level down. */
+export function issueMessage(issue: z.core.$ZodIssue): string {
+  return issue.code === 'invalid_key' && issue.issues[0] ? issue.issues[0].message : issue.message;
 }

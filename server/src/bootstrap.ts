@@ -1,13 +1,16 @@
 import type { Core } from '@strapi/strapi';
 
+import { registerPermissions } from './permissions';
 import { getService } from './utils/get-service';
 
-const bootstrap = ({ strapi }: { strapi: Core.Strapi }) => {
+const bootstrap = async ({ strapi }: { strapi: Core.Strapi }) => {
+  await registerPermissions(strapi);
+
   const settings = getService(strapi, 'settings');
-  const bound = Object.keys(settings.get().contentTypes);
-  if (!settings.isConfigured()) {
+  const bound = Object.keys((await settings.get()).contentTypes);
+  if (!(await settings.isConfigured())) {
     strapi.log.info(
-      '[iflychat] no API key is set: the plugin is idle. Publishing works as usual and rooms are created once a key is set.'
+      '[iflychat] no API key is set: the plugin is idle. Publishing works as usual and rooms are created once a key is set (Settings → iFlyChat or config/plugins.ts).'
     );
   } else if (bound.length === 0) {
     strapi.log.info('[iflychat] no content type is bound: no room will be created.');

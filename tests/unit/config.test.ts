@@ -1,5 +1,12 @@
 import { parsePluginConfig, PluginConfigError } from '../../server/src/config/parse';
-import { validateBinding, type ModelLike } from '../../server/src/config/bindings';
+import {
+  formatProblem,
+  validateBinding as validateToProblems,
+  type ModelLike,
+} from '../../server/src/config/bindings';
+
+const validateBinding = (...args: Parameters<typeof validateToProblems>) =>
+  validateToProblems(...args).map(formatProblem);
 import { bindingSchema } from '../../contracts/config';
 
 function problems(raw: unknown): string[] {

@@ -15,6 +15,7 @@ export interface AttributeLike {
   relation?: string;
   target?: string;
   enum?: string[];
+  configurable?: boolean;
 }
 
 export interface ModelLike {
@@ -23,8 +24,8 @@ export interface ModelLike {
   attributes: Record<string, AttributeLike>;
 }
 
-const ROOM_ID_TYPES = new Set(['string', 'integer', 'biginteger']);
-const TEMPLATE_TYPES = new Set([
+export const ROOM_ID_TYPES = new Set(['string', 'integer', 'biginteger']);
+export const TEMPLATE_TYPES = new Set([
   'string',
   'text',
   'email',
@@ -57,26 +58,41 @@ export function isRoleSource(attribute: AttributeLike | undefined): boolean {
   );
 }
 
+/** A problem with a binding: where (as a path into the configuration) and what. */
+export interface BindingProblem {
+  path: string[];
+  message: string;
+}
+
+export function formatProblem(problem: BindingProblem): string {
+  return `${problem.path.join('.')}: ${problem.message}`;
+}
+
 export function validateBinding(
   uid: string,
   binding: Binding,
   model: ModelLike | undefined
-): string[] {
-  const at = `contentTypes.${uid}`;
-  if (!model) return [`${at}: there is no content type with this uid`];
-  const problems: string[] = [];
+): BindingProblem[] {
+  const problems: BindingProblem[] = [];
+  const report = (field: string[], message: string) =>
+    problems.push({ path: ['contentTypes', uid, ...field], message });
+  if (!model) {
+    report([], 'there is no content type with this uid');
+    return problems;
+  }
   const attributes = model.attributes;
 
   if (!model.options?.draftAndPublish) {
-    problems.push(`${at}: draft & publish is off for this content type, so it is never published`);
+    report([], 'draft & publish is off for this content type, so it is never published');
   }
 
   const roomIdAttribute = attributes[binding.roomIdField];
   if (!roomIdAttribute) {
-    problems.push(`${at}.roomIdField: "${binding.roomIdField}" is not an attribute of ${uid}`);
+    report(['roomIdField'], `"${binding.roomIdField}" is not an attribute of ${uid}`);
   } else if (!ROOM_ID_TYPES.has(roomIdAttribute.type)) {
-    problems.push(
-      `${at}.roomIdField: "${binding.roomIdField}" is a ${roomIdAttribute.type} attribute; it must be string, integer or biginteger`
+    report(
+      ['roomIdField'],
+      `"${binding.roomIdField}" is a ${roomIdAttribute.type} attribute; it must be string, integer or biginteger`
     );
   }
 
@@ -84,11 +100,9 @@ export function validateBinding(
     if ((BUILT_IN_PLACEHOLDERS as readonly string[]).includes(name)) continue;
     const attribute = attributes[name];
     if (!attribute) {
-      problems.push(`${at}.roomName: {${name}} is not an attribute of ${uid}`);
+      report(['roomName'], `{${name}} is not an attribute of ${uid}`);
     } else if (!TEMPLATE_TYPES.has(attribute.type)) {
-      problems.push(
-        `${at}.roomName: {${name}} is a ${attribute.type} attribute, which has no text form`
-      );
+      report(['roomName'], `{${name}} is a ${attribute.type} attribute, which has no text form`);
     }
   }
 
@@ -96,10 +110,11 @@ export function validateBinding(
   if (typeof role === 'object' && 'field' in role) {
     const attribute = attributes[role.field];
     if (!attribute) {
-      problems.push(`${at}.roomRole.field: "${role.field}" is not an attribute of ${uid}`);
+      report(['roomRole', 'field'], `"${role.field}" is not an attribute of ${uid}`);
     } else if (!isRoleSource(attribute)) {
-      problems.push(
-        `${at}.roomRole.field: "${role.field}" must be a single relation to ${ROLE_UID}, an enumeration or a string`
+      report(
+        ['roomRole', 'field'],
+        `"${role.field}" must be a single relation to ${ROLE_UID}, an enumeration or a string`
       );
     }
   }
@@ -109,10 +124,11 @@ export function validateBinding(
     if (typeof source !== 'object') continue;
     const attribute = attributes[source.field];
     if (!attribute) {
-      problems.push(`${at}.${flag}.field: "${source.field}" is not an attribute of ${uid}`);
+      report([flag, 'field'], `"${source.field}" is not an attribute of ${uid}`);
     } else if (attribute.type !== 'boolean') {
-      problems.push(
-        `${at}.${flag}.field: "${source.field}" is a ${attribute.type} attribute; it must be boolean`
+      report(
+        [flag, 'field'],
+        `"${source.field}" is a ${attribute.type} attribute; it must be boolean`
       );
     }
   }
@@ -123,7 +139,7 @@ export function validateBinding(
 export function validateBindings(
   config: Pick<PluginConfig, 'contentTypes'>,
   getModel: (uid: string) => ModelLike | undefined
-): string[] {
+): BindingProblem[] {
   return Object.entries(config.contentTypes).flatMap(([uid, binding]) =>
     validateBinding(uid, binding, getModel(uid))
   );

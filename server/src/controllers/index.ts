@@ -1,1 +1,5 @@
-export default {};
+import settings from './settings';
+
+export default {
+  settings,
+};

@@ -1,1 +1,5 @@
-export default {};
+import admin from './admin';
+
+export default {
+  admin,
+};

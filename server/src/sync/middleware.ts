@@ -22,7 +22,7 @@ export function registerPublishMiddleware(strapi: Core.Strapi): void {
   const sync = () => getService(strapi, 'sync');
 
   const middleware = async (ctx: DocumentCallContext, next: Next) => {
-    if (!isPublishingCall(ctx) || !sync().isBound(ctx.uid)) return next();
+    if (!isPublishingCall(ctx) || !(await sync().isBound(ctx.uid))) return next();
 
     const result = await next();
 

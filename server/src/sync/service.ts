@@ -25,7 +25,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   const worker = createWorker({
     links,
     run: (claimed) => processLink(claimed),
-    concurrency: () => settings().get().concurrency,
+    concurrency: () => settings().cached()?.concurrency ?? 4,
     leaseMs: LEASE_MS,
     onError: (error) => log.error(`[iflychat] room worker error: ${describe(error)}`),
   });
@@ -131,14 +131,14 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   }
 
   async function processLink(claimed: RoomLink): Promise<void> {
-    const config = settings().get();
+    const config = await settings().get();
     const uid = claimed.contentType;
     const binding = config.contentTypes[uid];
     if (!binding) {
       await fail(claimed, `${uid} is no longer bound to iFlyChat in the plugin's settings`);
       return;
     }
-    const client = settings().getClient();
+    const client = await settings().getClient();
     if (!client) {
       // Idle without an API key: give the job back untouched, it runs once a key is set.
       await links.update(claimed, {
@@ -204,8 +204,14 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   }
 
   return {
-    isBound(uid: string): boolean {
-      return uid in settings().get().contentTypes;
+    /** Whether publishes of `uid` get rooms; false (and logged) when settings cannot be read. */
+    async isBound(uid: string): Promise<boolean> {
+      try {
+        return uid in (await settings().get()).contentTypes;
+      } catch (error) {
+        log.error(`[iflychat] could not read the settings: ${describe(error)}`);
+        return false;
+      }
     },
     onPublished,
     findLink: (uid: string, documentId: string) => links.findOne(uid, documentId),

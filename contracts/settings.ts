@@ -1,0 +1,162 @@
+/**
+ * The admin API of the settings page: request and response shapes, and the schemas that validate
+ * requests on the server and the form in the admin.
+ */
+import { z } from 'zod';
+
+import { API_VERSIONS, bindingSchema, pluginConfigSchema, type Binding } from './config';
+
+export const PERMISSIONS = {
+  read: 'plugin::iflychat.settings.read',
+  update: 'plugin::iflychat.settings.update',
+  manageRooms: 'plugin::iflychat.rooms.manage',
+} as const;
+
+/** Where a secret in force comes from: the config file / environment, the admin, or nowhere. */
+export type SecretSource = 'config' | 'admin' | null;
+
+/** What the admin may know about a secret: never the secret itself. */
+export interface SecretStatus {
+  configured: boolean;
+  /** The last four characters, only for secrets of at least 8 characters. */
+  last4: string | null;
+  source: SecretSource;
+}
+
+/** Keys that a value in `config/plugins.ts` (or the environment) takes out of the admin's hands. */
+export const SCALAR_KEYS = [
+  'apiKey',
+  'appId',
+  'apiVersion',
+  'baseUrl',
+  'timeoutMs',
+  'concurrency',
+  'maxAttempts',
+] as const;
+export type ScalarKey = (typeof SCALAR_KEYS)[number];
+
+export interface LockedSettings {
+  /** Top-level keys set in the config file. */
+  keys: ScalarKey[];
+  /** Role types whose iFlyChat id is set in the config file. */
+  roleMap: string[];
+  /** Content types bound in the config file. */
+  contentTypes: string[];
+}
+
+export interface SettingsView {
+  apiKey: SecretStatus;
+  appId: SecretStatus;
+  apiVersion: (typeof API_VERSIONS)[number];
+  baseUrl: string;
+  timeoutMs: number;
+  concurrency: number;
+  maxAttempts: number;
+  roleMap: Record<string, string>;
+  contentTypes: Record<string, Binding>;
+  locked: LockedSettings;
+  /** False when Strapi has no `admin.secrets.encryptionKey`: secrets are then stored unencrypted. */
+  encryptedAtRest: boolean;
+}
+
+export namespace GetSettings {
+  export interface Response {
+    data: SettingsView;
+  }
+}
+
+const base = pluginConfigSchema.shape;
+
+/**
+ * `PUT /iflychat/settings`. Secrets are write-only: an empty or missing `apiKey` keeps the stored
+ * key; `clearApiKey: true` removes it. Every other field replaces the stored value.
+ */
+export const settingsUpdateSchema = z.strictObject({
+  apiKey: z.string().trim().optional(),
+  clearApiKey: z.boolean().optional(),
+  appId: z.string().trim().optional(),
+  clearAppId: z.boolean().optional(),
+  apiVersion: base.apiVersion,
+  baseUrl: base.baseUrl,
+  timeoutMs: base.timeoutMs,
+  concurrency: base.concurrency,
+  maxAttempts: base.maxAttempts,
+  roleMap: base.roleMap,
+  contentTypes: base.contentTypes,
+});
+
+export type SettingsUpdateInput = z.input<typeof settingsUpdateSchema>;
+export type SettingsUpdate = z.output<typeof settingsUpdateSchema>;
+
+export namespace UpdateSettings {
+  export type Request = SettingsUpdateInput;
+  export interface Response {
+    data: SettingsView;
+  }
+}
+
+/** `POST /iflychat/settings/test-connection`: the entered values, or the stored ones. */
+export const testConnectionSchema = z.strictObject({
+  apiKey: z.string().trim().optional(),
+  apiVersion: base.apiVersion.optional(),
+  baseUrl: z
+    .url({
+      protocol: /^https?$/,
+      message: 'must be an http(s) URL such as https://api.iflychat.com',
+    })
+    .optional(),
+});
+
+export type TestConnectionOutcome = 'ok' | 'invalid-key' | 'unreachable' | 'error' | 'no-key';
+
+export namespace TestConnection {
+  export type Request = z.input<typeof testConnectionSchema>;
+  export interface Response {
+    data: { outcome: TestConnectionOutcome; message: string; rooms?: number };
+  }
+}
+
+export interface BindableContentType {
+  uid: string;
+  displayName: string;
+  /** Attributes usable in the room name template. */
+  nameFields: string[];
+  /** string / integer / biginteger attributes that can receive the room id. */
+  roomIdFields: string[];
+  /** A single relation to users-permissions role, an enumeration or a string. */
+  roleFields: string[];
+  /** Boolean attributes, for private and moderate. */
+  booleanFields: string[];
+}
+
+export namespace ListContentTypes {
+  export interface Response {
+    data: BindableContentType[];
+  }
+}
+
+export interface SiteRole {
+  id: number;
+  name: string;
+  type: string;
+  description: string | null;
+}
+
+export namespace ListRoles {
+  export interface Response {
+    data: SiteRole[];
+  }
+}
+
+export const previewSchema = z.strictObject({
+  uid: z.string().min(1),
+  roomName: bindingSchema.shape.roomName,
+});
+
+export namespace PreviewRoomName {
+  export type Request = z.input<typeof previewSchema>;
+  export interface Response {
+    /** null when the content type has no entry yet. */
+    data: { preview: string | null; documentId: string | null };
+  }
+}

@@ -1,0 +1,20 @@
+import type { Core } from '@strapi/strapi';
+
+import { PLUGIN_ID } from './utils/get-service';
+
+/**
+ * The plugin's RBAC actions, shown under Settings → Roles → Plugins → iFlyChat. Their full ids
+ * are `plugin::iflychat.<uid>` (see PERMISSIONS in contracts/settings.ts).
+ */
+export const ACTIONS = [
+  { uid: 'settings.read', displayName: 'Read settings', subCategory: 'settings' },
+  { uid: 'settings.update', displayName: 'Edit settings', subCategory: 'settings' },
+  { uid: 'rooms.manage', displayName: 'Manage rooms', subCategory: 'rooms' },
+].map((action) => ({ ...action, section: 'plugins', pluginName: PLUGIN_ID }));
+
+export async function registerPermissions(strapi: Core.Strapi): Promise<void> {
+  const permissions = strapi.service('admin::permission') as {
+    actionProvider: { registerMany(actions: typeof ACTIONS): Promise<void> };
+  };
+  await permissions.actionProvider.registerMany(ACTIONS);
+}

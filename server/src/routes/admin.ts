@@ -1,0 +1,41 @@
+import { PERMISSIONS } from '../../../contracts/settings';
+
+/** Admin routes, mounted under `/iflychat`. */
+const guard = (action: string) => ({
+  policies: [
+    'admin::isAuthenticatedAdmin',
+    { name: 'admin::hasPermissions', config: { actions: [action] } },
+  ],
+});
+
+export default {
+  type: 'admin' as const,
+  routes: [
+    { method: 'GET', path: '/settings', handler: 'settings.find', config: guard(PERMISSIONS.read) },
+    {
+      method: 'PUT',
+      path: '/settings',
+      handler: 'settings.update',
+      config: guard(PERMISSIONS.update),
+    },
+    {
+      method: 'POST',
+      path: '/settings/test-connection',
+      handler: 'settings.testConnection',
+      config: guard(PERMISSIONS.update),
+    },
+    {
+      method: 'GET',
+      path: '/content-types',
+      handler: 'settings.contentTypes',
+      config: guard(PERMISSIONS.read),
+    },
+    { method: 'GET', path: '/roles', handler: 'settings.roles', config: guard(PERMISSIONS.read) },
+    {
+      method: 'POST',
+      path: '/preview-room-name',
+      handler: 'settings.preview',
+      config: guard(PERMISSIONS.read),
+    },
+  ],
+};

@@ -1,0 +1,87 @@
+/**
+ * What the settings page needs to know about the site: the content types that can be bound (and
+ * which of their attributes fit each role in a binding), the users-permissions roles, and a
+ * preview of a room name on a real entry.
+ */
+import type { Core } from '@strapi/strapi';
+
+import type { BindableContentType, SiteRole } from '../../../contracts/settings';
+import {
+  isRoleSource,
+  ROLE_UID,
+  ROOM_ID_TYPES,
+  TEMPLATE_TYPES,
+  type ModelLike,
+} from '../config/bindings';
+import { renderRoomName, type Entry } from '../sync/room-params';
+
+type Model = ModelLike & { info?: { displayName?: string } };
+
+/** Attributes Strapi manages itself; none of them is a sensible choice in a binding. */
+const SYSTEM_ATTRIBUTES = new Set([
+  'id',
+  'documentId',
+  'createdAt',
+  'updatedAt',
+  'publishedAt',
+  'createdBy',
+  'updatedBy',
+  'locale',
+  'localizations',
+]);
+
+function models(strapi: Core.Strapi): Model[] {
+  return Object.values(strapi.contentTypes as unknown as Record<string, Model>);
+}
+
+export function isBindable(model: Model | undefined): model is Model {
+  return Boolean(model && model.uid.startsWith('api::') && model.options?.draftAndPublish);
+}
+
+export function listBindableContentTypes(strapi: Core.Strapi): BindableContentType[] {
+  return models(strapi)
+    .filter(isBindable)
+    .map((model) => {
+      const entries = Object.entries(model.attributes).filter(
+        ([name, attribute]) => !SYSTEM_ATTRIBUTES.has(name) && attribute.configurable !== false
+      );
+      const named = (test: (attribute: ModelLike['attributes'][string]) => boolean) =>
+        entries.filter(([, attribute]) => test(attribute)).map(([name]) => name);
+      return {
+        uid: model.uid,
+        displayName: model.info?.displayName ?? model.uid,
+        nameFields: named((attribute) => TEMPLATE_TYPES.has(attribute.type)),
+        roomIdFields: named((attribute) => ROOM_ID_TYPES.has(attribute.type)),
+        roleFields: named(isRoleSource),
+        booleanFields: named((attribute) => attribute.type === 'boolean'),
+      };
+    })
+    .sort((a, b) => a.displayName.localeCompare(b.displayName));
+}
+
+export async function listRoles(strapi: Core.Strapi): Promise<SiteRole[]> {
+  if (!(ROLE_UID in strapi.contentTypes)) return [];
+  const roles = (await strapi.db.query(ROLE_UID).findMany({
+    select: ['id', 'name', 'type', 'description'],
+    orderBy: { id: 'asc' },
+  })) as SiteRole[];
+  return roles.map(({ id, name, type, description }) => ({
+    id,
+    name,
+    type,
+    description: description ?? null,
+  }));
+}
+
+/** The room name the template gives for the most recently edited entry, if there is one. */
+export async function previewRoomName(
+  strapi: Core.Strapi,
+  uid: string,
+  template: string
+): Promise<{ preview: string | null; documentId: string | null }> {
+  const entry = (await strapi.db
+    .query(uid)
+    .findOne({ orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }] })) as Entry | null;
+  if (!entry) return { preview: null, documentId: null };
+  return { preview: renderRoomName(template, entry), documentId: entry.documentId };
+}

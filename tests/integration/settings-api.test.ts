@@ -1,0 +1,352 @@
+/**
+ * The admin API behind Settings → iFlyChat: every route, its permissions, its validation, and the
+ * API key that never comes back out.
+ */
+import { createEmulator, type Emulator } from '../emulator/server';
+import {
+  adminSession,
+  bootPlayground,
+  COMMUNITY,
+  entryRows,
+  httpClient,
+  roleId,
+  settle,
+  type Playground,
+} from '../helpers/playground';
+
+const API_KEY = 'admin-entered-key-7f3a9c';
+
+let emulator: Emulator;
+let pg: Playground;
+let admin: ReturnType<typeof recorded>;
+/** Every response body seen in this file, to prove the key never leaves the server. */
+const seen: string[] = [];
+
+function recorded(client: ReturnType<typeof httpClient>) {
+  const wrap =
+    <A extends unknown[]>(
+      call: (...args: A) => Promise<{ status: number; json: any; text: string }>
+    ) =>
+    async (...args: A) => {
+      const response = await call(...args);
+      seen.push(response.text);
+      return response;
+    };
+  return { get: wrap(client.get), post: wrap(client.post), put: wrap(client.put) };
+}
+
+async function loginAs(roleCodes: string[] | number[], email: string) {
+  const roleIds: number[] = [];
+  for (const code of roleCodes) {
+    if (typeof code === 'number') roleIds.push(code);
+    else {
+      const role = await pg.strapi.db.query('admin::role').findOne({ where: { code } });
+      roleIds.push(role.id);
+    }
+  }
+  const password = 'Another-Password-1';
+  await pg.strapi.service('admin::user').create({
+    email,
+    firstname: 'Test',
+    lastname: 'User',
+    password,
+    isActive: true,
+    roles: roleIds,
+  });
+  const response = await fetch(`${pg.url}/admin/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const { data } = (await response.json()) as { data: { token: string } };
+  return recorded(httpClient(pg.url, data.token));
+}
+
+const communityBinding = {
+  roomName: '{name}',
+  roomIdField: 'roomId',
+  roomRole: { field: 'audience' },
+  private: { field: 'isPrivate' },
+  moderate: false,
+};
+
+function validSettings(overrides: Record<string, unknown> = {}) {
+  return {
+    apiVersion: '1.1',
+    baseUrl: emulator.url,
+    timeoutMs: 2000,
+    concurrency: 4,
+    maxAttempts: 8,
+    roleMap: { public: '1', authenticated: '2' },
+    contentTypes: { [COMMUNITY]: communityBinding },
+    ...overrides,
+  };
+}
+
+beforeAll(async () => {
+  emulator = await createEmulator({ apiKey: API_KEY }).start();
+  // Nothing in config/plugins.ts: everything is set from the admin.
+  pg = await bootPlayground({ pluginConfig: {}, listen: true });
+  admin = recorded(await adminSession(pg));
+});
+
+afterAll(async () => {
+  await pg?.close();
+  await emulator?.stop();
+  expect(seen.length).toBeGreaterThan(20);
+  for (const body of seen) expect(body).not.toContain(API_KEY);
+});
+
+describe('authentication and permissions', () => {
+  const routes: Array<[string, string]> = [
+    ['GET', '/iflychat/settings'],
+    ['PUT', '/iflychat/settings'],
+    ['POST', '/iflychat/settings/test-connection'],
+    ['GET', '/iflychat/content-types'],
+    ['GET', '/iflychat/roles'],
+    ['POST', '/iflychat/preview-room-name'],
+  ];
+
+  it.each(routes)('%s %s answers 401 without a session', async (method, path) => {
+    const response = await fetch(`${pg.url}${path}`, {
+      method,
+      headers: { 'Content-Type': 'application/json' },
+      body: method === 'GET' ? undefined : '{}',
+    });
+    seen.push(await response.text());
+    expect(response.status).toBe(401);
+  });
+
+  it('an Editor without the plugin permissions gets 403 from every route', async () => {
+    const editor = await loginAs(['strapi-editor'], 'editor@example.com');
+    for (const [method, path] of routes) {
+      const response =
+        method === 'GET'
+          ? await editor.get(path)
+          : method === 'PUT'
+            ? await editor.put(path, validSettings())
+            : await editor.post(path, {});
+      expect([method, path, response.status]).toEqual([method, path, 403]);
+    }
+  });
+
+  it('a role with settings.read only can read but not change', async () => {
+    const role = await pg.strapi.service('admin::role').create({
+      name: 'Chat readers',
+      description: 'May look at the iFlyChat settings',
+    });
+    await pg.strapi
+      .service('admin::role')
+      .assignPermissions(role.id, [{ action: 'plugin::iflychat.settings.read' }]);
+    const reader = await loginAs([role.id], 'reader@example.com');
+    expect((await reader.get('/iflychat/settings')).status).toBe(200);
+    expect((await reader.get('/iflychat/content-types')).status).toBe(200);
+    expect((await reader.get('/iflychat/roles')).status).toBe(200);
+    expect((await reader.put('/iflychat/settings', validSettings())).status).toBe(403);
+    expect((await reader.post('/iflychat/settings/test-connection', {})).status).toBe(403);
+  });
+
+  it('the actions are registered for Settings → Roles', () => {
+    const actions = pg.strapi
+      .service('admin::permission')
+      .actionProvider.values()
+      .filter((action: { pluginName?: string }) => action.pluginName === 'iflychat')
+      .map((action: { actionId: string }) => action.actionId)
+      .sort();
+    expect(actions).toEqual([
+      'plugin::iflychat.rooms.manage',
+      'plugin::iflychat.settings.read',
+      'plugin::iflychat.settings.update',
+    ]);
+  });
+});
+
+describe('settings', () => {
+  it('starts empty and idle', async () => {
+    const response = await admin.get('/iflychat/settings');
+    expect(response.status).toBe(200);
+    expect(response.json.data).toEqual({
+      apiKey: { configured: false, last4: null, source: null },
+      appId: { configured: false, last4: null, source: null },
+      apiVersion: '1.1',
+      baseUrl: 'https://api.iflychat.com',
+      timeoutMs: 10000,
+      concurrency: 4,
+      maxAttempts: 8,
+      roleMap: {},
+      contentTypes: {},
+      locked: { keys: [], roleMap: [], contentTypes: [] },
+      encryptedAtRest: true,
+    });
+  });
+
+  it('rejects bad input with a 400 naming each field, and saves nothing', async () => {
+    const response = await admin.put(
+      '/iflychat/settings',
+      validSettings({
+        apiVersion: '3',
+        baseUrl: 'not a url',
+        roleMap: { public: '' },
+        contentTypes: {
+          [COMMUNITY]: { ...communityBinding, roomIdField: 'isPrivate', roomName: '{missing}' },
+          'api::group.group': { ...communityBinding, roomRole: 'nobody' },
+        },
+      })
+    );
+    expect(response.status).toBe(400);
+    expect(response.json.error.name).toBe('ValidationError');
+    const paths = response.json.error.details.errors.map((error: { path: string[] }) =>
+      error.path.join('.')
+    );
+    expect(paths).toEqual([
+      'apiVersion',
+      'baseUrl',
+      'roleMap.public',
+      'contentTypes.api::group.group.roomRole',
+    ]);
+
+    const again = await admin.put(
+      '/iflychat/settings',
+      validSettings({
+        contentTypes: {
+          [COMMUNITY]: { ...communityBinding, roomIdField: 'isPrivate', roomName: '{missing}' },
+        },
+      })
+    );
+    expect(again.status).toBe(400);
+    expect(again.json.error.details.errors).toEqual([
+      expect.objectContaining({
+        path: ['contentTypes', COMMUNITY, 'roomIdField'],
+        message: '"isPrivate" is a boolean attribute; it must be string, integer or biginteger',
+      }),
+      expect.objectContaining({
+        path: ['contentTypes', COMMUNITY, 'roomName'],
+        message: '{missing} is not an attribute of api::community.community',
+      }),
+    ]);
+    expect((await admin.get('/iflychat/settings')).json.data.contentTypes).toEqual({});
+  });
+
+  it('saves, masks the key, and stores it encrypted', async () => {
+    const response = await admin.put('/iflychat/settings', validSettings({ apiKey: API_KEY }));
+    expect(response.status).toBe(200);
+    expect(response.json.data.apiKey).toEqual({
+      configured: true,
+      last4: 'f3a9c'.slice(-4),
+      source: 'admin',
+    });
+    expect(response.json.data.contentTypes[COMMUNITY]).toEqual(communityBinding);
+
+    const stored = await pg.strapi.db
+      .query('strapi::core-store')
+      .findOne({ where: { key: 'plugin_iflychat_settings' } });
+    expect(stored.value).not.toContain(API_KEY);
+    expect(JSON.parse(stored.value).apiKey).toEqual({
+      value: expect.stringMatching(/^v1:/),
+      encrypted: true,
+    });
+  });
+
+  it('an empty key field keeps the stored key; clearing is explicit', async () => {
+    const kept = await admin.put('/iflychat/settings', validSettings({ apiKey: '' }));
+    expect(kept.json.data.apiKey.configured).toBe(true);
+    const untouched = await admin.put('/iflychat/settings', validSettings());
+    expect(untouched.json.data.apiKey.configured).toBe(true);
+    const cleared = await admin.put('/iflychat/settings', validSettings({ clearApiKey: true }));
+    expect(cleared.json.data.apiKey).toEqual({ configured: false, last4: null, source: null });
+    const back = await admin.put('/iflychat/settings', validSettings({ apiKey: API_KEY }));
+    expect(back.json.data.apiKey.configured).toBe(true);
+  });
+
+  it('takes effect for the next publish without a restart', async () => {
+    const authenticated = await roleId(pg.strapi, 'authenticated');
+    const doc = await pg.strapi
+      .documents(COMMUNITY)
+      .create({ data: { name: 'Configured in the admin', audience: authenticated } as never });
+    await pg.strapi.documents(COMMUNITY).publish({ documentId: doc.documentId });
+    await settle(pg.strapi);
+    const [request] = emulator.requestsTo('/room/create');
+    expect(request.body).toMatchObject({ room_name: 'Configured in the admin', room_role: '2' });
+    const rows = await entryRows(pg.strapi, COMMUNITY, doc.documentId);
+    expect(rows.every((row) => String(row.roomId) === String(emulator.rooms[0].room_id))).toBe(
+      true
+    );
+  });
+});
+
+describe('test connection', () => {
+  it('ok with the stored key', async () => {
+    const response = await admin.post('/iflychat/settings/test-connection', {});
+    expect(response.status).toBe(200);
+    expect(response.json.data).toMatchObject({ outcome: 'ok', rooms: expect.any(Number) });
+  });
+
+  it('invalid key with an entered wrong key', async () => {
+    const response = await admin.post('/iflychat/settings/test-connection', {
+      apiKey: 'wrong-key-000000',
+    });
+    expect(response.json.data.outcome).toBe('invalid-key');
+    expect(response.json.data.message).toMatch(/refused the API key \(HTTP 403/);
+    expect(response.text).not.toContain('wrong-key-000000');
+  });
+
+  it('unreachable when nothing listens', async () => {
+    const response = await admin.post('/iflychat/settings/test-connection', {
+      baseUrl: 'http://127.0.0.1:9',
+    });
+    expect(response.json.data.outcome).toBe('unreachable');
+    expect(response.json.data.message).toMatch(/could not be reached/);
+  });
+
+  it('400 for a bad base URL', async () => {
+    const response = await admin.post('/iflychat/settings/test-connection', { baseUrl: 'nope' });
+    expect(response.status).toBe(400);
+    expect(response.json.error.details.errors[0].path).toEqual(['baseUrl']);
+  });
+});
+
+describe('site helpers', () => {
+  it('lists the content types that can be bound, with the attributes for each role', async () => {
+    const response = await admin.get('/iflychat/content-types');
+    expect(response.status).toBe(200);
+    const community = response.json.data.find((type: { uid: string }) => type.uid === COMMUNITY);
+    expect(community).toEqual({
+      uid: COMMUNITY,
+      displayName: 'Community',
+      nameFields: ['name', 'description', 'roomId'],
+      roomIdFields: ['name', 'roomId'],
+      roleFields: ['name', 'audience'],
+      booleanFields: ['isPrivate', 'isModerated'],
+    });
+    expect(response.json.data.map((type: { uid: string }) => type.uid)).toEqual([
+      COMMUNITY,
+      'api::group.group',
+    ]);
+  });
+
+  it('lists the users-permissions roles', async () => {
+    const response = await admin.get('/iflychat/roles');
+    expect(response.json.data.map((role: { type: string }) => role.type)).toEqual([
+      'authenticated',
+      'public',
+    ]);
+  });
+
+  it('previews a room name on the latest entry', async () => {
+    const response = await admin.post('/iflychat/preview-room-name', {
+      uid: COMMUNITY,
+      roomName: 'Chat: {name}',
+    });
+    expect(response.status).toBe(200);
+    expect(response.json.data).toEqual({
+      preview: 'Chat: Configured in the admin',
+      documentId: expect.any(String),
+    });
+    const bad = await admin.post('/iflychat/preview-room-name', {
+      uid: 'api::nope.nope',
+      roomName: '{name}',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.details.errors[0].path).toEqual(['uid']);
+  });
+});
