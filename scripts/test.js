@@ -4,7 +4,8 @@
 /**
  * `npm test`: the whole suite, in the order that fails fastest.
  *   type checks (server, admin, tests; strict) → lint → formatting → plugin build + verify →
- *   unit tests → integration tests (real Strapi + SQLite + emulator) → package contents.
+ *   unit tests → integration tests (real Strapi + SQLite + emulator) → package contents →
+ *   playground admin build → browser tests (Debian's Chromium + playwright-core).
  * Set IFLYCHAT_TEST_ONLY=unit,integration (comma separated step names) to run a subset.
  */
 const { spawnSync } = require('node:child_process');
@@ -33,11 +34,15 @@ const steps = [
   { name: 'typecheck', cmd: ['npm', 'run', '--silent', 'typecheck'] },
   { name: 'lint', cmd: [bin('eslint'), '.', '--max-warnings', '0'] },
   { name: 'format', cmd: [bin('prettier'), '--check', '.', '--log-level', 'warn'] },
+  { name: 'translations', cmd: [process.execPath, 'scripts/translations.js', '--check'] },
   { name: 'build', cmd: [bin('strapi-plugin'), 'build'] },
   { name: 'verify', cmd: [bin('strapi-plugin'), 'verify'] },
   { name: 'unit', cmd: jest('tests/jest.unit.config.js', 'unit'), jest: true },
   { name: 'integration', cmd: jest('tests/jest.integration.config.js', 'integration'), jest: true },
   { name: 'package', cmd: [process.execPath, 'scripts/check-package.js'] },
+  // The browser tests need the playground's admin panel built with the plugin in it.
+  { name: 'admin-build', cmd: [bin('strapi'), 'build'], cwd: path.join(root, 'playground') },
+  { name: 'e2e', cmd: jest('tests/jest.e2e.config.js', 'e2e'), jest: true },
 ];
 
 const only = process.env.IFLYCHAT_TEST_ONLY?.split(',').map((s) => s.trim());
@@ -50,7 +55,10 @@ for (const step of steps) {
   console.log(
     `\n▶ ${step.name}: ${step.cmd.map((part) => path.relative(root, part) || part).join(' ')}`
   );
-  const result = spawnSync(step.cmd[0], step.cmd.slice(1), { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(step.cmd[0], step.cmd.slice(1), {
+    cwd: step.cwd ?? root,
+    stdio: 'inherit',
+  });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (step.jest) {
     const file = path.join(reports, `${step.name}.json`);

@@ -1,6 +1,8 @@
 import type { StrapiApp } from '@strapi/strapi/admin';
 
+import { PERMISSIONS } from '../../contracts/settings';
 import { PLUGIN_ID } from './pluginId';
+import { getTranslation } from './utils/translate';
 
 type TranslationModule = { default: Record<string, string> };
 
@@ -12,6 +14,16 @@ const plugin: StrapiApp['appPlugins'][string] = {
     });
   },
 
+  bootstrap(app) {
+    app.addSettingsLink('global', {
+      id: PLUGIN_ID,
+      to: PLUGIN_ID,
+      intlLabel: { id: getTranslation('plugin.name'), defaultMessage: 'iFlyChat' },
+      Component: () => import('./pages/Settings'),
+      permissions: [{ action: PERMISSIONS.read, subject: null }],
+    });
+  },
+
   async registerTrads({ locales }) {
     return Promise.all(
       locales.map(async (locale) => {
@@ -20,7 +32,7 @@ const plugin: StrapiApp['appPlugins'][string] = {
             `./translations/${locale}.json`
           )) as TranslationModule;
           const prefixed = Object.fromEntries(
-            Object.entries(data).map(([key, value]) => [`${PLUGIN_ID}.${key}`, value])
+            Object.entries(data).map(([key, value]) => [getTranslation(key), value])
           );
           return { data: prefixed, locale };
         } catch {

@@ -52,12 +52,19 @@ export interface Playground {
 let runCounter = 0;
 
 /** Writes a copy of the compiled playground whose `config/plugins.js` holds `pluginConfig`. */
-function prepareDist(pluginConfig: unknown): string {
+function prepareDist(pluginConfig: unknown, withAdmin: boolean): string {
   runCounter += 1;
   const runDir = path.join(RUNS, `${process.pid}-${runCounter}-${Date.now()}`);
   const distDir = path.join(runDir, 'dist');
   fs.mkdirSync(runDir, { recursive: true });
-  fs.cpSync(PLAYGROUND_DIST, distDir, { recursive: true });
+  const adminBuild = path.join(PLAYGROUND_DIST, 'build');
+  if (withAdmin && !fs.existsSync(path.join(adminBuild, 'index.html'))) {
+    throw new Error('The playground admin is not built: run `npx strapi build` in playground/.');
+  }
+  fs.cpSync(PLAYGROUND_DIST, distDir, {
+    recursive: true,
+    filter: (source) => withAdmin || source !== adminBuild,
+  });
   const plugins = { iflychat: { enabled: true, resolve: ROOT, config: pluginConfig } };
   fs.writeFileSync(
     path.join(distDir, 'config', 'plugins.js'),
@@ -71,14 +78,17 @@ function secret() {
 }
 
 /**
- * Boots Strapi. `listen` also opens the HTTP server on a random 127.0.0.1 port.
+ * Boots Strapi. `listen` also opens the HTTP server on a random 127.0.0.1 port; `admin` serves
+ * the admin panel built in playground/dist/build.
  * Log lines are kept in `logs` (Strapi's logger still prints them).
  */
 export async function bootPlayground(options: {
   pluginConfig: unknown;
   listen?: boolean;
+  /** Serve the built admin panel (for browser tests). */
+  admin?: boolean;
 }): Promise<Playground> {
-  const distDir = prepareDist(options.pluginConfig);
+  const distDir = prepareDist(options.pluginConfig, Boolean(options.admin));
   Object.assign(process.env, {
     STRAPI_TELEMETRY_DISABLED: 'true',
     NODE_ENV: 'test',
@@ -99,7 +109,7 @@ export async function bootPlayground(options: {
   const strapi = createStrapi({
     appDir: PLAYGROUND,
     distDir,
-    serveAdminPanel: false,
+    serveAdminPanel: Boolean(options.admin),
     autoReload: false,
   });
   const logs = captureLogs(strapi);
@@ -148,7 +158,10 @@ export async function settle(strapi: Core.Strapi): Promise<void> {
 }
 
 /** Polls `check` until it returns a truthy value or the time runs out. */
-export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 10_000
+): Promise<NonNullable<T>> {
   const started = Date.now();
   for (;;) {
     const value = await check();
@@ -159,14 +172,16 @@ export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000
   }
 }
 
-/** An admin (super admin) session over the real admin API. */
+export const ADMIN_CREDENTIALS = {
+  email: 'admin@example.com',
+  password: 'Playground-Admin-1',
+  firstname: 'Ada',
+  lastname: 'Admin',
+};
+
+/** Registers the first admin (a super admin) and returns a session over the real admin API. */
 export async function adminSession(pg: Playground) {
-  const credentials = {
-    email: 'admin@example.com',
-    password: 'Playground-Admin-1',
-    firstname: 'Ada',
-    lastname: 'Admin',
-  };
+  const credentials = ADMIN_CREDENTIALS;
   const response = await fetch(`${pg.url}/admin/register-admin`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

@@ -1,0 +1,133 @@
+/**
+ * The settings form as plain data: built from what the server answers, turned into the request
+ * the server expects, and validated with the same schema the server uses.
+ */
+import type { Binding } from '../../../../contracts/config';
+import { issueMessage } from '../../../../contracts/config';
+import {
+  settingsUpdateSchema,
+  type SettingsUpdateInput,
+  type SettingsView,
+} from '../../../../contracts/settings';
+
+/** A write-only secret in the form: keep what is stored, type a new one, or remove it. */
+export interface SecretDraft {
+  mode: 'keep' | 'replace' | 'clear';
+  input: string;
+}
+
+export interface FormValues {
+  apiKey: SecretDraft;
+  appId: SecretDraft;
+  apiVersion: SettingsView['apiVersion'];
+  baseUrl: string;
+  timeoutMs: number;
+  concurrency: number;
+  maxAttempts: number;
+  /** role type → iFlyChat role id; '' means "not mapped". */
+  roleMap: Record<string, string>;
+  contentTypes: Record<string, Binding>;
+}
+
+/** Field errors keyed by their path joined with dots, such as `contentTypes.api::a.a.roomName`. */
+export type FormErrors = Record<string, string>;
+
+export function fromView(view: SettingsView): FormValues {
+  return {
+    apiKey: { mode: view.apiKey.configured ? 'keep' : 'replace', input: '' },
+    appId: { mode: view.appId.configured ? 'keep' : 'replace', input: '' },
+    apiVersion: view.apiVersion,
+    baseUrl: view.baseUrl,
+    timeoutMs: view.timeoutMs,
+    concurrency: view.concurrency,
+    maxAttempts: view.maxAttempts,
+    roleMap: { ...view.roleMap },
+    contentTypes: structuredClone(view.contentTypes),
+  };
+}
+
+export function toRequest(values: FormValues): SettingsUpdateInput {
+  const secret = (draft: SecretDraft) =>
+    draft.mode === 'replace' && draft.input.trim() ? draft.input.trim() : undefined;
+  return {
+    apiKey: secret(values.apiKey),
+    clearApiKey: values.apiKey.mode === 'clear' ? true : undefined,
+    appId: secret(values.appId),
+    clearAppId: values.appId.mode === 'clear' ? true : undefined,
+    apiVersion: values.apiVersion,
+    baseUrl: values.baseUrl.trim(),
+    timeoutMs: values.timeoutMs,
+    concurrency: values.concurrency,
+    maxAttempts: values.maxAttempts,
+    roleMap: Object.fromEntries(
+      Object.entries(values.roleMap)
+        .map(([type, id]) => [type, id.trim()] as const)
+        .filter(([, id]) => id !== '')
+    ),
+    contentTypes: values.contentTypes,
+  };
+}
+
+export function pathKey(path: ReadonlyArray<string | number | symbol>): string {
+  return path.map(String).join('.');
+}
+
+/** Client-side validation: the shared schema, so the server would say the same. */
+export function validate(values: FormValues): FormErrors {
+  const errors: FormErrors = {};
+  const result = settingsUpdateSchema.safeParse(toRequest(values));
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      errors[pathKey(issue.path)] ??= issueMessage(issue);
+    }
+  }
+  for (const [uid, id] of Object.entries(values.roleMap)) {
+    if (id !== '' && id.trim() === '') errors[pathKey(['roleMap', uid])] = 'must not be empty';
+  }
+  return errors;
+}
+
+/** The field errors of a 400 answer from the server, in the same shape. */
+export function serverErrors(details: unknown): FormErrors {
+  const list = (details as { errors?: Array<{ path?: unknown[]; message?: string }> } | undefined)
+    ?.errors;
+  const errors: FormErrors = {};
+  for (const error of list ?? []) {
+    if (Array.isArray(error.path) && error.message) {
+      errors[pathKey(error.path as string[])] ??= error.message;
+    }
+  }
+  return errors;
+}
+
+export function isDirty(values: FormValues, initial: FormValues): boolean {
+  return JSON.stringify(values) !== JSON.stringify(initial);
+}
+
+export type RoleMode = 'everyone' | 'role' | 'field';
+export type FlagMode = 'off' | 'on' | 'field';
+
+export function roleMode(source: Binding['roomRole']): RoleMode {
+  if (source === 'everyone') return 'everyone';
+  return 'role' in source ? 'role' : 'field';
+}
+
+export function flagMode(source: Binding['private']): FlagMode {
+  if (typeof source === 'boolean') return source ? 'on' : 'off';
+  return 'field';
+}
+
+/** A new binding for a content type, prefilled from its attributes. */
+export function defaultBinding(type: { nameFields: string[]; roomIdFields: string[] }): Binding {
+  const nameField =
+    type.nameFields.find((field) => ['name', 'title'].includes(field)) ?? type.nameFields[0];
+  const roomIdField =
+    type.roomIdFields.find((field) => /room/i.test(field)) ?? type.roomIdFields[0] ?? '';
+  return {
+    roomName: nameField ? `{${nameField}}` : '{documentId}',
+    roomIdField,
+    roomRole: 'everyone',
+    private: false,
+    moderate: false,
+  };
+}

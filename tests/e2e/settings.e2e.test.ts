@@ -1,0 +1,125 @@
+/**
+ * A site owner configures the plugin in the real admin panel (built playground, Debian's
+ * Chromium) and publishes a Community from the Content Manager.
+ */
+import type { Browser, Page } from 'playwright-core';
+
+import { createEmulator, type Emulator } from '../emulator/server';
+import { launchBrowser, screenshot } from '../helpers/browser';
+import {
+  ADMIN_CREDENTIALS,
+  adminSession,
+  bootPlayground,
+  COMMUNITY,
+  entryRows,
+  waitFor,
+  type Playground,
+} from '../helpers/playground';
+
+const API_KEY = 'browser-entered-key-5b21';
+
+let emulator: Emulator;
+let pg: Playground;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  emulator = await createEmulator({ apiKey: API_KEY }).start();
+  pg = await bootPlayground({ pluginConfig: {}, listen: true, admin: true });
+  await adminSession(pg); // registers the first admin
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  page.setDefaultTimeout(30_000);
+});
+
+afterAll(async () => {
+  // The last state of the page, for a person to look at when something failed.
+  if (page) await screenshot(page, 'last-state').catch(() => undefined);
+  await browser?.close();
+  await pg?.close();
+  await emulator?.stop();
+});
+
+async function pick(label: string, option: string) {
+  await page.getByRole('combobox', { name: label }).click();
+  await page.getByRole('option', { name: option, exact: true }).click();
+}
+
+it('configures iFlyChat from Settings and creates a room when a Community is published', async () => {
+  await page.goto(`${pg.url}/admin/auth/login`);
+  await page.locator('input[name="email"]').fill(ADMIN_CREDENTIALS.email);
+  await page.locator('input[name="password"]').fill(ADMIN_CREDENTIALS.password);
+  await page.getByRole('button', { name: 'Login' }).click();
+  await page.waitForURL(/\/admin(\/)?$/);
+
+  // Settings → iFlyChat, through the menu as a user would.
+  await page.getByRole('link', { name: 'Settings' }).first().click();
+  await page.getByRole('link', { name: 'iFlyChat' }).click();
+  await page.waitForURL(/\/admin\/settings\/iflychat$/);
+  await page.getByRole('heading', { name: 'Connection' }).waitFor();
+  await screenshot(page, '01-settings-empty');
+
+  // Connection.
+  await page.getByLabel('API key').fill(API_KEY);
+  await page.getByLabel('Base URL').fill(emulator.url);
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await page.getByRole('status').getByText('Connected', { exact: true }).waitFor();
+  expect(emulator.requestsTo('/rooms/list')).toHaveLength(1);
+  expect(emulator.requestsTo('/rooms/list')[0].body.api_key).toBe(API_KEY);
+
+  // Bind Community: rooms for a fixed role, private from its isPrivate field.
+  await pick('Content type to bind', 'Community');
+  await page.getByRole('button', { name: 'Bind content type' }).click();
+  const binding = page.getByTestId(`binding-${COMMUNITY}`);
+  await binding.waitFor();
+  await expect(binding.getByLabel('Room name').inputValue()).resolves.toBe('{name}');
+  await pick('Who the room is for', 'A fixed role');
+  await pick('Role', 'Authenticated');
+  await pick('Private', 'From a boolean field');
+  await pick('Boolean field', 'isPrivate');
+
+  // Role map.
+  await page.getByLabel('Public', { exact: true }).fill('1');
+  await page.getByLabel('Authenticated', { exact: true }).fill('2');
+  await screenshot(page, '02-settings-filled');
+
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Settings saved').waitFor();
+
+  // Reload: the values are back, the key masked and absent from the page.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Connection' }).waitFor();
+  await expect(page.getByLabel('API key').inputValue()).resolves.toBe(
+    `••••••••${API_KEY.slice(-4)}`
+  );
+  await expect(page.getByLabel('Base URL').inputValue()).resolves.toBe(emulator.url);
+  await expect(page.getByLabel('Authenticated', { exact: true }).inputValue()).resolves.toBe('2');
+  await page.getByTestId(`binding-${COMMUNITY}`).waitFor();
+  expect(await page.content()).not.toContain(API_KEY);
+  await screenshot(page, '03-settings-saved');
+
+  // Publish a Community in the Content Manager.
+  await page.goto(`${pg.url}/admin/content-manager/collection-types/${COMMUNITY}/create`);
+  await page.getByLabel('name').fill('Browser room');
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.getByText('Published').first().waitFor();
+
+  const room = await waitFor(() => emulator.rooms.find((r) => r.room_name === 'Browser room'));
+  expect(room).toMatchObject({ room_role: '2', room_private: '0', room_moderate: '0' });
+  const [created] = emulator.requestsTo('/room/create');
+  expect(created.body.api_key).toBe(API_KEY);
+
+  const documentId = new URL(page.url()).pathname.split('/').pop()!;
+  const rows = await waitFor(async () => {
+    const found = await entryRows(pg.strapi, COMMUNITY, documentId);
+    return found.length === 2 && found.every((row) => row.roomId) ? found : null;
+  });
+  expect(rows.map((row) => String(row.roomId))).toEqual([
+    String(room.room_id),
+    String(room.room_id),
+  ]);
+  await page.reload();
+  await page.getByLabel('roomId').waitFor();
+  await expect(page.getByLabel('roomId').inputValue()).resolves.toBe(String(room.room_id));
+  await screenshot(page, '04-community-published');
+});

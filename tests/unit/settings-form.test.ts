@@ -1,0 +1,108 @@
+import type { SettingsView } from '../../contracts/settings';
+import {
+  defaultBinding,
+  flagMode,
+  fromView,
+  isDirty,
+  roleMode,
+  serverErrors,
+  toRequest,
+  validate,
+} from '../../admin/src/pages/Settings/form';
+
+const view: SettingsView = {
+  apiKey: { configured: true, last4: 'abcd', source: 'admin' },
+  appId: { configured: false, last4: null, source: null },
+  apiVersion: '1.1',
+  baseUrl: 'https://api.iflychat.com',
+  timeoutMs: 10_000,
+  concurrency: 4,
+  maxAttempts: 8,
+  roleMap: { public: '1' },
+  contentTypes: {
+    'api::community.community': {
+      roomName: '{name}',
+      roomIdField: 'roomId',
+      roomRole: 'everyone',
+      private: false,
+      moderate: { field: 'isModerated' },
+    },
+  },
+  locked: { keys: [], roleMap: [], contentTypes: [] },
+  encryptedAtRest: true,
+};
+
+describe('the settings form', () => {
+  it('keeps a stored key unless replaced or cleared', () => {
+    const form = fromView(view);
+    expect(form.apiKey).toEqual({ mode: 'keep', input: '' });
+    expect(form.appId).toEqual({ mode: 'replace', input: '' });
+    expect(toRequest(form)).toMatchObject({ apiKey: undefined, clearApiKey: undefined });
+    expect(toRequest({ ...form, apiKey: { mode: 'replace', input: ' new-key ' } }).apiKey).toBe(
+      'new-key'
+    );
+    expect(toRequest({ ...form, apiKey: { mode: 'clear', input: '' } }).clearApiKey).toBe(true);
+  });
+
+  it('drops unmapped roles from the request', () => {
+    const form = { ...fromView(view), roleMap: { public: '1', authenticated: '' } };
+    expect(toRequest(form).roleMap).toEqual({ public: '1' });
+  });
+
+  it('validates with the shared schema and names the field', () => {
+    const form = fromView(view);
+    expect(validate(form)).toEqual({});
+    const broken = {
+      ...form,
+      baseUrl: 'nope',
+      contentTypes: {
+        'api::community.community': {
+          ...form.contentTypes['api::community.community'],
+          roomName: 'plain',
+        },
+      },
+    };
+    expect(validate(broken)).toEqual({
+      baseUrl: 'must be an http(s) URL such as https://api.iflychat.com',
+      'contentTypes.api::community.community.roomName':
+        'must contain at least one {attribute} placeholder',
+    });
+  });
+
+  it('reads field errors from a 400 answer', () => {
+    expect(
+      serverErrors({
+        errors: [
+          { path: ['apiKey'], message: 'is set in config/plugins.ts' },
+          { path: ['contentTypes', 'api::a.a', 'roomIdField'], message: 'wrong type' },
+        ],
+      })
+    ).toEqual({
+      apiKey: 'is set in config/plugins.ts',
+      'contentTypes.api::a.a.roomIdField': 'wrong type',
+    });
+  });
+
+  it('knows when it changed', () => {
+    const form = fromView(view);
+    expect(isDirty(form, fromView(view))).toBe(false);
+    expect(isDirty({ ...form, baseUrl: 'https://api2.iflychat.com' }, form)).toBe(true);
+  });
+
+  it('describes role and flag sources and prefills a new binding', () => {
+    expect(roleMode('everyone')).toBe('everyone');
+    expect(roleMode({ role: 'public' })).toBe('role');
+    expect(roleMode({ field: 'audience' })).toBe('field');
+    expect(flagMode(true)).toBe('on');
+    expect(flagMode({ field: 'isPrivate' })).toBe('field');
+    expect(
+      defaultBinding({ nameFields: ['title', 'slug'], roomIdFields: ['code', 'chatRoomId'] })
+    ).toEqual({
+      roomName: '{title}',
+      roomIdField: 'chatRoomId',
+      roomRole: 'everyone',
+      private: false,
+      moderate: false,
+    });
+  });
+});
