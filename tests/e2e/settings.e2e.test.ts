@@ -83,6 +83,16 @@ it('configures iFlyChat from Settings and creates a room when a Community is pub
   await page.getByLabel('Authenticated', { exact: true }).fill('2');
   await screenshot(page, '02-settings-filled');
 
+  // From here on, nothing the browser receives may contain the key.
+  const received: string[] = [];
+  page.on('response', (response) => {
+    if (new URL(response.url()).pathname.startsWith('/iflychat/')) {
+      void response.text().then(
+        (text) => received.push(text),
+        () => undefined
+      );
+    }
+  });
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByText('Settings saved').waitFor();
 
@@ -97,6 +107,8 @@ it('configures iFlyChat from Settings and creates a room when a Community is pub
   await page.getByTestId(`binding-${COMMUNITY}`).waitFor();
   expect(await page.content()).not.toContain(API_KEY);
   await screenshot(page, '03-settings-saved');
+  expect(received.length).toBeGreaterThanOrEqual(4);
+  for (const body of received) expect(body).not.toContain(API_KEY);
 
   // Publish a Community in the Content Manager.
   await page.goto(`${pg.url}/admin/content-manager/collection-types/${COMMUNITY}/create`);
@@ -122,4 +134,92 @@ it('configures iFlyChat from Settings and creates a room when a Community is pub
   await page.getByLabel('roomId').waitFor();
   await expect(page.getByLabel('roomId').inputValue()).resolves.toBe(String(room.room_id));
   await screenshot(page, '04-community-published');
+});
+
+it('asks before leaving with unsaved changes', async () => {
+  await page.goto(`${pg.url}/admin/settings/iflychat`);
+  await page.getByRole('heading', { name: 'Connection' }).waitFor();
+  await page.getByLabel('Public', { exact: true }).fill('7');
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await page.getByText('Leave without saving?').waitFor();
+  await screenshot(page, '05-unsaved-changes');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  expect(new URL(page.url()).pathname).toBe('/admin/settings/iflychat');
+  await expect(page.getByLabel('Public', { exact: true }).inputValue()).resolves.toBe('7');
+
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.waitForURL(/\/admin\/settings\/webhooks$/);
+});
+
+it('speaks French when the admin does', async () => {
+  await page.evaluate("localStorage.setItem('strapi-admin-language', 'fr')");
+  await page.goto(`${pg.url}/admin/settings/iflychat`);
+  await page.getByRole('heading', { name: 'Connexion' }).waitFor();
+  await page.getByRole('heading', { name: 'Correspondance des rôles' }).waitFor();
+  await page.getByRole('button', { name: 'Tester la connexion' }).waitFor();
+  await screenshot(page, '06-settings-french');
+  await page.evaluate("localStorage.setItem('strapi-admin-language', 'en')");
+});
+
+async function loginInNewContext(email: string, password: string) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+  const other = await context.newPage();
+  other.setDefaultTimeout(30_000);
+  await other.goto(`${pg.url}/admin/auth/login`);
+  await other.locator('input[name="email"]').fill(email);
+  await other.locator('input[name="password"]').fill(password);
+  await other.getByRole('button', { name: 'Login' }).click();
+  await other.waitForURL(/\/admin(\/)?$/);
+  return other;
+}
+
+async function createAdmin(email: string, roleIds: number[]) {
+  const password = 'Second-Admin-Pass-1';
+  await pg.strapi.service('admin::user').create({
+    email,
+    firstname: 'Second',
+    lastname: 'Admin',
+    password,
+    isActive: true,
+    roles: roleIds,
+  });
+  return password;
+}
+
+it('shows the page read-only to a role with settings.read only', async () => {
+  const role = await pg.strapi
+    .service('admin::role')
+    .create({ name: 'Chat viewers', description: 'May look at the iFlyChat settings' });
+  await pg.strapi
+    .service('admin::role')
+    .assignPermissions(role.id, [{ action: 'plugin::iflychat.settings.read' }]);
+  const password = await createAdmin('viewer@example.com', [role.id]);
+  const viewer = await loginInNewContext('viewer@example.com', password);
+  await viewer.goto(`${pg.url}/admin/settings/iflychat`);
+  await viewer.getByRole('heading', { name: 'Connection' }).waitFor();
+  await viewer.getByText('Read only', { exact: true }).waitFor();
+  expect(await viewer.getByRole('button', { name: 'Save' }).count()).toBe(0);
+  expect(await viewer.getByRole('button', { name: 'Replace' }).count()).toBe(0);
+  await expect(viewer.getByLabel('Base URL').isDisabled()).resolves.toBe(true);
+  await expect(viewer.getByLabel('Authenticated', { exact: true }).isDisabled()).resolves.toBe(
+    true
+  );
+  await screenshot(viewer, '07-settings-read-only');
+  await viewer.context().close();
+});
+
+it('hides the page from an Editor', async () => {
+  const editorRole = await pg.strapi.db
+    .query('admin::role')
+    .findOne({ where: { code: 'strapi-editor' } });
+  const password = await createAdmin('editor@example.com', [editorRole.id]);
+  const editor = await loginInNewContext('editor@example.com', password);
+  await editor.goto(`${pg.url}/admin/settings`);
+  await editor.getByText('Settings', { exact: true }).first().waitFor();
+  expect(await editor.getByRole('link', { name: 'iFlyChat' }).count()).toBe(0);
+  await editor.goto(`${pg.url}/admin/settings/iflychat`);
+  await editor.getByText("You don't have the permissions to access that content").waitFor();
+  expect(await editor.getByRole('heading', { name: 'Connection' }).count()).toBe(0);
+  await editor.context().close();
 });

@@ -87,6 +87,8 @@ export async function bootPlayground(options: {
   listen?: boolean;
   /** Serve the built admin panel (for browser tests). */
   admin?: boolean;
+  /** Extra environment, applied after the defaults (e.g. `ENCRYPTION_KEY: ''`). */
+  env?: Record<string, string>;
 }): Promise<Playground> {
   const distDir = prepareDist(options.pluginConfig, Boolean(options.admin));
   Object.assign(process.env, {
@@ -104,6 +106,7 @@ export async function bootPlayground(options: {
     DATABASE_FILENAME: path.join(path.dirname(distDir), 'data.db'),
     STRAPI_LOG_LEVEL: process.env.STRAPI_LOG_LEVEL ?? 'warn',
     STRAPI_STARTUP_LOG: 'false',
+    ...options.env,
   });
 
   const strapi = createStrapi({

@@ -4,6 +4,7 @@
  */
 import { createEmulator, type Emulator } from '../emulator/server';
 import {
+  adminSession,
   bootPlayground,
   COMMUNITY,
   entryRows,
@@ -183,5 +184,39 @@ describe('a config/plugins.ts that cannot work stops Strapi with a clear message
     const error = await boot.catch((caught: Error) => caught);
     for (const message of messages) expect(String((error as Error).message)).toMatch(message);
     expect(String((error as Error).message)).not.toContain(emulator.apiKey);
+  });
+});
+
+describe('without admin.secrets.encryptionKey', () => {
+  it('stores an admin-entered key as it is, says so, and still never returns it', async () => {
+    const pg = await bootPlayground({
+      pluginConfig: {},
+      listen: true,
+      env: { ENCRYPTION_KEY: '' },
+    });
+    try {
+      const admin = await adminSession(pg);
+      const before = await admin.get('/iflychat/settings');
+      expect(before.json.data.encryptedAtRest).toBe(false);
+      const saved = await admin.put('/iflychat/settings', {
+        apiKey: 'plain-stored-key-9876',
+        apiVersion: '1.1',
+        baseUrl: emulator.url,
+        roleMap: {},
+        contentTypes: {},
+      });
+      expect(saved.status).toBe(200);
+      expect(saved.json.data.apiKey).toEqual({ configured: true, last4: '9876', source: 'admin' });
+      expect(saved.text).not.toContain('plain-stored-key-9876');
+      const stored = await pg.strapi.db
+        .query('strapi::core-store')
+        .findOne({ where: { key: 'plugin_iflychat_settings' } });
+      expect(JSON.parse(stored.value).apiKey).toEqual({
+        value: 'plain-stored-key-9876',
+        encrypted: false,
+      });
+    } finally {
+      await pg.close();
+    }
   });
 });
