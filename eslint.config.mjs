@@ -34,6 +34,7 @@ export default tseslint.config(
           './admin/tsconfig.json',
           './tests/tsconfig.json',
           './playground/tsconfig.json',
+          './playground/src/admin/tsconfig.json',
         ],
         tsconfigRootDir: import.meta.dirname,
       },
