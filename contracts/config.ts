@@ -67,7 +67,7 @@ const optionalSecret = z
   // `env('IFLYCHAT_API_KEY')` is undefined or '' when the variable is not set: both mean "not set here".
   .transform((value) => (value ? value : undefined));
 
-export const pluginConfigSchema = z.strictObject({
+const pluginConfigObject = z.strictObject({
   apiKey: optionalSecret,
   appId: optionalSecret,
   apiVersion: z.enum(API_VERSIONS).default('1.1'),
@@ -83,6 +83,15 @@ export const pluginConfigSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(64).default(4),
   /** Attempts before a job that keeps failing for a passing reason is marked failed. */
   maxAttempts: z.number().int().min(1).max(100).default(8),
+  /** Optional ceiling on calls to iFlyChat per second, for each Strapi instance. */
+  maxRequestsPerSecond: z.number().positive().max(1000).optional(),
+  /** First retry delay; each further attempt doubles it (with jitter), up to retryMaxDelayMs. */
+  retryBaseDelayMs: z.number().int().min(10).max(600_000).default(2_000),
+  retryMaxDelayMs: z.number().int().min(10).max(86_400_000).default(600_000),
+  /** How long a claimed job is reserved for its worker before another may take it over. */
+  leaseSeconds: z.number().int().min(5).max(3_600).default(120),
+  /** How often the cron sweep looks for due jobs, expired leases and missed publishes. */
+  sweepIntervalSeconds: z.number().int().min(5).max(3_600).default(60),
   /** users-permissions role type (`public`, `authenticated`, custom types) -> iFlyChat role id. */
   roleMap: z
     .record(
@@ -95,6 +104,27 @@ export const pluginConfigSchema = z.strictObject({
     .default({}),
   contentTypes: z.record(contentTypeUidSchema, bindingSchema).default({}),
 });
+
+export const pluginConfigSchema = pluginConfigObject.superRefine((config, ctx) => {
+  // A lease must outlive the longest call, or a slow job could be taken over and run twice.
+  if (config.leaseSeconds * 1000 < config.timeoutMs * 3) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['leaseSeconds'],
+      message: `must be at least 3 × timeoutMs (${Math.ceil((config.timeoutMs * 3) / 1000)} s)`,
+    });
+  }
+  if (config.retryMaxDelayMs < config.retryBaseDelayMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['retryMaxDelayMs'],
+      message: 'must not be smaller than retryBaseDelayMs',
+    });
+  }
+});
+
+/** The fields of the configuration, for schemas that reuse some of them. */
+export const pluginConfigFields = pluginConfigObject.shape;
 
 export type PluginConfigInput = z.input<typeof pluginConfigSchema>;
 export type PluginConfig = z.output<typeof pluginConfigSchema>;

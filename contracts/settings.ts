@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-import { API_VERSIONS, bindingSchema, pluginConfigSchema, type Binding } from './config';
+import { API_VERSIONS, bindingSchema, pluginConfigFields, type Binding } from './config';
 
 export const PERMISSIONS = {
   read: 'plugin::iflychat.settings.read',
@@ -65,7 +65,7 @@ export namespace GetSettings {
   }
 }
 
-const base = pluginConfigSchema.shape;
+const base = pluginConfigFields;
 
 /**
  * `PUT /iflychat/settings`. Secrets are write-only: an empty or missing `apiKey` keeps the stored

@@ -1,13 +1,24 @@
 import type { Core } from '@strapi/strapi';
 
 import { registerPermissions } from './permissions';
+import { describe } from './sync/service';
 import { getService } from './utils/get-service';
+
+export const SWEEP_TASK = 'iflychat-sweep';
+
+/** A cron rule (with seconds) that fires every `seconds`, rounded to whole minutes past 59 s. */
+export function sweepRule(seconds: number): string {
+  if (seconds < 60) return `*/${seconds} * * * * *`;
+  return `0 */${Math.max(1, Math.round(seconds / 60))} * * * *`;
+}
 
 const bootstrap = async ({ strapi }: { strapi: Core.Strapi }) => {
   await registerPermissions(strapi);
 
   const settings = getService(strapi, 'settings');
-  const bound = Object.keys((await settings.get()).contentTypes);
+  const sync = getService(strapi, 'sync');
+  const current = await settings.get();
+  const bound = Object.keys(current.contentTypes);
   if (!(await settings.isConfigured())) {
     strapi.log.info(
       '[iflychat] no API key is set: the plugin is idle. Publishing works as usual and rooms are created once a key is set (Settings → iFlyChat or config/plugins.ts).'
@@ -17,8 +28,22 @@ const bootstrap = async ({ strapi }: { strapi: Core.Strapi }) => {
   } else {
     strapi.log.info(`[iflychat] creating rooms for ${bound.join(', ')}`);
   }
-  // The worker also picks up jobs left over by a previous run.
-  getService(strapi, 'sync').start();
+
+  const runSweep = () =>
+    sync
+      .sweep()
+      .catch((error: unknown) => strapi.log.error(`[iflychat] sweep failed: ${describe(error)}`));
+
+  // The worker picks up jobs left over by a previous run; the sweep finds publishes whose job
+  // was never recorded, then runs again on a schedule.
+  sync.start();
+  void runSweep();
+  strapi.cron.add({
+    [SWEEP_TASK]: {
+      task: runSweep,
+      options: { rule: sweepRule(current.sweepIntervalSeconds) },
+    },
+  });
 };
 
 export default bootstrap;

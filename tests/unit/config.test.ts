@@ -29,9 +29,23 @@ describe('parsePluginConfig', () => {
       timeoutMs: 10_000,
       concurrency: 4,
       maxAttempts: 8,
+      maxRequestsPerSecond: undefined,
+      retryBaseDelayMs: 2_000,
+      retryMaxDelayMs: 600_000,
+      leaseSeconds: 120,
+      sweepIntervalSeconds: 60,
       roleMap: {},
       contentTypes: {},
     });
+  });
+
+  it('keeps the lease longer than any call', () => {
+    expect(problems({ timeoutMs: 60_000, leaseSeconds: 60 })).toEqual([
+      'leaseSeconds: must be at least 3 × timeoutMs (180 s)',
+    ]);
+    expect(problems({ retryBaseDelayMs: 5_000, retryMaxDelayMs: 1_000 })).toEqual([
+      'retryMaxDelayMs: must not be smaller than retryBaseDelayMs',
+    ]);
   });
 
   it('treats an empty key from an unset variable as no key, and normalises the role map and URL', () => {

@@ -172,6 +172,12 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
         timeoutMs: pick('timeoutMs'),
         concurrency: pick('concurrency'),
         maxAttempts: pick('maxAttempts'),
+        // Operational tuning lives in config/plugins.ts only.
+        maxRequestsPerSecond: file.maxRequestsPerSecond,
+        retryBaseDelayMs: file.retryBaseDelayMs,
+        retryMaxDelayMs: file.retryMaxDelayMs,
+        leaseSeconds: file.leaseSeconds,
+        sweepIntervalSeconds: file.sweepIntervalSeconds,
         roleMap: { ...(stored.roleMap ?? {}), ...file.roleMap },
         contentTypes: { ...usableStoredBindings(stored), ...file.contentTypes },
       },
@@ -200,8 +206,16 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
   }
 
   function view(snap: Snapshot): SettingsView {
+    const { apiVersion, baseUrl, timeoutMs, concurrency, maxAttempts, roleMap, contentTypes } =
+      snap.settings;
     return {
-      ...snap.settings,
+      apiVersion,
+      baseUrl,
+      timeoutMs,
+      concurrency,
+      maxAttempts,
+      roleMap,
+      contentTypes,
       apiKey: describeSecret(snap.apiKey?.value, snap.apiKey?.source ?? null),
       appId: describeSecret(snap.appId?.value, snap.appId?.source ?? null),
       locked,

@@ -45,6 +45,28 @@ export function createRoomLinks(strapi: Core.Strapi) {
     return (await query().findMany({ where: { linkKey }, orderBy: { id: 'asc' } })) as RoomLink[];
   }
 
+  /**
+   * Two writers racing on the same document (a publish hook and a sweep, or two instances) may
+   * both have inserted its row: keep the oldest of each key.
+   */
+  async function removeDuplicates(keys: string[]): Promise<void> {
+    const rows = (await query().findMany({
+      where: { linkKey: { $in: keys } },
+      select: ['id', 'linkKey', 'status', 'attempts'],
+      orderBy: { id: 'asc' },
+    })) as Pick<RoomLink, 'id' | 'linkKey' | 'status' | 'attempts'>[];
+    const seen = new Set<string>();
+    const extra: number[] = [];
+    for (const row of rows) {
+      // A copy a worker already took is dropped by the worker itself (see isDuplicate).
+      if (seen.has(row.linkKey) && row.status === 'pending' && row.attempts === 0) {
+        extra.push(row.id);
+      }
+      seen.add(row.linkKey);
+    }
+    if (extra.length > 0) await query().deleteMany({ where: { id: { $in: extra } } });
+  }
+
   return {
     findByKey,
 
@@ -74,11 +96,7 @@ export function createRoomLinks(strapi: Core.Strapi) {
             nextAttemptAt: now,
           },
         });
-        // Two publishes of one document racing each other may both have inserted: keep the first.
-        const rows = await findByKey(linkKey);
-        if (rows.length > 1) {
-          await query().deleteMany({ where: { id: { $in: rows.slice(1).map((row) => row.id) } } });
-        }
+        await removeDuplicates([linkKey]);
         return true;
       }
       if (existing.status === 'failed') {
@@ -89,6 +107,50 @@ export function createRoomLinks(strapi: Core.Strapi) {
         return count === 1;
       }
       return existing.status !== 'created';
+    },
+
+    /**
+     * Queues the documents of `uid` that have no link row yet, in batches; documents that already
+     * have one (in any state) are left alone. Returns how many were queued.
+     */
+    async enqueueMissing(uid: string, documentIds: string[]): Promise<number> {
+      let queued = 0;
+      const now = new Date();
+      for (let start = 0; start < documentIds.length; start += 200) {
+        const batch = [...new Set(documentIds.slice(start, start + 200))];
+        const keys = batch.map((documentId) => linkKeyOf(uid, documentId));
+        const existing = (await query().findMany({
+          where: { linkKey: { $in: keys } },
+          select: ['linkKey'],
+        })) as Pick<RoomLink, 'linkKey'>[];
+        const known = new Set(existing.map((row) => row.linkKey));
+        const missing = batch.filter((documentId) => !known.has(linkKeyOf(uid, documentId)));
+        if (missing.length === 0) continue;
+        await query().createMany({
+          data: missing.map((documentId) => ({
+            linkKey: linkKeyOf(uid, documentId),
+            contentType: uid,
+            entryDocumentId: documentId,
+            entryLocale: ALL_LOCALES,
+            status: 'pending',
+            attempts: 0,
+            mayHaveCreated: false,
+            nextAttemptAt: now,
+          })),
+        });
+        queued += missing.length;
+        await removeDuplicates(missing.map((documentId) => linkKeyOf(uid, documentId)));
+      }
+      return queued;
+    },
+
+    /** How the rows of one content type stand, by status. */
+    async countByStatus(uid: string): Promise<Record<LinkStatus, number>> {
+      const counts = { pending: 0, processing: 0, retrying: 0, created: 0, failed: 0 };
+      for (const status of Object.keys(counts) as LinkStatus[]) {
+        counts[status] = await query().count({ where: { contentType: uid, status } });
+      }
+      return counts;
     },
 
     /** Due rows: queued ones whose time has come, and claimed ones whose lease ran out. */
@@ -138,6 +200,16 @@ export function createRoomLinks(strapi: Core.Strapi) {
         data,
       });
       return count === 1;
+    },
+
+    /** True when an older row exists for the same key: this one is a duplicate to drop. */
+    async isDuplicate(row: RoomLink): Promise<boolean> {
+      const older = await query().count({ where: { linkKey: row.linkKey, id: { $lt: row.id } } });
+      return older > 0;
+    },
+
+    async remove(row: RoomLink): Promise<void> {
+      await query().delete({ where: { id: row.id } });
     },
 
     /** The link row (of any entry) that already owns a room id, if one does. */

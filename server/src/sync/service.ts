@@ -1,6 +1,14 @@
 /**
  * Sync: turns publishes of bound content types into room jobs, runs them in the background and
  * writes the resulting room id back onto the entry.
+ *
+ * Delivery is at-least-once with reconciliation, so that every entry ends with exactly one room:
+ * - a job is claimed under a lease, so one instance runs it at a time;
+ * - before a create is sent, the row is marked "may have created"; if the answer never comes
+ *   (timeout, reset, crash), the next attempt adopts the room of that name that no other entry
+ *   owns instead of creating a second one;
+ * - the room id is saved on the row before it is written on the entry, so a failed write-back is
+ *   retried without a new create.
  */
 import type { Core } from '@strapi/strapi';
 
@@ -8,46 +16,64 @@ import type { Binding } from '../../../contracts/config';
 import { isIflychatError } from '../iflychat/errors';
 import type { IflychatClient } from '../iflychat/client';
 import { getService } from '../utils/get-service';
-import { createRoomLinks, ALL_LOCALES, type RoomLink } from './room-links';
-import { createWorker } from './worker';
-import { relationFieldsToPopulate, resolveRoomParams, type Entry } from './room-params';
-import { retryDelayMs } from './backoff';
 import { asText } from '../utils/text';
+import { retryDelayMs } from './backoff';
+import { createRateLimiter } from './rate-limiter';
+import { createRecovery } from './recovery';
+import { createRoomLinks, ALL_LOCALES, type LinkStatus, type RoomLink } from './room-links';
+import { relationFieldsToPopulate, resolveRoomParams, type Entry } from './room-params';
+import { createWorker } from './worker';
 
-/** How long a claimed job may run before another worker may take it over. */
-const LEASE_MS = 5 * 60_000;
+export interface BackfillProgress {
+  uid: string;
+  /** Distinct published documents of the content type. */
+  total: number;
+  done: number;
+  failed: number;
+  remaining: number;
+}
 
 export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   const links = createRoomLinks(strapi);
+  const recovery = createRecovery(strapi, links);
   const settings = () => getService(strapi, 'settings');
   const log = strapi.log;
+  const limiter = createRateLimiter(() => settings().cached()?.maxRequestsPerSecond);
+
+  const leaseMs = () => {
+    const current = settings().cached();
+    if (!current) return 120_000;
+    return Math.max(current.leaseSeconds * 1000, current.timeoutMs * 3);
+  };
 
   const worker = createWorker({
     links,
     run: (claimed) => processLink(claimed),
     concurrency: () => settings().cached()?.concurrency ?? 4,
-    leaseMs: LEASE_MS,
+    leaseMs,
     onError: (error) => log.error(`[iflychat] room worker error: ${describe(error)}`),
   });
 
+  const queryOf = (uid: string) => strapi.db.query(uid as Parameters<typeof strapi.db.query>[0]);
+  const attributeType = (uid: string, field: string) =>
+    (
+      strapi.contentTypes[uid as keyof typeof strapi.contentTypes]?.attributes?.[field] as
+        { type?: string } | undefined
+    )?.type;
+
   /** Every row of the entry (draft and published, every locale) gets the room id. */
   async function writeBack(uid: string, documentId: string, field: string, roomId: string) {
-    const attribute = strapi.contentTypes[uid as keyof typeof strapi.contentTypes]?.attributes?.[
-      field
-    ] as { type?: string } | undefined;
-    const value = attribute?.type === 'integer' ? Number(roomId) : roomId;
-    await strapi.db.query(uid).updateMany({ where: { documentId }, data: { [field]: value } });
+    const value = attributeType(uid, field) === 'integer' ? Number(roomId) : roomId;
+    await queryOf(uid).updateMany({ where: { documentId }, data: { [field]: value } });
   }
 
   /** The published version the room is named after: the default locale's when there is one. */
   async function loadPublishedEntry(uid: string, documentId: string, binding: Binding) {
-    const rows = (await strapi.db.query(uid).findMany({
+    const rows = (await queryOf(uid).findMany({
       where: { documentId, publishedAt: { $notNull: true } },
-      populate: relationFieldsToPopulate(binding).filter((field) => {
-        const attribute = strapi.contentTypes[uid as keyof typeof strapi.contentTypes]
-          ?.attributes?.[field] as { type?: string } | undefined;
-        return attribute?.type === 'relation';
-      }),
+      populate: relationFieldsToPopulate(binding).filter(
+        (field) => attributeType(uid, field) === 'relation'
+      ),
     })) as Entry[];
     if (rows.length <= 1) return rows[0] ?? null;
     const locales = strapi
@@ -57,7 +83,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     return rows.find((row) => row.locale === defaultLocale) ?? rows[0];
   }
 
-  /** A room that another link row does not own already, and that may be adopted. */
+  /** A room that no other link row owns, and that may be adopted. */
   async function isUnowned(roomId: string, self: RoomLink): Promise<boolean> {
     const owner = await links.findByRoomId(roomId);
     return !owner || owner.id === self.id;
@@ -83,9 +109,10 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     });
   }
 
-  async function fail(claimed: RoomLink, reason: string) {
+  async function fail(claimed: RoomLink, reason: string, extra: Partial<RoomLink> = {}) {
     log.warn(`[iflychat] no room for ${claimed.contentType} ${claimed.entryDocumentId}: ${reason}`);
     await links.update(claimed, {
+      ...extra,
       status: 'failed',
       lastError: reason,
       nextAttemptAt: null,
@@ -94,18 +121,23 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     });
   }
 
-  async function retryLater(claimed: RoomLink, error: unknown, maxAttempts: number) {
+  async function retryLater(claimed: RoomLink, error: unknown, mayHaveCreated: boolean) {
+    const config = await settings().get();
     const reason = describe(error);
-    const mayHaveCreated =
-      Boolean(claimed.mayHaveCreated) || (isIflychatError(error) && error.mayHaveReachedServer);
-    if (claimed.attempts >= maxAttempts) {
-      await links.update(claimed, { mayHaveCreated });
-      await fail(claimed, `gave up after ${claimed.attempts} attempts: ${reason}`);
+    if (claimed.attempts >= config.maxAttempts) {
+      await fail(claimed, `gave up after ${claimed.attempts} attempts: ${reason}`, {
+        mayHaveCreated,
+      });
       return;
     }
     const retryAfter =
-      isIflychatError(error) && 'retryAfterSeconds' in error ? error.retryAfterSeconds : undefined;
-    const delay = retryDelayMs(claimed.attempts, retryAfter as number | undefined);
+      isIflychatError(error) && 'retryAfterSeconds' in error
+        ? (error.retryAfterSeconds as number | undefined)
+        : undefined;
+    const delay = retryDelayMs(claimed.attempts, retryAfter, Math.random, {
+      baseMs: config.retryBaseDelayMs,
+      maxMs: config.retryMaxDelayMs,
+    });
     log.info(
       `[iflychat] room for ${claimed.contentType} ${claimed.entryDocumentId} will be retried in ${Math.round(delay / 1000)} s: ${reason}`
     );
@@ -123,6 +155,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
    * link row owns, and adopt it instead of creating a second one.
    */
   async function findLostRoom(client: IflychatClient, claimed: RoomLink, name: string) {
+    await limiter.acquire();
     const rooms = await client.listRooms();
     for (const room of rooms.filter((candidate) => candidate.name === name)) {
       if (await isUnowned(room.roomId, claimed)) return room.roomId;
@@ -131,6 +164,10 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   }
 
   async function processLink(claimed: RoomLink): Promise<void> {
+    if (await links.isDuplicate(claimed)) {
+      await links.remove(claimed);
+      return;
+    }
     const config = await settings().get();
     const uid = claimed.contentType;
     const binding = config.contentTypes[uid];
@@ -140,7 +177,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     }
     const client = await settings().getClient();
     if (!client) {
-      // Idle without an API key: give the job back untouched, it runs once a key is set.
+      // Idle without an API key: give the job back untouched; it runs once a key is set.
       await links.update(claimed, {
         status: 'pending',
         attempts: claimed.attempts - 1,
@@ -150,6 +187,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       return;
     }
 
+    let mayHaveCreated = Boolean(claimed.mayHaveCreated);
     try {
       // A room made by an earlier attempt whose write-back did not finish.
       if (claimed.roomId) {
@@ -178,22 +216,33 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       }
       const params = resolved.params;
 
-      let roomId = claimed.mayHaveCreated ? await findLostRoom(client, claimed, params.name) : null;
+      let roomId = mayHaveCreated ? await findLostRoom(client, claimed, params.name) : null;
       if (!roomId) {
-        roomId = (await client.createRoom(params)).roomId;
+        // From here until the answer is stored, a crash leaves a room nobody knows of.
+        if (!mayHaveCreated) {
+          if (!(await links.update(claimed, { mayHaveCreated: true }))) return; // lease lost
+          mayHaveCreated = true;
+        }
+        await limiter.acquire();
+        try {
+          roomId = (await client.createRoom(params)).roomId;
+        } catch (error) {
+          if (isIflychatError(error) && !error.mayHaveReachedServer) mayHaveCreated = false;
+          throw error;
+        }
       }
       // Keep the id before anything else can fail, so a retry writes it back instead of
       // creating another room.
       await links.update(claimed, { roomId, roomName: params.name });
       await finish(claimed, uid, binding.roomIdField, roomId, params.name);
       log.info(
-        `[iflychat] room ${roomId} "${params.name}" created for ${uid} ${claimed.entryDocumentId}`
+        `[iflychat] room ${roomId} "${params.name}" ready for ${uid} ${claimed.entryDocumentId}`
       );
     } catch (error) {
       if (isIflychatError(error) && !error.retryable) {
-        await fail(claimed, error.message);
+        await fail(claimed, error.message, { mayHaveCreated });
       } else {
-        await retryLater(claimed, error, config.maxAttempts);
+        await retryLater(claimed, error, mayHaveCreated);
       }
     }
   }
@@ -201,6 +250,10 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   /** Called once the publishing transaction has committed. */
   async function onPublished(uid: string, documentId: string): Promise<void> {
     if (await links.enqueue(uid, documentId, ALL_LOCALES)) worker.wake();
+  }
+
+  async function boundUids(): Promise<string[]> {
+    return Object.keys((await settings().get()).contentTypes);
   }
 
   return {
@@ -215,6 +268,39 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     },
     onPublished,
     findLink: (uid: string, documentId: string) => links.findOne(uid, documentId),
+
+    /**
+     * The periodic sweep (cron): queue publishes whose job was never recorded, then run whatever
+     * is due, including jobs whose lease ran out because their process died.
+     */
+    async sweep(): Promise<number> {
+      const queued = await recovery.sweep(await boundUids());
+      if (queued > 0) {
+        log.warn(`[iflychat] the sweep found ${queued} published entries without a room job`);
+      }
+      worker.wake();
+      return queued;
+    },
+
+    /** Queues every published entry of `uid` that has no room job yet. */
+    async backfill(uid: string): Promise<number> {
+      const queued = await recovery.backfill(uid);
+      if (queued > 0) worker.wake();
+      return queued;
+    },
+
+    async progress(uid: string): Promise<BackfillProgress> {
+      const [total, counts] = await Promise.all([
+        recovery.countPublished(uid),
+        links.countByStatus(uid),
+      ]);
+      const done = counts.created;
+      const failed = counts.failed;
+      return { uid, total, done, failed, remaining: Math.max(0, total - done - failed) };
+    },
+
+    countByStatus: (uid: string): Promise<Record<LinkStatus, number>> => links.countByStatus(uid),
+
     start(): void {
       worker.start();
     },

@@ -8,7 +8,7 @@ export interface WorkerOptions {
   links: RoomLinks;
   run: (claimed: RoomLink) => Promise<void>;
   concurrency: () => number;
-  leaseMs: number;
+  leaseMs: () => number;
   onError: (error: unknown) => void;
 }
 
@@ -41,7 +41,7 @@ export function createWorker(options: WorkerOptions) {
       let started = 0;
       for (const row of due) {
         if (stopped) break;
-        const claimed = await links.claim(row, leaseMs);
+        const claimed = await links.claim(row, leaseMs());
         if (claimed) {
           start(claimed);
           started += 1;
