@@ -47,7 +47,7 @@ async function* publishedDocumentIds(query: Query, since?: Date): AsyncGenerator
 
 export function createRecovery(strapi: Core.Strapi, links: RoomLinks) {
   const store = () => strapi.store({ type: 'plugin', name: PLUGIN_ID });
-  const queryOf = (uid: string) => strapi.db.query(uid as Parameters<typeof strapi.db.query>[0]);
+  const queryOf = (uid: string) => strapi.db.query(uid);
 
   return {
     /** Queues missed publishes of the bound content types; returns how many were queued. */

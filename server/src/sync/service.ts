@@ -54,7 +54,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     onError: (error) => log.error(`[iflychat] room worker error: ${describe(error)}`),
   });
 
-  const queryOf = (uid: string) => strapi.db.query(uid as Parameters<typeof strapi.db.query>[0]);
+  const queryOf = (uid: string) => strapi.db.query(uid);
   const attributeType = (uid: string, field: string) =>
     (
       strapi.contentTypes[uid as keyof typeof strapi.contentTypes]?.attributes?.[field] as
