@@ -176,3 +176,18 @@ describe('parsing', () => {
     expect(parseRetryAfter(inTenSeconds)).toBeGreaterThan(8);
   });
 });
+
+describe('large answers', () => {
+  it('lists hundreds of rooms', async () => {
+    const api = client();
+    for (let i = 0; i < 120; i += 1) {
+      await api.createRoom({ ...room, name: `Room number ${i} with a long enough name` });
+    }
+    const rooms = await api.listRooms();
+    expect(rooms).toHaveLength(120);
+    expect(rooms[119]).toMatchObject({
+      roomId: '120',
+      name: 'Room number 119 with a long enough name',
+    });
+  });
+});

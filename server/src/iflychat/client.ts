@@ -87,15 +87,14 @@ export function createIflychatClient(options: IflychatClientOptions) {
       throw toNetworkError(error as AxiosError, path, options.timeoutMs);
     }
 
-    const text = redact(typeof response.data === 'string' ? response.data : '').slice(
-      0,
-      MAX_BODY_CHARS
-    );
+    const text = typeof response.data === 'string' ? response.data : '';
+    // What an error keeps of the answer: redacted and short.
+    const excerpt = () => redact(text).slice(0, MAX_BODY_CHARS);
     if (response.status < 200 || response.status >= 300) {
       throw new IflychatApiError({
         path,
         status: response.status,
-        body: text,
+        body: excerpt(),
         retryAfterSeconds: parseRetryAfter(response.headers['retry-after']),
       });
     }
@@ -105,7 +104,7 @@ export function createIflychatClient(options: IflychatClientOptions) {
       throw new IflychatApiError({
         path,
         status: response.status,
-        body: text,
+        body: excerpt(),
         invalidAnswer: true,
         message: `iFlyChat answered ${path} with a body that is not JSON (HTTP ${response.status})`,
       });
