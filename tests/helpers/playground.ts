@@ -51,8 +51,11 @@ export interface Playground {
 
 let runCounter = 0;
 
-/** Writes a copy of the compiled playground whose `config/plugins.js` holds `pluginConfig`. */
-function prepareDist(pluginConfig: unknown, withAdmin: boolean): string {
+/**
+ * Writes a copy of the compiled playground whose `config/plugins.js` holds `pluginConfig`, in a
+ * run folder of its own (which also holds the SQLite file). Returns the compiled app's folder.
+ */
+export function prepareDist(pluginConfig: unknown, withAdmin = false): string {
   runCounter += 1;
   const runDir = path.join(RUNS, `${process.pid}-${runCounter}-${Date.now()}`);
   const distDir = path.join(runDir, 'dist');
@@ -73,25 +76,20 @@ function prepareDist(pluginConfig: unknown, withAdmin: boolean): string {
   return distDir;
 }
 
+export function removeRun(distDir: string): void {
+  fs.rmSync(path.dirname(distDir), { recursive: true, force: true });
+}
+
 function secret() {
   return crypto.randomBytes(16).toString('base64');
 }
 
 /**
- * Boots Strapi. `listen` also opens the HTTP server on a random 127.0.0.1 port; `admin` serves
- * the admin panel built in playground/dist/build.
- * Log lines are kept in `logs` (Strapi's logger still prints them).
+ * The environment a playground Strapi needs: fresh secrets, a SQLite file in the run folder
+ * (unless `extra` points at PostgreSQL), quiet logs.
  */
-export async function bootPlayground(options: {
-  pluginConfig: unknown;
-  listen?: boolean;
-  /** Serve the built admin panel (for browser tests). */
-  admin?: boolean;
-  /** Extra environment, applied after the defaults (e.g. `ENCRYPTION_KEY: ''`). */
-  env?: Record<string, string>;
-}): Promise<Playground> {
-  const distDir = prepareDist(options.pluginConfig, Boolean(options.admin));
-  Object.assign(process.env, {
+export function playgroundEnv(distDir: string, extra: Record<string, string> = {}) {
+  return {
     STRAPI_TELEMETRY_DISABLED: 'true',
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -106,8 +104,25 @@ export async function bootPlayground(options: {
     DATABASE_FILENAME: path.join(path.dirname(distDir), 'data.db'),
     STRAPI_LOG_LEVEL: process.env.STRAPI_LOG_LEVEL ?? 'warn',
     STRAPI_STARTUP_LOG: 'false',
-    ...options.env,
-  });
+    ...extra,
+  };
+}
+
+/**
+ * Boots Strapi in this process. `listen` also opens the HTTP server on a random 127.0.0.1 port;
+ * `admin` serves the admin panel built in playground/dist/build.
+ * Log lines are kept in `logs` (Strapi's logger still prints them).
+ */
+export async function bootPlayground(options: {
+  pluginConfig: unknown;
+  listen?: boolean;
+  /** Serve the built admin panel (for browser tests). */
+  admin?: boolean;
+  /** Extra environment, applied after the defaults (e.g. `ENCRYPTION_KEY: ''`). */
+  env?: Record<string, string>;
+}): Promise<Playground> {
+  const distDir = prepareDist(options.pluginConfig, Boolean(options.admin));
+  Object.assign(process.env, playgroundEnv(distDir, options.env));
 
   const strapi = createStrapi({
     appDir: PLAYGROUND,
@@ -134,7 +149,7 @@ export async function bootPlayground(options: {
     logs,
     async close() {
       await strapi.destroy();
-      fs.rmSync(path.dirname(distDir), { recursive: true, force: true });
+      removeRun(distDir);
     },
   };
 }

@@ -1,0 +1,132 @@
+/**
+ * A PostgreSQL server for the multi-instance tests.
+ *
+ * With IFLYCHAT_TEST_PG_URL (postgres://user:password@host:port/database) the tests use that
+ * server: they create and drop databases of their own in it. Otherwise a throwaway cluster is
+ * made with the local PostgreSQL binaries (Debian: `apt-get install -y postgresql`) in a temporary
+ * folder, listening on 127.0.0.1 on a free port, and removed afterwards.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+import { Client } from 'pg';
+
+export interface TestDatabase {
+  url: string;
+  env: Record<string, string>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  drop(): Promise<void>;
+}
+
+export const HOW_TO =
+  'The multi-instance tests need PostgreSQL: install it (Debian: apt-get install -y postgresql) so that they start a throwaway server, or point them at one with IFLYCHAT_TEST_PG_URL=postgres://user:password@127.0.0.1:5432/postgres';
+
+function findBinaries(): string | null {
+  const base = '/usr/lib/postgresql';
+  if (!fs.existsSync(base)) return null;
+  const versions = fs
+    .readdirSync(base)
+    .filter((version) => fs.existsSync(path.join(base, version, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions.length > 0 ? path.join(base, versions[0], 'bin') : null;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface PostgresServer {
+  /** A connection URL to the server's maintenance database. */
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startPostgres(): Promise<PostgresServer> {
+  if (process.env.IFLYCHAT_TEST_PG_URL) {
+    return { adminUrl: process.env.IFLYCHAT_TEST_PG_URL, stop: async () => undefined };
+  }
+  const bin = findBinaries();
+  if (!bin) throw new Error(HOW_TO);
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iflychat-pg-'));
+  const port = await freePort();
+  // initdb refuses to run as root: run the server as the postgres user then.
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) execFileSync('chown', ['postgres:postgres', dir]);
+  const run = (command: string, args: string[]) =>
+    asRoot
+      ? execFileSync('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args], {
+          stdio: 'pipe',
+        })
+      : execFileSync(path.join(bin, command), args, { stdio: 'pipe' });
+
+  const data = path.join(dir, 'data');
+  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  run('pg_ctl', [
+    '-D',
+    data,
+    '-l',
+    path.join(dir, 'server.log'),
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`,
+    '-w',
+    'start',
+  ]);
+  return {
+    adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async stop() {
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** A fresh, empty database on the server, and the Strapi environment that points at it. */
+export async function createDatabase(server: PostgresServer, name: string): Promise<TestDatabase> {
+  const admin = new Client({ connectionString: server.adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+
+  const url = new URL(server.adminUrl);
+  url.pathname = `/${name}`;
+  const connectionString = url.toString();
+  const client = new Client({ connectionString });
+  await client.connect();
+  return {
+    url: connectionString,
+    env: {
+      DATABASE_CLIENT: 'postgres',
+      DATABASE_URL: connectionString,
+      DATABASE_HOST: url.hostname,
+      DATABASE_PORT: url.port || '5432',
+      DATABASE_NAME: name,
+      DATABASE_USERNAME: decodeURIComponent(url.username),
+      DATABASE_PASSWORD: decodeURIComponent(url.password),
+    },
+    async query<T>(sql: string, params: unknown[] = []) {
+      return (await client.query(sql, params)).rows as T[];
+    },
+    async drop() {
+      await client.end();
+      const again = new Client({ connectionString: server.adminUrl });
+      await again.connect();
+      await again.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await again.end();
+    },
+  };
+}

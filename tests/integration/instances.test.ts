@@ -1,0 +1,73 @@
+/**
+ * Two Strapi processes on one PostgreSQL database, each publishing its own communities while both
+ * workers and sweeps compete for every job: each entry gets exactly one room.
+ */
+import { createEmulator, type Emulator } from '../emulator/server';
+import { expectExactlyOneRoomEach } from '../helpers/assertions';
+import { playgroundConfig, playgroundEnv, prepareDist, removeRun } from '../helpers/playground';
+import {
+  createDatabase,
+  startPostgres,
+  type PostgresServer,
+  type TestDatabase,
+} from '../helpers/postgres';
+import { startPublisher, type Publisher } from '../helpers/processes';
+
+const PER_INSTANCE = 100;
+
+let emulator: Emulator;
+let server: PostgresServer;
+let database: TestDatabase;
+let distDir: string;
+const publishers: Publisher[] = [];
+
+beforeAll(async () => {
+  emulator = await createEmulator({ latencyMs: 20 }).start();
+  server = await startPostgres();
+  database = await createDatabase(server, `iflychat_instances_${process.pid}`);
+  distDir = prepareDist(
+    playgroundConfig(emulator, {
+      timeoutMs: 1_000,
+      leaseSeconds: 5,
+      retryBaseDelayMs: 100,
+      retryMaxDelayMs: 1_000,
+      sweepIntervalSeconds: 5,
+    })
+  );
+}, 120_000);
+
+afterAll(async () => {
+  for (const publisher of publishers) await publisher.kill('SIGKILL');
+  await database?.drop();
+  await server?.stop();
+  await emulator?.stop();
+  if (distDir) removeRun(distDir);
+});
+
+it('two instances on one PostgreSQL database give each entry exactly one room', async () => {
+  const env = playgroundEnv(distDir, database.env);
+  const a = startPublisher({ env, distDir, prefix: 'Instance A', count: PER_INSTANCE });
+  publishers.push(a);
+  // The first instance creates the schema; the second starts once it is there.
+  await a.until((p) => p.ready, 90_000, 'the first instance is ready');
+  const b = startPublisher({ env, distDir, prefix: 'Instance B', count: PER_INSTANCE });
+  publishers.push(b);
+
+  const total = PER_INSTANCE * 2;
+  await a.until((p) => p.done, 120_000, 'A published everything');
+  await b.until((p) => p.done && p.links?.created === total, 120_000, 'every room created');
+  expect(await a.kill('SIGTERM')).toBe(0);
+  expect(await b.kill('SIGTERM')).toBe(0);
+
+  const rows = await database.query<{ documentId: string; roomId: unknown; publishedAt: unknown }>(
+    'SELECT document_id AS "documentId", room_id AS "roomId", published_at AS "publishedAt" FROM communities'
+  );
+  const documentIds = [...new Set(rows.map((row) => row.documentId))];
+  expect(documentIds).toHaveLength(total);
+  expectExactlyOneRoomEach(documentIds, rows, emulator.rooms);
+  const links = await database.query<{ status: string; n: string }>(
+    'SELECT status, COUNT(*) AS n FROM iflychat_room_links GROUP BY status'
+  );
+  expect(links).toEqual([{ status: 'created', n: String(total) }]);
+  expect(emulator.requestsTo('/room/create')).toHaveLength(total);
+}, 300_000);

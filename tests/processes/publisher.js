@@ -1,0 +1,75 @@
+'use strict';
+
+/**
+ * A Strapi instance in its own process, for the crash and multi-instance tests.
+ *
+ * It boots the playground from IFLYCHAT_DIST_DIR, publishes communities named
+ * "<IFLYCHAT_PREFIX> 0" … "<IFLYCHAT_PREFIX> N-1" (IFLYCHAT_COUNT) — skipping those already
+ * published, publishing those left as drafts, pausing IFLYCHAT_PUBLISH_PAUSE_MS between two — and
+ * then keeps running its room worker and sweep.
+ * It reports on stdout, one JSON object a line: {"ready"}, {"published": n}, {"done"},
+ * and every 250 ms {"links": {status: count}} once done. SIGTERM shuts it down cleanly.
+ */
+const path = require('node:path');
+
+const { createStrapi } = require('@strapi/strapi');
+
+const COMMUNITY = 'api::community.community';
+const say = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
+
+async function main() {
+  const appDir = path.resolve(__dirname, '..', '..', 'playground');
+  const strapi = createStrapi({
+    appDir,
+    distDir: process.env.IFLYCHAT_DIST_DIR,
+    serveAdminPanel: false,
+    autoReload: false,
+  });
+  await strapi.load();
+  say({ ready: true, pid: process.pid });
+
+  let stopping = false;
+  process.on('SIGTERM', () => {
+    stopping = true;
+  });
+
+  const prefix = process.env.IFLYCHAT_PREFIX;
+  const count = Number(process.env.IFLYCHAT_COUNT);
+  const pause = Number(process.env.IFLYCHAT_PUBLISH_PAUSE_MS ?? 0);
+  const role = await strapi.db
+    .query('plugin::users-permissions.role')
+    .findOne({ where: { type: 'authenticated' } });
+  const documents = strapi.documents(COMMUNITY);
+
+  for (let i = 0; i < count && !stopping; i += 1) {
+    const name = `${prefix} ${i}`;
+    const existing = await strapi.db.query(COMMUNITY).findMany({ where: { name } });
+    if (existing.some((row) => row.publishedAt)) continue;
+    const documentId =
+      existing[0]?.documentId ??
+      (await documents.create({ data: { name, audience: role.id } })).documentId;
+    await documents.publish({ documentId });
+    say({ published: i + 1 });
+    if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+  say({ done: true });
+
+  const links = strapi.db.query('plugin::iflychat.room-link');
+  const statuses = ['pending', 'processing', 'retrying', 'created', 'failed'];
+  while (!stopping) {
+    const counts = {};
+    for (const status of statuses) counts[status] = await links.count({ where: { status } });
+    say({ links: counts });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  // A clean stop: the plugin's destroy() lets running jobs finish.
+  await strapi.destroy();
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`${error.stack ?? error}\n`);
+    process.exit(1);
+  }
+);
