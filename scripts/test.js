@@ -38,7 +38,12 @@ const steps = [
   { name: 'build', cmd: [bin('strapi-plugin'), 'build'] },
   { name: 'verify', cmd: [bin('strapi-plugin'), 'verify'] },
   { name: 'unit', cmd: jest('tests/jest.unit.config.js', 'unit'), jest: true },
-  { name: 'integration', cmd: jest('tests/jest.integration.config.js', 'integration'), jest: true },
+  {
+    name: 'integration',
+    cmd: jest('tests/jest.integration.config.js', 'integration'),
+    jest: true,
+    requiredInCi: ['tests/integration/instances.test.ts'],
+  },
   { name: 'package', cmd: [process.execPath, 'scripts/check-package.js'] },
   // The browser tests need the playground's admin panel built with the plugin in it.
   { name: 'admin-build', cmd: [bin('strapi'), 'build'], cwd: path.join(root, 'playground') },
@@ -69,6 +74,15 @@ for (const step of steps) {
       if (report.numTotalTests === 0) {
         console.error(`✖ ${step.name} ran no test`);
         failed += 1;
+      }
+      // In CI the PostgreSQL tier must have run and passed, never been left out.
+      for (const required of step.requiredInCi ?? []) {
+        const suite = report.testResults.find((result) => result.name.endsWith(required));
+        const ok = suite && suite.status === 'passed' && suite.assertionResults.length > 0;
+        if (process.env.CI && !ok) {
+          console.error(`✖ ${required} did not run and pass, and CI requires it`);
+          failed += 1;
+        }
       }
     }
   }

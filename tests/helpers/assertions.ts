@@ -16,7 +16,9 @@ export function expectExactlyOneRoomEach(
   for (const documentId of documentIds) {
     const own = rows.filter((row) => row.documentId === documentId);
     expect(own.length).toBeGreaterThanOrEqual(2); // draft and published
-    const ids = new Set(own.map((row) => (row.roomId === null ? null : String(row.roomId))));
+    const ids = new Set(
+      own.map((row) => (row.roomId === null ? null : String(row.roomId as string | number)))
+    );
     expect([documentId, [...ids]]).toEqual([documentId, [expect.any(String)]]);
     roomIds.set(documentId, [...ids][0] as string);
   }

@@ -53,7 +53,7 @@ export interface PostgresServer {
 
 export async function startPostgres(): Promise<PostgresServer> {
   if (process.env.IFLYCHAT_TEST_PG_URL) {
-    return { adminUrl: process.env.IFLYCHAT_TEST_PG_URL, stop: async () => undefined };
+    return { adminUrl: process.env.IFLYCHAT_TEST_PG_URL, stop: () => Promise.resolve() };
   }
   const bin = findBinaries();
   if (!bin) throw new Error(HOW_TO);
@@ -84,12 +84,13 @@ export async function startPostgres(): Promise<PostgresServer> {
   ]);
   return {
     adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    async stop() {
+    stop() {
       try {
         run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
+      return Promise.resolve();
     },
   };
 }

@@ -22,12 +22,14 @@ let distDir: string;
 const publishers: Publisher[] = [];
 
 beforeAll(async () => {
-  emulator = await createEmulator({ latencyMs: 20 }).start();
+  // Slow enough that jobs queue up, so both instances' workers compete for the same rows.
+  emulator = await createEmulator({ latencyMs: 100 }).start();
   server = await startPostgres();
   database = await createDatabase(server, `iflychat_instances_${process.pid}`);
   distDir = prepareDist(
     playgroundConfig(emulator, {
       timeoutMs: 1_000,
+      concurrency: 2,
       leaseSeconds: 5,
       retryBaseDelayMs: 100,
       retryMaxDelayMs: 1_000,
@@ -45,7 +47,8 @@ afterAll(async () => {
 });
 
 it('two instances on one PostgreSQL database give each entry exactly one room', async () => {
-  const env = playgroundEnv(distDir, database.env);
+  // Info logs, to see which instance made which room.
+  const env = playgroundEnv(distDir, { ...database.env, STRAPI_LOG_LEVEL: 'info' });
   const a = startPublisher({ env, distDir, prefix: 'Instance A', count: PER_INSTANCE });
   publishers.push(a);
   // The first instance creates the schema; the second starts once it is there.
@@ -70,4 +73,13 @@ it('two instances on one PostgreSQL database give each entry exactly one room', 
   );
   expect(links).toEqual([{ status: 'created', n: String(total) }]);
   expect(emulator.requestsTo('/room/create')).toHaveLength(total);
+
+  // Both instances took jobs, including jobs of entries the other one published.
+  const made = (output: string) => output.match(/\[iflychat\] room \d+ "[^"]+" ready/g) ?? [];
+  const byA = made(a.output);
+  const byB = made(b.output);
+  expect(byA.length + byB.length).toBe(total);
+  expect(byA.some((line) => line.includes('"Instance B'))).toBe(true);
+  expect(byB.some((line) => line.includes('"Instance A'))).toBe(true);
+  console.log(`instances test: A made ${byA.length} rooms, B made ${byB.length}`);
 }, 300_000);
