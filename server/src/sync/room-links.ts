@@ -45,6 +45,19 @@ export function createRoomLinks(strapi: Core.Strapi) {
     return (await query().findMany({ where: { linkKey }, orderBy: { id: 'asc' } })) as RoomLink[];
   }
 
+  function newRow(uid: string, documentId: string, now: Date) {
+    return {
+      linkKey: linkKeyOf(uid, documentId),
+      contentType: uid,
+      entryDocumentId: documentId,
+      entryLocale: ALL_LOCALES,
+      status: 'pending' as const,
+      attempts: 0,
+      mayHaveCreated: false,
+      nextAttemptAt: now,
+    };
+  }
+
   /**
    * Two writers racing on the same document (a publish hook and a sweep, or two instances) may
    * both have inserted its row: keep the oldest of each key.
@@ -76,37 +89,40 @@ export function createRoomLinks(strapi: Core.Strapi) {
     },
 
     /**
-     * Records that an entry was published and needs a room. A row that already has a room is
-     * left alone; a failed row is queued again, since publishing again is how an editor retries.
+     * Records that entries were published and need a room. Rows that already have a room are
+     * left alone; failed rows are queued again, since publishing again is how an editor retries.
      * Returns true when there is work for the worker.
      */
-    async enqueue(uid: string, documentId: string, locale = ALL_LOCALES): Promise<boolean> {
-      const linkKey = linkKeyOf(uid, documentId, locale);
+    async enqueue(uid: string, documentIds: string[]): Promise<boolean> {
+      let work = false;
       const now = new Date();
-      const [existing] = await findByKey(linkKey);
-      if (!existing) {
-        await query().create({
-          data: {
-            linkKey,
-            contentType: uid,
-            entryDocumentId: documentId,
-            entryLocale: locale,
-            status: 'pending',
-            attempts: 0,
-            nextAttemptAt: now,
-          },
-        });
-        await removeDuplicates([linkKey]);
-        return true;
+      for (let start = 0; start < documentIds.length; start += 200) {
+        const batch = [...new Set(documentIds.slice(start, start + 200))];
+        const keys = batch.map((documentId) => linkKeyOf(uid, documentId));
+        const existing = (await query().findMany({
+          where: { linkKey: { $in: keys } },
+          select: ['id', 'linkKey', 'status'],
+        })) as Pick<RoomLink, 'id' | 'linkKey' | 'status'>[];
+        const known = new Map(existing.map((row) => [row.linkKey, row]));
+        const missing = batch.filter((documentId) => !known.has(linkKeyOf(uid, documentId)));
+        if (missing.length > 0) {
+          await query().createMany({
+            data: missing.map((documentId) => newRow(uid, documentId, now)),
+          });
+          await removeDuplicates(missing.map((documentId) => linkKeyOf(uid, documentId)));
+          work = true;
+        }
+        const failed = existing.filter((row) => row.status === 'failed').map((row) => row.id);
+        if (failed.length > 0) {
+          const { count } = await query().updateMany({
+            where: { id: { $in: failed }, status: 'failed' },
+            data: { status: 'pending', attempts: 0, nextAttemptAt: now },
+          });
+          work ||= count > 0;
+        }
+        work ||= existing.some((row) => row.status !== 'created' && row.status !== 'failed');
       }
-      if (existing.status === 'failed') {
-        const { count } = await query().updateMany({
-          where: { id: existing.id, status: 'failed' },
-          data: { status: 'pending', attempts: 0, nextAttemptAt: now },
-        });
-        return count === 1;
-      }
-      return existing.status !== 'created';
+      return work;
     },
 
     /**
@@ -127,16 +143,7 @@ export function createRoomLinks(strapi: Core.Strapi) {
         const missing = batch.filter((documentId) => !known.has(linkKeyOf(uid, documentId)));
         if (missing.length === 0) continue;
         await query().createMany({
-          data: missing.map((documentId) => ({
-            linkKey: linkKeyOf(uid, documentId),
-            contentType: uid,
-            entryDocumentId: documentId,
-            entryLocale: ALL_LOCALES,
-            status: 'pending',
-            attempts: 0,
-            mayHaveCreated: false,
-            nextAttemptAt: now,
-          })),
+          data: missing.map((documentId) => newRow(uid, documentId, now)),
         });
         queued += missing.length;
         await removeDuplicates(missing.map((documentId) => linkKeyOf(uid, documentId)));

@@ -20,7 +20,7 @@ import { asText } from '../utils/text';
 import { retryDelayMs } from './backoff';
 import { createRateLimiter } from './rate-limiter';
 import { createRecovery } from './recovery';
-import { createRoomLinks, ALL_LOCALES, type LinkStatus, type RoomLink } from './room-links';
+import { createRoomLinks, type LinkStatus, type RoomLink } from './room-links';
 import { relationFieldsToPopulate, resolveRoomParams, type Entry } from './room-params';
 import { createWorker } from './worker';
 
@@ -247,9 +247,33 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     }
   }
 
-  /** Called once the publishing transaction has committed. */
-  async function onPublished(uid: string, documentId: string): Promise<void> {
-    if (await links.enqueue(uid, documentId, ALL_LOCALES)) worker.wake();
+  /**
+   * Publishes reported after commit, gathered for a moment so that a bulk publish of a thousand
+   * entries is recorded in a few batched queries instead of thousands of single ones.
+   */
+  const published = new Map<string, Set<string>>();
+  let flushing: Promise<void> | null = null;
+
+  async function flushPublished(): Promise<void> {
+    // Let every after-commit callback of the same transaction add its document first.
+    await new Promise((resolve) => setImmediate(resolve));
+    const batches = [...published.entries()];
+    published.clear();
+    flushing = null;
+    let work = false;
+    for (const [uid, documentIds] of batches) {
+      if (await links.enqueue(uid, [...documentIds])) work = true;
+    }
+    if (work) worker.wake();
+  }
+
+  /** Called once the publishing transaction has committed; resolves when the job is recorded. */
+  function onPublished(uid: string, documentId: string): Promise<void> {
+    const set = published.get(uid) ?? new Set<string>();
+    set.add(documentId);
+    published.set(uid, set);
+    flushing ??= flushPublished();
+    return flushing;
   }
 
   async function boundUids(): Promise<string[]> {
@@ -268,6 +292,8 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     },
     onPublished,
     findLink: (uid: string, documentId: string) => links.findOne(uid, documentId),
+    /** Resolves once every publish reported so far is recorded (for shutdown and tests). */
+    flushed: () => flushing ?? Promise.resolve(),
 
     /**
      * The periodic sweep (cron): queue publishes whose job was never recorded, then run whatever
@@ -308,8 +334,14 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       worker.wake();
     },
     /** Resolves once no job is due or running. */
-    idle: () => worker.idle(),
-    stop: () => worker.stop(),
+    idle: async () => {
+      await (flushing ?? Promise.resolve());
+      await worker.idle();
+    },
+    stop: async () => {
+      await (flushing ?? Promise.resolve()).catch(() => undefined);
+      await worker.stop();
+    },
   };
 }
 
