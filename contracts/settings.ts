@@ -160,3 +160,26 @@ export namespace PreviewRoomName {
     data: { preview: string | null; documentId: string | null };
   }
 }
+
+/** `POST /iflychat/backfill` and `GET /iflychat/backfill?uid=`: rooms for existing entries. */
+export const backfillSchema = z.strictObject({
+  uid: z.string().min(1, 'must name a bound content type'),
+});
+
+export interface BackfillProgress {
+  uid: string;
+  /** Distinct published documents of the content type. */
+  total: number;
+  /** Documents whose room exists. */
+  done: number;
+  failed: number;
+  /** Documents still waiting for a room (queued, retrying, or not queued yet). */
+  remaining: number;
+}
+
+export namespace Backfill {
+  export type Request = z.input<typeof backfillSchema>;
+  export interface Response {
+    data: BackfillProgress;
+  }
+}

@@ -37,5 +37,17 @@ export default {
       handler: 'settings.preview',
       config: guard(PERMISSIONS.read),
     },
+    {
+      method: 'POST',
+      path: '/backfill',
+      handler: 'settings.startBackfill',
+      config: guard(PERMISSIONS.manageRooms),
+    },
+    {
+      method: 'GET',
+      path: '/backfill',
+      handler: 'settings.backfillProgress',
+      config: guard(PERMISSIONS.manageRooms),
+    },
   ],
 };

@@ -6,15 +6,8 @@
  * of a secret (configured, last four characters, source) that never contains it.
  */
 import type { Core } from '@strapi/strapi';
-import { errors } from '@strapi/utils';
-import type { z } from 'zod';
 
-import {
-  issueMessage,
-  pluginConfigSchema,
-  type Binding,
-  type PluginConfig,
-} from '../../../contracts/config';
+import { pluginConfigSchema, type Binding, type PluginConfig } from '../../../contracts/config';
 import {
   SCALAR_KEYS,
   settingsUpdateSchema,
@@ -37,6 +30,7 @@ import {
 import { createIflychatClient, type IflychatClient } from '../iflychat/client';
 import { IflychatApiError, isIflychatError } from '../iflychat/errors';
 import { PLUGIN_ID } from '../utils/get-service';
+import { parseOr400, validationError } from '../utils/validation';
 import { openSecret, sealSecret, type StoredSecret } from './secrets';
 
 /** What the settings page saved. Absent keys fall back to the defaults. */
@@ -71,28 +65,8 @@ export function describeSecret(value: string | undefined, source: SecretSource):
   return { configured: true, last4: value.length >= 8 ? value.slice(-4) : null, source };
 }
 
-function zodProblems(error: z.ZodError): BindingProblem[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String),
-    message: issueMessage(issue),
-  }));
-}
-
 const LOCKED_MESSAGE =
   'is set in config/plugins.ts (or the environment) and cannot be changed here';
-
-function validationError(problems: BindingProblem[]): errors.ValidationError {
-  const message =
-    problems.length === 1 ? formatProblem(problems[0]) : `${problems.length} settings are invalid`;
-  return new errors.ValidationError(message, {
-    errors: problems.map((problem) => ({
-      path: problem.path,
-      message: problem.message,
-      name: 'ValidationError',
-      value: null,
-    })),
-  });
-}
 
 export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
   let fileConfig: PluginConfig | undefined;
@@ -273,11 +247,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
 
     /** Validates and saves what the settings page sent; throws a 400 naming each bad field. */
     async update(input: unknown): Promise<SettingsView> {
-      const parsed = settingsUpdateSchema.safeParse(input ?? {});
-      if (!parsed.success) {
-        throw validationError(zodProblems(parsed.error));
-      }
-      const body = parsed.data;
+      const body = parseOr400(settingsUpdateSchema, input);
       const file = config();
       const problems: BindingProblem[] = [];
       const lockedKeys = new Set<ScalarKey>(locked.keys);
@@ -347,12 +317,9 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
 
     /** One harmless call (`rooms/list`) with the entered values, or the ones in force. */
     async testConnection(input: unknown): Promise<TestConnection.Response['data']> {
-      const parsed = testConnectionSchema.safeParse(input ?? {});
-      if (!parsed.success) {
-        throw validationError(zodProblems(parsed.error));
-      }
+      const request = parseOr400(testConnectionSchema, input);
       const snap = await current();
-      const apiKey = parsed.data.apiKey || snap.apiKey?.value;
+      const apiKey = request.apiKey || snap.apiKey?.value;
       if (!apiKey) {
         return {
           outcome: 'no-key',
@@ -361,8 +328,8 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
       }
       const client = createIflychatClient({
         apiKey,
-        apiVersion: parsed.data.apiVersion ?? snap.settings.apiVersion,
-        baseUrl: (parsed.data.baseUrl ?? snap.settings.baseUrl).replace(/\/+$/, ''),
+        apiVersion: request.apiVersion ?? snap.settings.apiVersion,
+        baseUrl: (request.baseUrl ?? snap.settings.baseUrl).replace(/\/+$/, ''),
         timeoutMs: Math.min(snap.settings.timeoutMs, 15_000),
       });
       try {

@@ -18,6 +18,22 @@ import { describe } from './service';
 type Next = () => Promise<unknown>;
 type TransactionHooks = { onCommit: (callback: () => void) => void };
 
+/**
+ * Runs `callback` once the surrounding transaction commits (the Content Manager, bulk publish and
+ * Releases publish inside one), or at once when there is none.
+ */
+async function afterCommit(strapi: Core.Strapi, callback: () => void): Promise<void> {
+  const db = strapi.db as { inTransaction?: () => boolean };
+  if (typeof db.inTransaction === 'function' && !db.inTransaction()) {
+    callback();
+    return;
+  }
+  // Older Strapi 5 releases cannot tell: a nested transaction hands over the outer one's hooks.
+  await strapi.db.transaction(({ onCommit }: TransactionHooks) => {
+    onCommit(callback);
+  });
+}
+
 export function registerPublishMiddleware(strapi: Core.Strapi): void {
   const sync = () => getService(strapi, 'sync');
 
@@ -30,18 +46,14 @@ export function registerPublishMiddleware(strapi: Core.Strapi): void {
       const published = publishedFromResult(result);
       if (published) {
         const { uid } = ctx;
-        // Content Manager, bulk publish and Releases publish inside a transaction: the room job
-        // is recorded only once it is committed. Outside one, this commits at once.
-        await strapi.db.transaction(({ onCommit }: TransactionHooks) => {
-          onCommit(() => {
-            sync()
-              .onPublished(uid, published.documentId)
-              .catch((error: unknown) =>
-                strapi.log.error(
-                  `[iflychat] could not queue a room for ${uid} ${published.documentId}: ${describe(error)}`
-                )
-              );
-          });
+        await afterCommit(strapi, () => {
+          sync()
+            .onPublished(uid, published.documentId)
+            .catch((error: unknown) =>
+              strapi.log.error(
+                `[iflychat] could not queue a room for ${uid} ${published.documentId}: ${describe(error)}`
+              )
+            );
         });
       }
     } catch (error) {

@@ -73,7 +73,7 @@ export function createRecovery(strapi: Core.Strapi, links: RoomLinks) {
           )
         );
         for await (const documentIds of publishedDocumentIds(queryOf(uid), since)) {
-          queued += await links.enqueueMissing(uid, documentIds);
+          queued += (await links.queue(uid, documentIds, { retryFailed: false })).inserted;
         }
         state[uid] = { boundSince: previous.boundSince, scannedUntil: startedAt.toISOString() };
       }
@@ -86,7 +86,7 @@ export function createRecovery(strapi: Core.Strapi, links: RoomLinks) {
     async backfill(uid: string): Promise<number> {
       let queued = 0;
       for await (const documentIds of publishedDocumentIds(queryOf(uid))) {
-        queued += await links.enqueueMissing(uid, documentIds);
+        queued += (await links.queue(uid, documentIds, { retryFailed: false })).inserted;
       }
       return queued;
     },

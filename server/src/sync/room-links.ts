@@ -29,6 +29,17 @@ export interface RoomLink {
   syncedAt: string | Date | null;
 }
 
+/** Unique-constraint violations of SQLite, PostgreSQL and MySQL. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT' ||
+    code === '23505' ||
+    code === 'ER_DUP_ENTRY'
+  );
+}
+
 /** `*` stands for "every locale of the document". */
 export const ALL_LOCALES = '*';
 
@@ -59,25 +70,28 @@ export function createRoomLinks(strapi: Core.Strapi) {
   }
 
   /**
-   * Two writers racing on the same document (a publish hook and a sweep, or two instances) may
-   * both have inserted its row: keep the oldest of each key.
+   * Inserts rows for documents that have none. The unique index on `linkKey` settles races
+   * (a publish hook and a sweep, or two instances): a batch that collides is retried row by row
+   * and the rows that already exist are skipped. Returns how many rows were inserted.
    */
-  async function removeDuplicates(keys: string[]): Promise<void> {
-    const rows = (await query().findMany({
-      where: { linkKey: { $in: keys } },
-      select: ['id', 'linkKey', 'status', 'attempts'],
-      orderBy: { id: 'asc' },
-    })) as Pick<RoomLink, 'id' | 'linkKey' | 'status' | 'attempts'>[];
-    const seen = new Set<string>();
-    const extra: number[] = [];
-    for (const row of rows) {
-      // A copy a worker already took is dropped by the worker itself (see isDuplicate).
-      if (seen.has(row.linkKey) && row.status === 'pending' && row.attempts === 0) {
-        extra.push(row.id);
-      }
-      seen.add(row.linkKey);
+  async function insertMissing(uid: string, documentIds: string[], now: Date): Promise<number> {
+    const rows = documentIds.map((documentId) => newRow(uid, documentId, now));
+    try {
+      await query().createMany({ data: rows });
+      return rows.length;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
     }
-    if (extra.length > 0) await query().deleteMany({ where: { id: { $in: extra } } });
+    let inserted = 0;
+    for (const row of rows) {
+      try {
+        await query().create({ data: row });
+        inserted += 1;
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
+    }
+    return inserted;
   }
 
   return {
@@ -89,66 +103,40 @@ export function createRoomLinks(strapi: Core.Strapi) {
     },
 
     /**
-     * Records that entries were published and need a room. Rows that already have a room are
-     * left alone; failed rows are queued again, since publishing again is how an editor retries.
-     * Returns true when there is work for the worker.
+     * Queues documents of `uid` for a room, in batches. Documents without a row get one;
+     * with `retryFailed`, failed rows are queued again (publishing again is how an editor
+     * retries); rows that have a room are left alone. Returns what changed, and how many of the
+     * documents already had a job waiting.
      */
-    async enqueue(uid: string, documentIds: string[]): Promise<boolean> {
-      let work = false;
+    async queue(
+      uid: string,
+      documentIds: string[],
+      { retryFailed }: { retryFailed: boolean }
+    ): Promise<{ inserted: number; requeued: number; waiting: number }> {
+      const result = { inserted: 0, requeued: 0, waiting: 0 };
       const now = new Date();
       for (let start = 0; start < documentIds.length; start += 200) {
         const batch = [...new Set(documentIds.slice(start, start + 200))];
-        const keys = batch.map((documentId) => linkKeyOf(uid, documentId));
         const existing = (await query().findMany({
-          where: { linkKey: { $in: keys } },
+          where: { linkKey: { $in: batch.map((documentId) => linkKeyOf(uid, documentId)) } },
           select: ['id', 'linkKey', 'status'],
         })) as Pick<RoomLink, 'id' | 'linkKey' | 'status'>[];
-        const known = new Map(existing.map((row) => [row.linkKey, row]));
+        const known = new Set(existing.map((row) => row.linkKey));
         const missing = batch.filter((documentId) => !known.has(linkKeyOf(uid, documentId)));
-        if (missing.length > 0) {
-          await query().createMany({
-            data: missing.map((documentId) => newRow(uid, documentId, now)),
-          });
-          await removeDuplicates(missing.map((documentId) => linkKeyOf(uid, documentId)));
-          work = true;
-        }
+        if (missing.length > 0) result.inserted += await insertMissing(uid, missing, now);
         const failed = existing.filter((row) => row.status === 'failed').map((row) => row.id);
-        if (failed.length > 0) {
+        if (retryFailed && failed.length > 0) {
           const { count } = await query().updateMany({
             where: { id: { $in: failed }, status: 'failed' },
             data: { status: 'pending', attempts: 0, nextAttemptAt: now },
           });
-          work ||= count > 0;
+          result.requeued += count;
         }
-        work ||= existing.some((row) => row.status !== 'created' && row.status !== 'failed');
+        result.waiting += existing.filter(
+          (row) => row.status !== 'created' && row.status !== 'failed'
+        ).length;
       }
-      return work;
-    },
-
-    /**
-     * Queues the documents of `uid` that have no link row yet, in batches; documents that already
-     * have one (in any state) are left alone. Returns how many were queued.
-     */
-    async enqueueMissing(uid: string, documentIds: string[]): Promise<number> {
-      let queued = 0;
-      const now = new Date();
-      for (let start = 0; start < documentIds.length; start += 200) {
-        const batch = [...new Set(documentIds.slice(start, start + 200))];
-        const keys = batch.map((documentId) => linkKeyOf(uid, documentId));
-        const existing = (await query().findMany({
-          where: { linkKey: { $in: keys } },
-          select: ['linkKey'],
-        })) as Pick<RoomLink, 'linkKey'>[];
-        const known = new Set(existing.map((row) => row.linkKey));
-        const missing = batch.filter((documentId) => !known.has(linkKeyOf(uid, documentId)));
-        if (missing.length === 0) continue;
-        await query().createMany({
-          data: missing.map((documentId) => newRow(uid, documentId, now)),
-        });
-        queued += missing.length;
-        await removeDuplicates(missing.map((documentId) => linkKeyOf(uid, documentId)));
-      }
-      return queued;
+      return result;
     },
 
     /** How the rows of one content type stand, by status. */
@@ -186,13 +174,18 @@ export function createRoomLinks(strapi: Core.Strapi) {
       return row?.nextAttemptAt ? new Date(row.nextAttemptAt) : null;
     },
 
-    /** Takes a due row for this worker. Only one caller can win a given row. */
+    /**
+     * Takes a due row for this worker; only one caller can win a given row. The row is marked
+     * "may have created" at once: if this process dies while its create call is in flight, the
+     * next attempt reconciles instead of creating a second room. The returned row still carries
+     * the mark as it was before this attempt.
+     */
     async claim(row: RoomLink, leaseMs: number): Promise<RoomLink | null> {
       const attempts = (row.attempts ?? 0) + 1;
       const leaseExpiresAt = new Date(Date.now() + leaseMs);
       const { count } = await query().updateMany({
         where: { id: row.id, status: row.status, attempts: row.attempts ?? 0 },
-        data: { status: 'processing', attempts, leaseExpiresAt },
+        data: { status: 'processing', attempts, leaseExpiresAt, mayHaveCreated: true },
       });
       return count === 1 ? { ...row, status: 'processing', attempts, leaseExpiresAt } : null;
     },
@@ -207,16 +200,6 @@ export function createRoomLinks(strapi: Core.Strapi) {
         data,
       });
       return count === 1;
-    },
-
-    /** True when an older row exists for the same key: this one is a duplicate to drop. */
-    async isDuplicate(row: RoomLink): Promise<boolean> {
-      const older = await query().count({ where: { linkKey: row.linkKey, id: { $lt: row.id } } });
-      return older > 0;
-    },
-
-    async remove(row: RoomLink): Promise<void> {
-      await query().delete({ where: { id: row.id } });
     },
 
     /** The link row (of any entry) that already owns a room id, if one does. */

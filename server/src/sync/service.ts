@@ -3,16 +3,18 @@
  * writes the resulting room id back onto the entry.
  *
  * Delivery is at-least-once with reconciliation, so that every entry ends with exactly one room:
- * - a job is claimed under a lease, so one instance runs it at a time;
- * - before a create is sent, the row is marked "may have created"; if the answer never comes
- *   (timeout, reset, crash), the next attempt adopts the room of that name that no other entry
- *   owns instead of creating a second one;
- * - the room id is saved on the row before it is written on the entry, so a failed write-back is
- *   retried without a new create.
+ * - a job is claimed under a lease, so one instance runs it at a time, and the link table's unique
+ *   key means one job per entry;
+ * - the claim marks the row "may have created"; if the answer never comes (timeout, reset, the
+ *   process dies), the next attempt adopts the room of that name that no other entry owns
+ *   instead of creating a second one;
+ * - the room id is written on the entry before the row is marked created: an attempt that dies
+ *   in between is finished by the next one, which finds the id on the entry.
  */
 import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
+import type { BackfillProgress } from '../../../contracts/settings';
 import { isIflychatError } from '../iflychat/errors';
 import type { IflychatClient } from '../iflychat/client';
 import { getService } from '../utils/get-service';
@@ -23,15 +25,6 @@ import { createRecovery } from './recovery';
 import { createRoomLinks, type LinkStatus, type RoomLink } from './room-links';
 import { relationFieldsToPopulate, resolveRoomParams, type Entry } from './room-params';
 import { createWorker } from './worker';
-
-export interface BackfillProgress {
-  uid: string;
-  /** Distinct published documents of the content type. */
-  total: number;
-  done: number;
-  failed: number;
-  remaining: number;
-}
 
 export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   const links = createRoomLinks(strapi);
@@ -109,7 +102,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     });
   }
 
-  async function fail(claimed: RoomLink, reason: string, extra: Partial<RoomLink> = {}) {
+  async function fail(claimed: RoomLink, reason: string, extra: Pick<RoomLink, 'mayHaveCreated'>) {
     log.warn(`[iflychat] no room for ${claimed.contentType} ${claimed.entryDocumentId}: ${reason}`);
     await links.update(claimed, {
       ...extra,
@@ -164,15 +157,17 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   }
 
   async function processLink(claimed: RoomLink): Promise<void> {
-    if (await links.isDuplicate(claimed)) {
-      await links.remove(claimed);
-      return;
-    }
+    // Whether an earlier attempt may have made a room nobody recorded (the claim has already
+    // marked the row for this attempt; `claimed` carries the mark as it was before).
+    const earlier = Boolean(claimed.mayHaveCreated);
+    let mayHaveCreated = earlier;
     const config = await settings().get();
     const uid = claimed.contentType;
     const binding = config.contentTypes[uid];
     if (!binding) {
-      await fail(claimed, `${uid} is no longer bound to iFlyChat in the plugin's settings`);
+      await fail(claimed, `${uid} is no longer bound to iFlyChat in the plugin's settings`, {
+        mayHaveCreated,
+      });
       return;
     }
     const client = await settings().getClient();
@@ -181,15 +176,15 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       await links.update(claimed, {
         status: 'pending',
         attempts: claimed.attempts - 1,
+        mayHaveCreated,
         leaseExpiresAt: null,
         nextAttemptAt: new Date(Date.now() + 60_000),
       });
       return;
     }
 
-    let mayHaveCreated = Boolean(claimed.mayHaveCreated);
     try {
-      // A room made by an earlier attempt whose write-back did not finish.
+      // A room recorded by an earlier attempt whose write-back did not finish.
       if (claimed.roomId) {
         await finish(claimed, uid, binding.roomIdField, claimed.roomId, claimed.roomName);
         return;
@@ -197,12 +192,13 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
 
       const entry = await loadPublishedEntry(uid, claimed.entryDocumentId, binding);
       if (!entry) {
-        await fail(claimed, 'the entry is not published any more');
+        await fail(claimed, 'the entry is not published any more', { mayHaveCreated });
         return;
       }
 
       // An entry that already carries a room id keeps it, unless another entry owns that room
-      // (a copy of an entry carries its original's id).
+      // (a copy of an entry carries its original's id). This also finishes an attempt that died
+      // between writing the id on the entry and recording it here.
       const carried = asText(entry[binding.roomIdField]);
       if (carried && (await isUnowned(carried, claimed))) {
         await finish(claimed, uid, binding.roomIdField, carried, null);
@@ -211,29 +207,23 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
 
       const resolved = resolveRoomParams(binding, entry, config.roleMap);
       if (!resolved.ok) {
-        await fail(claimed, resolved.reason);
+        await fail(claimed, resolved.reason, { mayHaveCreated });
         return;
       }
       const params = resolved.params;
 
-      let roomId = mayHaveCreated ? await findLostRoom(client, claimed, params.name) : null;
+      let roomId = earlier ? await findLostRoom(client, claimed, params.name) : null;
       if (!roomId) {
-        // From here until the answer is stored, a crash leaves a room nobody knows of.
-        if (!mayHaveCreated) {
-          if (!(await links.update(claimed, { mayHaveCreated: true }))) return; // lease lost
-          mayHaveCreated = true;
-        }
         await limiter.acquire();
+        mayHaveCreated = true;
         try {
           roomId = (await client.createRoom(params)).roomId;
         } catch (error) {
+          // Refused or never sent: no room was made (and an earlier one was looked for above).
           if (isIflychatError(error) && !error.mayHaveReachedServer) mayHaveCreated = false;
           throw error;
         }
       }
-      // Keep the id before anything else can fail, so a retry writes it back instead of
-      // creating another room.
-      await links.update(claimed, { roomId, roomName: params.name });
       await finish(claimed, uid, binding.roomIdField, roomId, params.name);
       log.info(
         `[iflychat] room ${roomId} "${params.name}" ready for ${uid} ${claimed.entryDocumentId}`
@@ -262,7 +252,8 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     flushing = null;
     let work = false;
     for (const [uid, documentIds] of batches) {
-      if (await links.enqueue(uid, [...documentIds])) work = true;
+      const queued = await links.queue(uid, [...documentIds], { retryFailed: true });
+      if (queued.inserted + queued.requeued + queued.waiting > 0) work = true;
     }
     if (work) worker.wake();
   }
@@ -275,6 +266,8 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     flushing ??= flushPublished();
     return flushing;
   }
+
+  const backfilling = new Set<string>();
 
   async function boundUids(): Promise<string[]> {
     return Object.keys((await settings().get()).contentTypes);
@@ -308,11 +301,28 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       return queued;
     },
 
-    /** Queues every published entry of `uid` that has no room job yet. */
-    async backfill(uid: string): Promise<number> {
-      const queued = await recovery.backfill(uid);
-      if (queued > 0) worker.wake();
-      return queued;
+    /**
+     * Queues every published entry of `uid` that has no room job yet, in the background; one
+     * backfill per content type at a time. Running it again queues nothing new.
+     */
+    startBackfill(uid: string): void {
+      if (backfilling.has(uid)) return;
+      backfilling.add(uid);
+      recovery
+        .backfill(uid)
+        .then((queued) => {
+          log.info(`[iflychat] backfill of ${uid}: ${queued} entries queued`);
+          if (queued > 0) worker.wake();
+        })
+        .catch((error: unknown) =>
+          log.error(`[iflychat] backfill of ${uid} failed: ${describe(error)}`)
+        )
+        .finally(() => backfilling.delete(uid));
+    },
+
+    /** Resolves when no backfill is running (for tests and shutdown). */
+    async backfillsDone(): Promise<void> {
+      while (backfilling.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
     },
 
     async progress(uid: string): Promise<BackfillProgress> {

@@ -31,26 +31,28 @@ export function createWorker(options: WorkerOptions) {
   }
 
   async function drain(): Promise<void> {
+    // Due rows fetched ahead of free slots, so that the queue is not queried once per job.
+    let candidates: RoomLink[] = [];
     while (!stopped) {
-      const free = options.concurrency() - active.size;
-      if (free <= 0) {
+      const limit = options.concurrency();
+      if (active.size >= limit) {
         await Promise.race(active);
         continue;
       }
-      const due = await links.findDue(free);
-      let started = 0;
-      for (const row of due) {
-        if (stopped) break;
-        const claimed = await links.claim(row, leaseMs());
-        if (claimed) {
-          start(claimed);
-          started += 1;
+      if (candidates.length === 0) {
+        candidates = await links.findDue(limit * 2);
+        if (candidates.length === 0) {
+          if (active.size === 0) break;
+          await Promise.race(active);
+          continue;
         }
       }
-      if (started > 0) continue;
-      if (due.length > 0) continue; // lost every claim to someone else: look again
-      if (active.size === 0) break;
-      await Promise.race(active);
+      while (candidates.length > 0 && active.size < limit && !stopped) {
+        const row = candidates.shift() as RoomLink;
+        // Losing a claim means another worker took the row meanwhile: go on with the next.
+        const claimed = await links.claim(row, leaseMs());
+        if (claimed) start(claimed);
+      }
     }
   }
 

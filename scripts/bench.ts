@@ -1,0 +1,245 @@
+/**
+ * `npm run bench`: measured figures, not a test. Boots the playground (SQLite) against the
+ * emulator at a fixed latency and prints JSON lines, then a short table.
+ *
+ * - publish overhead: median and p95 of `documents().publish` on the bound Community versus the
+ *   unbound Group (same schema), alternating, in the same run;
+ * - bulk: N entries published at once through the Content Manager's bulk publish service; seconds
+ *   from its return until every roomId is written, next to the floor N × latency ÷ concurrency;
+ * - memory: RSS growth of the process while 10,000 link rows are pending.
+ *
+ * Environment: BENCH_LATENCY_MS (100), BENCH_PUBLISHES (200), BENCH_BULK (1000),
+ * BENCH_CONCURRENCY ("4,16"), BENCH_PENDING (10000).
+ */
+import { compileStrapi } from '@strapi/strapi';
+import type { Core } from '@strapi/strapi';
+
+import { createEmulator, type Emulator } from '../tests/emulator/server';
+import {
+  bootPlayground,
+  COMMUNITY,
+  GROUP,
+  PLAYGROUND,
+  playgroundConfig,
+  roleId,
+} from '../tests/helpers/playground';
+
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 100);
+const PUBLISHES = Number(process.env.BENCH_PUBLISHES ?? 200);
+const BULK = Number(process.env.BENCH_BULK ?? 1000);
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '4,16').split(',').map(Number);
+const PENDING = Number(process.env.BENCH_PENDING ?? 10_000);
+const ROOM_LINK = 'plugin::iflychat.room-link';
+
+const results: Array<Record<string, unknown>> = [];
+
+function report(figure: Record<string, unknown>) {
+  results.push(figure);
+  console.log(JSON.stringify(figure));
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[index];
+}
+
+const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function quietBoot(emulator: Emulator, overrides: Record<string, unknown>) {
+  return bootPlayground({
+    pluginConfig: playgroundConfig(emulator, { timeoutMs: 10_000, leaseSeconds: 60, ...overrides }),
+  });
+}
+
+async function waitForRooms(strapi: Core.Strapi, count: number, timeoutMs: number) {
+  const started = Date.now();
+  for (;;) {
+    const created = await strapi.db.query(ROOM_LINK).count({ where: { status: 'created' } });
+    if (created >= count) return;
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`only ${created} of ${count} rooms after ${timeoutMs} ms`);
+    }
+    await sleep(20);
+  }
+}
+
+async function publishOverhead(emulator: Emulator) {
+  const pg = await quietBoot(emulator, { concurrency: 4 });
+  try {
+    const audience = await roleId(pg.strapi, 'authenticated');
+    const timings: Record<string, number[]> = { [COMMUNITY]: [], [GROUP]: [] };
+    const publishOne = async (uid: typeof COMMUNITY | typeof GROUP, i: number, record: boolean) => {
+      const doc = await pg.strapi
+        .documents(uid)
+        .create({ data: { name: `Overhead ${i}`, audience } as never });
+      const started = process.hrtime.bigint();
+      await pg.strapi.documents(uid).publish({ documentId: doc.documentId });
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (record) timings[uid].push(ms);
+    };
+    for (let i = 0; i < 10; i += 1) {
+      await publishOne(COMMUNITY, -i, false);
+      await publishOne(GROUP, -i, false);
+    }
+    for (let i = 0; i < PUBLISHES; i += 1) {
+      // Alternate which goes first, so neither always follows the other's background work.
+      const order = i % 2 === 0 ? [COMMUNITY, GROUP] : [GROUP, COMMUNITY];
+      for (const uid of order) await publishOne(uid as typeof COMMUNITY, i, true);
+    }
+    const bound = timings[COMMUNITY];
+    const unbound = timings[GROUP];
+    report({
+      figure: 'publish_overhead',
+      publishes: PUBLISHES,
+      latency_ms: LATENCY_MS,
+      bound_median_ms: round(quantile(bound, 0.5)),
+      bound_p95_ms: round(quantile(bound, 0.95)),
+      unbound_median_ms: round(quantile(unbound, 0.5)),
+      unbound_p95_ms: round(quantile(unbound, 0.95)),
+      median_ratio: round(quantile(bound, 0.5) / quantile(unbound, 0.5), 3),
+      p95_ratio: round(quantile(bound, 0.95) / quantile(unbound, 0.95), 3),
+    });
+    await waitForRooms(pg.strapi, PUBLISHES + 10, 120_000);
+  } finally {
+    await pg.close();
+  }
+}
+
+async function bulk(emulator: Emulator, concurrency: number) {
+  emulator.reset();
+  emulator.configure({ latencyMs: LATENCY_MS });
+  const pg = await quietBoot(emulator, { concurrency });
+  try {
+    const audience = await roleId(pg.strapi, 'authenticated');
+    const ids: string[] = [];
+    for (let i = 0; i < BULK; i += 1) {
+      const doc = await pg.strapi
+        .documents(COMMUNITY)
+        .create({ data: { name: `Bulk ${concurrency} ${i}`, audience } as never });
+      ids.push(doc.documentId);
+    }
+    const documentManager = pg.strapi.plugin('content-manager').service('document-manager') as {
+      publishMany(uid: string, documentIds: string[]): Promise<number>;
+    };
+    const started = Date.now();
+    await documentManager.publishMany(COMMUNITY, ids);
+    const returned = Date.now();
+    await waitForRooms(pg.strapi, BULK, 600_000);
+    const done = Date.now();
+    const withRoomId = await pg.strapi.db
+      .query(COMMUNITY)
+      .count({ where: { roomId: { $notNull: true } } });
+    const seconds = (done - returned) / 1000;
+    const floor = (BULK * LATENCY_MS) / concurrency / 1000;
+    report({
+      figure: 'bulk_publish',
+      entries: BULK,
+      concurrency,
+      latency_ms: LATENCY_MS,
+      publish_seconds: round((returned - started) / 1000),
+      rooms_seconds: round(seconds),
+      floor_seconds: round(floor),
+      ratio: round(seconds / floor, 3),
+      rows_with_room_id: withRoomId,
+      rooms_in_emulator: emulator.rooms.length,
+    });
+  } finally {
+    await pg.close();
+  }
+}
+
+function rssMb(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().rss / 1024 / 1024;
+}
+
+async function memory(emulator: Emulator) {
+  emulator.reset();
+  // iFlyChat answers slowly: the queue stays full while memory is measured.
+  emulator.configure({ latencyMs: 5_000 });
+  const pg = await quietBoot(emulator, { concurrency: 4 });
+  try {
+    const audience = await roleId(pg.strapi, 'authenticated');
+    const doc = await pg.strapi
+      .documents(COMMUNITY)
+      .create({ data: { name: 'Memory', audience } as never });
+    await pg.strapi.documents(COMMUNITY).publish({ documentId: doc.documentId });
+    await sleep(1_000);
+    const before = rssMb();
+    const now = new Date();
+    for (let start = 0; start < PENDING; start += 500) {
+      await pg.strapi.db.query(ROOM_LINK).createMany({
+        data: Array.from({ length: Math.min(500, PENDING - start) }, (_, i) => ({
+          linkKey: `${COMMUNITY}:memory-${start + i}:*`,
+          contentType: COMMUNITY,
+          entryDocumentId: `memory-${start + i}`,
+          entryLocale: '*',
+          status: 'pending',
+          attempts: 0,
+          mayHaveCreated: false,
+          nextAttemptAt: now,
+        })),
+      });
+    }
+    // Let the worker and a sweep go through the queue for a while.
+    pg.strapi.plugin('iflychat').service('sync').wake();
+    await pg.strapi.plugin('iflychat').service('sync').sweep();
+    await sleep(5_000);
+    const after = rssMb();
+    const pending = await pg.strapi.db.query(ROOM_LINK).count({ where: { status: 'pending' } });
+    report({
+      figure: 'memory',
+      pending_rows: pending,
+      rss_before_mb: round(before, 1),
+      rss_after_mb: round(after, 1),
+      rss_growth_mb: round(after - before, 1),
+      gc_exposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
+    });
+  } finally {
+    emulator.configure({ latencyMs: LATENCY_MS });
+    await pg.close();
+  }
+}
+
+function table() {
+  const lines = ['', 'figure                         measured        target'];
+  for (const r of results) {
+    if (r.figure === 'publish_overhead') {
+      lines.push(
+        `publish overhead (median)      ${String(r.median_ratio).padEnd(16)}≤ 1.10  (${r.bound_median_ms} ms bound vs ${r.unbound_median_ms} ms unbound)`,
+        `publish overhead (p95)         ${String(r.p95_ratio).padEnd(16)}        (${r.bound_p95_ms} ms vs ${r.unbound_p95_ms} ms)`
+      );
+    } else if (r.figure === 'bulk_publish') {
+      lines.push(
+        `bulk ${r.entries} at concurrency ${String(r.concurrency).padEnd(3)}   ${String(r.ratio).padEnd(16)}≤ 1.25  (${r.rooms_seconds} s vs floor ${r.floor_seconds} s)`
+      );
+    } else if (r.figure === 'memory') {
+      lines.push(
+        `RSS growth, ${r.pending_rows} pending      ${`${r.rss_growth_mb} MB`.padEnd(16)}≤ 50 MB`
+      );
+    }
+  }
+  console.log(lines.join('\n'));
+}
+
+async function main() {
+  process.env.STRAPI_TELEMETRY_DISABLED = 'true';
+  process.env.STRAPI_LOG_LEVEL ??= 'error';
+  await compileStrapi({ appDir: PLAYGROUND });
+  const emulator = await createEmulator({ latencyMs: LATENCY_MS }).start();
+  try {
+    await publishOverhead(emulator);
+    for (const concurrency of CONCURRENCIES) await bulk(emulator, concurrency);
+    await memory(emulator);
+  } finally {
+    await emulator.stop();
+  }
+  table();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
