@@ -8,13 +8,18 @@
  *   from its return until every roomId is written, next to the floor N × latency ÷ concurrency;
  * - memory: RSS growth of the process while 10,000 link rows are pending.
  *
+ * The emulator runs in a child process, so that its work does not share Strapi's event loop.
+ *
  * Environment: BENCH_LATENCY_MS (100), BENCH_PUBLISHES (200), BENCH_BULK (1000),
- * BENCH_CONCURRENCY ("4,16"), BENCH_PENDING (10000).
+ * BENCH_CONCURRENCY ("4,16"), BENCH_PENDING (10000), BENCH_ONLY (e.g. "bulk,memory").
  */
+import { performance } from 'node:perf_hooks';
+
 import { compileStrapi } from '@strapi/strapi';
 import type { Core } from '@strapi/strapi';
 
-import { createEmulator, type Emulator } from '../tests/emulator/server';
+import type { SyncService } from '../server/src/sync/service';
+import { startRemoteEmulator, type RemoteEmulator } from '../tests/emulator/remote';
 import {
   bootPlayground,
   COMMUNITY,
@@ -31,9 +36,11 @@ const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '4,16').split(',').map(N
 const PENDING = Number(process.env.BENCH_PENDING ?? 10_000);
 const ROOM_LINK = 'plugin::iflychat.room-link';
 
-const results: Array<Record<string, unknown>> = [];
+type Figure = Record<string, string | number | boolean>;
 
-function report(figure: Record<string, unknown>) {
+const results: Figure[] = [];
+
+function report(figure: Figure) {
   results.push(figure);
   console.log(JSON.stringify(figure));
 }
@@ -47,7 +54,7 @@ function quantile(values: number[], q: number): number {
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function quietBoot(emulator: Emulator, overrides: Record<string, unknown>) {
+async function quietBoot(emulator: RemoteEmulator, overrides: Record<string, unknown>) {
   return bootPlayground({
     pluginConfig: playgroundConfig(emulator, { timeoutMs: 10_000, leaseSeconds: 60, ...overrides }),
   });
@@ -61,11 +68,11 @@ async function waitForRooms(strapi: Core.Strapi, count: number, timeoutMs: numbe
     if (Date.now() - started > timeoutMs) {
       throw new Error(`only ${created} of ${count} rooms after ${timeoutMs} ms`);
     }
-    await sleep(20);
+    await sleep(50);
   }
 }
 
-async function publishOverhead(emulator: Emulator) {
+async function publishOverhead(emulator: RemoteEmulator) {
   const pg = await quietBoot(emulator, { concurrency: 4 });
   try {
     const audience = await roleId(pg.strapi, 'authenticated');
@@ -107,9 +114,9 @@ async function publishOverhead(emulator: Emulator) {
   }
 }
 
-async function bulk(emulator: Emulator, concurrency: number) {
-  emulator.reset();
-  emulator.configure({ latencyMs: LATENCY_MS });
+async function bulk(emulator: RemoteEmulator, concurrency: number) {
+  await emulator.reset();
+  await emulator.configure({ latencyMs: LATENCY_MS });
   const pg = await quietBoot(emulator, { concurrency });
   try {
     const audience = await roleId(pg.strapi, 'authenticated');
@@ -120,18 +127,31 @@ async function bulk(emulator: Emulator, concurrency: number) {
         .create({ data: { name: `Bulk ${concurrency} ${i}`, audience } as never });
       ids.push(doc.documentId);
     }
-    const documentManager = pg.strapi.plugin('content-manager').service('document-manager') as {
+    const documentManager = pg.strapi.plugin('content-manager').service<{
       publishMany(uid: string, documentIds: string[]): Promise<number>;
-    };
+    }>('document-manager');
     const started = Date.now();
     await documentManager.publishMany(COMMUNITY, ids);
     const returned = Date.now();
+    const loop = performance.eventLoopUtilization();
     await waitForRooms(pg.strapi, BULK, 600_000);
     const done = Date.now();
+    const busy = performance.eventLoopUtilization(loop).utilization;
     const withRoomId = await pg.strapi.db
       .query(COMMUNITY)
       .count({ where: { roomId: { $notNull: true } } });
     const seconds = (done - returned) / 1000;
+    if (process.env.BENCH_TRACE) {
+      const arrivals = (await emulator.state()).requests
+        .filter((request) => request.path.endsWith('/room/create'))
+        .map((request) => request.at);
+      const buckets: number[] = [];
+      for (const at of arrivals) {
+        const bucket = Math.floor((at - returned) / 100);
+        buckets[bucket] = (buckets[bucket] ?? 0) + 1;
+      }
+      console.log(`create calls per 100 ms: ${Array.from(buckets, (n) => n ?? 0).join(' ')}`);
+    }
     const floor = (BULK * LATENCY_MS) / concurrency / 1000;
     report({
       figure: 'bulk_publish',
@@ -142,52 +162,54 @@ async function bulk(emulator: Emulator, concurrency: number) {
       rooms_seconds: round(seconds),
       floor_seconds: round(floor),
       ratio: round(seconds / floor, 3),
+      event_loop_busy: round(busy, 2),
       rows_with_room_id: withRoomId,
-      rooms_in_emulator: emulator.rooms.length,
+      rooms_in_emulator: (await emulator.state()).rooms.length,
     });
   } finally {
     await pg.close();
   }
 }
 
-function rssMb(): number {
-  (globalThis as { gc?: () => void }).gc?.();
+/** RSS once garbage is collected and the heap has settled (several passes, a pause between). */
+async function settledRssMb(): Promise<number> {
+  for (let i = 0; i < 5; i += 1) {
+    (globalThis as { gc?: () => void }).gc?.();
+    await sleep(300);
+  }
   return process.memoryUsage().rss / 1024 / 1024;
 }
 
-async function memory(emulator: Emulator) {
-  emulator.reset();
+async function memory(emulator: RemoteEmulator) {
+  await emulator.reset();
   // iFlyChat answers slowly: the queue stays full while memory is measured.
-  emulator.configure({ latencyMs: 5_000 });
-  const pg = await quietBoot(emulator, { concurrency: 4 });
+  await emulator.configure({ latencyMs: 5_000 });
+  const pg = await quietBoot(emulator, {
+    concurrency: 4,
+    contentTypes: { [COMMUNITY]: { roomName: '{name}', roomIdField: 'roomId' } },
+  });
   try {
-    const audience = await roleId(pg.strapi, 'authenticated');
-    const doc = await pg.strapi
-      .documents(COMMUNITY)
-      .create({ data: { name: 'Memory', audience } as never });
-    await pg.strapi.documents(COMMUNITY).publish({ documentId: doc.documentId });
-    await sleep(1_000);
-    const before = rssMb();
+    const before = await settledRssMb();
+    const heapBefore = process.memoryUsage().heapUsed / 1024 / 1024;
+    // Published entries written in bulk, then queued by the backfill: real jobs, all due.
     const now = new Date();
     for (let start = 0; start < PENDING; start += 500) {
-      await pg.strapi.db.query(ROOM_LINK).createMany({
-        data: Array.from({ length: Math.min(500, PENDING - start) }, (_, i) => ({
-          linkKey: `${COMMUNITY}:memory-${start + i}:*`,
-          contentType: COMMUNITY,
-          entryDocumentId: `memory-${start + i}`,
-          entryLocale: '*',
-          status: 'pending',
-          attempts: 0,
-          mayHaveCreated: false,
-          nextAttemptAt: now,
-        })),
-      });
+      const rows = Array.from({ length: Math.min(500, PENDING - start) }, (_, i) => ({
+        name: `Memory ${start + i}`,
+        publishedAt: now,
+        createdAt: now,
+        updatedAt: now,
+      }));
+      await pg.strapi.db.query(COMMUNITY).createMany({ data: rows });
     }
-    // Let the worker and a sweep go through the queue for a while.
-    pg.strapi.plugin('iflychat').service('sync').wake();
-    await pg.strapi.plugin('iflychat').service('sync').sweep();
-    await sleep(5_000);
-    const after = rssMb();
+    const sync = pg.strapi.plugin('iflychat').service<SyncService>('sync');
+    sync.startBackfill(COMMUNITY);
+    await sync.backfillsDone();
+    await sync.sweep();
+    // Let the worker go through the queue (four calls at a time, five seconds each) a while.
+    await sleep(6_000);
+    const after = await settledRssMb();
+    const heapAfter = process.memoryUsage().heapUsed / 1024 / 1024;
     const pending = await pg.strapi.db.query(ROOM_LINK).count({ where: { status: 'pending' } });
     report({
       figure: 'memory',
@@ -195,10 +217,11 @@ async function memory(emulator: Emulator) {
       rss_before_mb: round(before, 1),
       rss_after_mb: round(after, 1),
       rss_growth_mb: round(after - before, 1),
+      heap_growth_mb: round(heapAfter - heapBefore, 1),
       gc_exposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
     });
   } finally {
-    emulator.configure({ latencyMs: LATENCY_MS });
+    await emulator.configure({ latencyMs: LATENCY_MS });
     await pg.close();
   }
 }
@@ -228,11 +251,15 @@ async function main() {
   process.env.STRAPI_TELEMETRY_DISABLED = 'true';
   process.env.STRAPI_LOG_LEVEL ??= 'error';
   await compileStrapi({ appDir: PLAYGROUND });
-  const emulator = await createEmulator({ latencyMs: LATENCY_MS }).start();
+  // The emulator runs in a process of its own, as iFlyChat runs on another machine.
+  const emulator = await startRemoteEmulator(LATENCY_MS);
   try {
-    await publishOverhead(emulator);
-    for (const concurrency of CONCURRENCIES) await bulk(emulator, concurrency);
-    await memory(emulator);
+    const only = process.env.BENCH_ONLY?.split(',');
+    const wanted = (name: string) => !only || only.includes(name);
+    // Memory first, while the process is fresh.
+    if (wanted('memory')) await memory(emulator);
+    if (wanted('overhead')) await publishOverhead(emulator);
+    if (wanted('bulk')) for (const concurrency of CONCURRENCIES) await bulk(emulator, concurrency);
   } finally {
     await emulator.stop();
   }

@@ -11,7 +11,7 @@ async function main() {
     apiKey: process.env.IFLYCHAT_EMULATOR_KEY || 'emulator-api-key',
     latencyMs: Number(process.env.IFLYCHAT_EMULATOR_LATENCY_MS || 0),
   });
-  await emulator.start(Number(process.env.IFLYCHAT_EMULATOR_PORT ?? 4010));
+  await emulator.start(Number(process.env.IFLYCHAT_EMULATOR_PORT || 4010) || 0);
   console.log(`iFlyChat emulator listening on ${emulator.url}`);
   console.log(`  rooms:    ${emulator.url}/  (a page for people)`);
   console.log(`  API key:  ${emulator.apiKey}`);

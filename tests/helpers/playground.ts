@@ -22,7 +22,10 @@ export const COMMUNITY = 'api::community.community';
 export const GROUP = 'api::group.group';
 
 /** The binding the playground ships with, pointed at an emulator. */
-export function playgroundConfig(emulator: Emulator, overrides: Partial<PluginConfigInput> = {}) {
+export function playgroundConfig(
+  emulator: Pick<Emulator, 'apiKey' | 'url'>,
+  overrides: Partial<PluginConfigInput> = {}
+) {
   return {
     apiKey: emulator.apiKey,
     apiVersion: '1.1',

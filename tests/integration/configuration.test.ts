@@ -128,7 +128,7 @@ describe('no API key', () => {
 });
 
 describe('a config/plugins.ts that cannot work stops Strapi with a clear message', () => {
-  const binding = playgroundConfig({ apiKey: 'k', url: 'http://127.0.0.1:9' } as Emulator)
+  const binding = playgroundConfig({ apiKey: 'k', url: 'http://127.0.0.1:9' })
     .contentTypes[COMMUNITY];
 
   const cases: Array<[string, unknown, RegExp[]]> = [

@@ -27,6 +27,8 @@ export interface RoomLink {
   nextAttemptAt: string | Date | null;
   leaseExpiresAt: string | Date | null;
   syncedAt: string | Date | null;
+  /** On a claimed row: its status before the claim (not stored). */
+  previousStatus?: LinkStatus;
 }
 
 /** Unique-constraint violations of SQLite, PostgreSQL and MySQL. */
@@ -187,7 +189,42 @@ export function createRoomLinks(strapi: Core.Strapi) {
         where: { id: row.id, status: row.status, attempts: row.attempts ?? 0 },
         data: { status: 'processing', attempts, leaseExpiresAt, mayHaveCreated: true },
       });
-      return count === 1 ? { ...row, status: 'processing', attempts, leaseExpiresAt } : null;
+      return count === 1
+        ? { ...row, status: 'processing', previousStatus: row.status, attempts, leaseExpiresAt }
+        : null;
+    },
+
+    /** Gives back a claimed row that was never started, as it was before the claim. */
+    async release(claimed: RoomLink): Promise<void> {
+      await query().updateMany({
+        where: { id: claimed.id, status: 'processing', attempts: claimed.attempts },
+        data: {
+          // A row taken over from a dead worker goes back to the queue as pending.
+          status:
+            claimed.previousStatus && claimed.previousStatus !== 'processing'
+              ? claimed.previousStatus
+              : 'pending',
+          attempts: claimed.attempts - 1,
+          mayHaveCreated: Boolean(claimed.mayHaveCreated),
+          leaseExpiresAt: null,
+        },
+      });
+    },
+
+    /** Claims several rows in one transaction; returns those this worker won. */
+    async claimMany(rows: RoomLink[], leaseMs: number): Promise<RoomLink[]> {
+      if (rows.length <= 1) {
+        const claimed = rows[0] ? await this.claim(rows[0], leaseMs) : null;
+        return claimed ? [claimed] : [];
+      }
+      return strapi.db.transaction(async () => {
+        const won: RoomLink[] = [];
+        for (const row of rows) {
+          const claimed = await this.claim(row, leaseMs);
+          if (claimed) won.push(claimed);
+        }
+        return won;
+      });
     },
 
     /**

@@ -8,8 +8,7 @@
  * - the claim marks the row "may have created"; if the answer never comes (timeout, reset, the
  *   process dies), the next attempt adopts the room of that name that no other entry owns
  *   instead of creating a second one;
- * - the room id is written on the entry before the row is marked created: an attempt that dies
- *   in between is finished by the next one, which finds the id on the entry.
+ * - the room id is written on the entry and the row marked created in one transaction.
  */
 import type { Core } from '@strapi/strapi';
 
@@ -20,7 +19,7 @@ import type { IflychatClient } from '../iflychat/client';
 import { getService } from '../utils/get-service';
 import { asText } from '../utils/text';
 import { retryDelayMs } from './backoff';
-import { createRateLimiter } from './rate-limiter';
+import { createRequestGate } from './rate-limiter';
 import { createRecovery } from './recovery';
 import { createRoomLinks, type LinkStatus, type RoomLink } from './room-links';
 import { relationFieldsToPopulate, resolveRoomParams, type Entry } from './room-params';
@@ -31,7 +30,8 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   const recovery = createRecovery(strapi, links);
   const settings = () => getService(strapi, 'settings');
   const log = strapi.log;
-  const limiter = createRateLimiter(() => settings().cached()?.maxRequestsPerSecond);
+  const concurrency = () => settings().cached()?.concurrency ?? 4;
+  const gate = createRequestGate(concurrency, () => settings().cached()?.maxRequestsPerSecond);
 
   const leaseMs = () => {
     const current = settings().cached();
@@ -41,8 +41,11 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
 
   const worker = createWorker({
     links,
-    run: (claimed) => processLink(claimed),
-    concurrency: () => settings().cached()?.concurrency ?? 4,
+    run: (claimed) => processLink(claimed).finally(() => preloaded.delete(claimed.id)),
+    prepare: (batch) => prepare(batch),
+    // Twice as many jobs as calls: while some jobs wait on iFlyChat, others do their database
+    // work, and the number of calls in flight stays at `concurrency` (see the gate).
+    concurrency: () => concurrency() * 2,
     leaseMs,
     onError: (error) => log.error(`[iflychat] room worker error: ${describe(error)}`),
   });
@@ -60,14 +63,18 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     await queryOf(uid).updateMany({ where: { documentId }, data: { [field]: value } });
   }
 
-  /** The published version the room is named after: the default locale's when there is one. */
-  async function loadPublishedEntry(uid: string, documentId: string, binding: Binding) {
-    const rows = (await queryOf(uid).findMany({
-      where: { documentId, publishedAt: { $notNull: true } },
+  /** The published rows of these documents, with the relations the binding reads. */
+  async function loadPublishedRows(uid: string, documentIds: string[], binding: Binding) {
+    return (await queryOf(uid).findMany({
+      where: { documentId: { $in: documentIds }, publishedAt: { $notNull: true } },
       populate: relationFieldsToPopulate(binding).filter(
         (field) => attributeType(uid, field) === 'relation'
       ),
     })) as Entry[];
+  }
+
+  /** Of a document's published rows, the one the room is named after: the default locale's. */
+  async function pickEntry(rows: Entry[]): Promise<Entry | null> {
     if (rows.length <= 1) return rows[0] ?? null;
     const locales = strapi
       .plugin('i18n')
@@ -76,12 +83,49 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     return rows.find((row) => row.locale === defaultLocale) ?? rows[0];
   }
 
+  /** Entries loaded for a batch of claimed jobs, by link row id (see `prepare`). */
+  const preloaded = new Map<number, Entry[]>();
+
+  async function prepare(batch: RoomLink[]): Promise<void> {
+    const config = await settings().get();
+    const byType = new Map<string, RoomLink[]>();
+    for (const row of batch) {
+      if (!config.contentTypes[row.contentType] || row.roomId) continue;
+      byType.set(row.contentType, [...(byType.get(row.contentType) ?? []), row]);
+    }
+    for (const [uid, rows] of byType) {
+      const entries = await loadPublishedRows(
+        uid,
+        rows.map((row) => row.entryDocumentId),
+        config.contentTypes[uid]
+      );
+      for (const row of rows) {
+        preloaded.set(
+          row.id,
+          entries.filter((entry) => entry.documentId === row.entryDocumentId)
+        );
+      }
+    }
+  }
+
+  async function loadPublishedEntry(claimed: RoomLink, binding: Binding) {
+    const rows =
+      preloaded.get(claimed.id) ??
+      (await loadPublishedRows(claimed.contentType, [claimed.entryDocumentId], binding));
+    preloaded.delete(claimed.id);
+    return pickEntry(rows);
+  }
+
   /** A room that no other link row owns, and that may be adopted. */
   async function isUnowned(roomId: string, self: RoomLink): Promise<boolean> {
     const owner = await links.findByRoomId(roomId);
     return !owner || owner.id === self.id;
   }
 
+  /**
+   * Writes the room id on every row of the entry and marks the job created, in one transaction:
+   * both happen or neither does (and SQLite syncs to disk once instead of twice).
+   */
   async function finish(
     claimed: RoomLink,
     uid: string,
@@ -89,16 +133,18 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     roomId: string,
     name: string | null
   ) {
-    await writeBack(uid, claimed.entryDocumentId, field, roomId);
-    await links.update(claimed, {
-      status: 'created',
-      roomId,
-      roomName: name,
-      lastError: null,
-      mayHaveCreated: false,
-      nextAttemptAt: null,
-      leaseExpiresAt: null,
-      syncedAt: new Date(),
+    await strapi.db.transaction(async () => {
+      await writeBack(uid, claimed.entryDocumentId, field, roomId);
+      await links.update(claimed, {
+        status: 'created',
+        roomId,
+        roomName: name,
+        lastError: null,
+        mayHaveCreated: false,
+        nextAttemptAt: null,
+        leaseExpiresAt: null,
+        syncedAt: new Date(),
+      });
     });
   }
 
@@ -148,8 +194,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
    * link row owns, and adopt it instead of creating a second one.
    */
   async function findLostRoom(client: IflychatClient, claimed: RoomLink, name: string) {
-    await limiter.acquire();
-    const rooms = await client.listRooms();
+    const rooms = await gate.run(() => client.listRooms());
     for (const room of rooms.filter((candidate) => candidate.name === name)) {
       if (await isUnowned(room.roomId, claimed)) return room.roomId;
     }
@@ -190,7 +235,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
         return;
       }
 
-      const entry = await loadPublishedEntry(uid, claimed.entryDocumentId, binding);
+      const entry = await loadPublishedEntry(claimed, binding);
       if (!entry) {
         await fail(claimed, 'the entry is not published any more', { mayHaveCreated });
         return;
@@ -214,10 +259,9 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
 
       let roomId = earlier ? await findLostRoom(client, claimed, params.name) : null;
       if (!roomId) {
-        await limiter.acquire();
         mayHaveCreated = true;
         try {
-          roomId = (await client.createRoom(params)).roomId;
+          roomId = (await gate.run(() => client.createRoom(params))).roomId;
         } catch (error) {
           // Refused or never sent: no room was made (and an earlier one was looked for above).
           if (isIflychatError(error) && !error.mayHaveReachedServer) mayHaveCreated = false;
@@ -250,12 +294,14 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     const batches = [...published.entries()];
     published.clear();
     flushing = null;
-    let work = false;
     for (const [uid, documentIds] of batches) {
-      const queued = await links.queue(uid, [...documentIds], { retryFailed: true });
-      if (queued.inserted + queued.requeued + queued.waiting > 0) work = true;
+      const all = [...documentIds];
+      // The worker starts on the first rows while the next ones are written.
+      for (let start = 0; start < all.length; start += 100) {
+        const queued = await links.queue(uid, all.slice(start, start + 100), { retryFailed: true });
+        if (queued.inserted + queued.requeued + queued.waiting > 0) worker.wake();
+      }
     }
-    if (work) worker.wake();
   }
 
   /** Called once the publishing transaction has committed; resolves when the job is recorded. */

@@ -7,6 +7,8 @@ import type { RoomLink, RoomLinks } from './room-links';
 export interface WorkerOptions {
   links: RoomLinks;
   run: (claimed: RoomLink) => Promise<void>;
+  /** Called with each batch of claimed jobs before they run (to load what they need at once). */
+  prepare?: (batch: RoomLink[]) => Promise<void>;
   concurrency: () => number;
   leaseMs: () => number;
   onError: (error: unknown) => void;
@@ -30,28 +32,32 @@ export function createWorker(options: WorkerOptions) {
     active.add(promise);
   }
 
+  /**
+   * Jobs claimed ahead of free slots, in batches (one transaction each), so that a slot that
+   * frees up starts its next job without a round trip to the database.
+   */
+  let ready: RoomLink[] = [];
+
   async function drain(): Promise<void> {
-    // Due rows fetched ahead of free slots, so that the queue is not queried once per job.
-    let candidates: RoomLink[] = [];
     while (!stopped) {
       const limit = options.concurrency();
       if (active.size >= limit) {
         await Promise.race(active);
         continue;
       }
-      if (candidates.length === 0) {
-        candidates = await links.findDue(limit * 2);
-        if (candidates.length === 0) {
-          if (active.size === 0) break;
-          await Promise.race(active);
-          continue;
-        }
+      if (ready.length === 0) {
+        const due = await links.findDue(limit * 2);
+        // Losing claims means other workers took those rows: the next look finds others.
+        const claimed = due.length > 0 ? await links.claimMany(due, leaseMs()) : [];
+        if (claimed.length > 0 && options.prepare) await options.prepare(claimed).catch(onError);
+        ready = claimed;
+        if (due.length > 0) continue;
+        if (active.size === 0) break;
+        await Promise.race(active);
+        continue;
       }
-      while (candidates.length > 0 && active.size < limit && !stopped) {
-        const row = candidates.shift() as RoomLink;
-        // Losing a claim means another worker took the row meanwhile: go on with the next.
-        const claimed = await links.claim(row, leaseMs());
-        if (claimed) start(claimed);
+      while (ready.length > 0 && active.size < limit && !stopped) {
+        start(ready.shift() as RoomLink);
       }
     }
   }
@@ -103,11 +109,14 @@ export function createWorker(options: WorkerOptions) {
         await (draining ?? Promise.race(active));
       }
     },
-    /** Stops taking jobs and waits for the running ones to finish. */
+    /** Stops taking jobs, hands back the claimed ones not started, waits for the running ones. */
     async stop(): Promise<void> {
       stopped = true;
       clearTimeout(timer);
-      await Promise.allSettled([draining, ...active]);
+      await Promise.allSettled([draining]);
+      const unstarted = ready;
+      ready = [];
+      await Promise.allSettled([...unstarted.map((row) => links.release(row)), ...active]);
     },
     get running(): boolean {
       return !stopped;
