@@ -136,13 +136,39 @@ it('configures iFlyChat from Settings and creates a room when a Community is pub
   await screenshot(page, '04-community-published');
 });
 
+it('creates rooms for existing entries from the binding, with its progress', async () => {
+  // Published while the content type was not bound: no room yet.
+  const audience = await pg.strapi.db
+    .query('plugin::users-permissions.role')
+    .findOne({ where: { type: 'authenticated' } });
+  const now = new Date();
+  const older = await pg.strapi.db.query(COMMUNITY).create({
+    data: {
+      name: 'Older community',
+      audience: audience.id,
+      publishedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    },
+  });
+  await page.goto(`${pg.url}/admin/settings/iflychat`);
+  const backfill = page.getByTestId(`backfill-${COMMUNITY}`);
+  await backfill.getByText('1 of 2 published entries have a room · 0 failed · 1 to go').waitFor();
+  await backfill.getByRole('button', { name: 'Create rooms for existing entries' }).click();
+  await backfill.getByText('2 of 2 published entries have a room · 0 failed · 0 to go').waitFor();
+  await screenshot(page, '05-backfill-done');
+  const room = await waitFor(() => emulator.rooms.find((r) => r.room_name === 'Older community'));
+  const rows = await entryRows(pg.strapi, COMMUNITY, older.documentId);
+  expect(String(rows[0].roomId)).toBe(String(room.room_id));
+});
+
 it('asks before leaving with unsaved changes', async () => {
   await page.goto(`${pg.url}/admin/settings/iflychat`);
   await page.getByRole('heading', { name: 'Connection' }).waitFor();
   await page.getByLabel('Public', { exact: true }).fill('7');
   await page.getByRole('link', { name: 'Webhooks' }).click();
   await page.getByText('Leave without saving?').waitFor();
-  await screenshot(page, '05-unsaved-changes');
+  await screenshot(page, '06-unsaved-changes');
   await page.getByRole('button', { name: 'Cancel' }).click();
   expect(new URL(page.url()).pathname).toBe('/admin/settings/iflychat');
   await expect(page.getByLabel('Public', { exact: true }).inputValue()).resolves.toBe('7');
@@ -158,7 +184,7 @@ it('speaks French when the admin does', async () => {
   await page.getByRole('heading', { name: 'Connexion' }).waitFor();
   await page.getByRole('heading', { name: 'Correspondance des rôles' }).waitFor();
   await page.getByRole('button', { name: 'Tester la connexion' }).waitFor();
-  await screenshot(page, '06-settings-french');
+  await screenshot(page, '07-settings-french');
   await page.evaluate("localStorage.setItem('strapi-admin-language', 'en')");
 });
 
@@ -205,7 +231,7 @@ it('shows the page read-only to a role with settings.read only', async () => {
   await expect(viewer.getByLabel('Authenticated', { exact: true }).isDisabled()).resolves.toBe(
     true
   );
-  await screenshot(viewer, '07-settings-read-only');
+  await screenshot(viewer, '08-settings-read-only');
   await viewer.context().close();
 });
 

@@ -128,8 +128,9 @@ describe('no API key', () => {
 });
 
 describe('a config/plugins.ts that cannot work stops Strapi with a clear message', () => {
-  const binding = playgroundConfig({ apiKey: 'k', url: 'http://127.0.0.1:9' })
-    .contentTypes[COMMUNITY];
+  const binding = playgroundConfig({ apiKey: 'k', url: 'http://127.0.0.1:9' }).contentTypes[
+    COMMUNITY
+  ];
 
   const cases: Array<[string, unknown, RegExp[]]> = [
     [

@@ -30,6 +30,7 @@ import {
   type FormValues,
   type RoleMode,
 } from './form';
+import { BackfillControl } from './BackfillControl';
 import { Section } from './Section';
 
 interface Props {
@@ -39,6 +40,8 @@ interface Props {
   view: SettingsView;
   errors: FormErrors;
   readOnly: boolean;
+  /** The user may start "Create rooms for existing entries" (rooms.manage). */
+  canManageRooms: boolean;
   onChange: (contentTypes: FormValues['contentTypes']) => void;
 }
 
@@ -83,6 +86,8 @@ function BindingCard({
   errors,
   readOnly,
   locked,
+  saved,
+  canManageRooms,
   onChange,
   onRemove,
 }: {
@@ -93,6 +98,9 @@ function BindingCard({
   errors: FormErrors;
   readOnly: boolean;
   locked: boolean;
+  /** The binding is in force (saved), so entries can be backfilled. */
+  saved: boolean;
+  canManageRooms: boolean;
   onChange: (binding: Binding) => void;
   onRemove: () => void;
 }) {
@@ -277,6 +285,7 @@ function BindingCard({
             )}
           </Grid.Item>
         </Grid.Root>
+        {saved && canManageRooms && <BackfillControl uid={uid} />}
       </Flex>
     </Box>
   );
@@ -289,6 +298,7 @@ export function ContentTypesSection({
   view,
   errors,
   readOnly,
+  canManageRooms,
   onChange,
 }: Props) {
   const t = useT();
@@ -330,6 +340,8 @@ export function ContentTypesSection({
           errors={errors}
           readOnly={readOnly}
           locked={view.locked.contentTypes.includes(uid)}
+          saved={uid in view.contentTypes}
+          canManageRooms={canManageRooms}
           onChange={(binding) => onChange({ ...values.contentTypes, [uid]: binding })}
           onRemove={() => {
             const next = { ...values.contentTypes };

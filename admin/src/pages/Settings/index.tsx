@@ -44,6 +44,7 @@ import { RoleMapSection } from './RoleMapSection';
 
 const READ = [{ action: PERMISSIONS.read, subject: null }];
 const UPDATE = [{ action: PERMISSIONS.update, subject: null }];
+const MANAGE_ROOMS = [{ action: PERMISSIONS.manageRooms, subject: null }];
 
 interface Loaded {
   view: SettingsView;
@@ -58,8 +59,10 @@ function SettingsPage() {
   const { formatAPIError } = useAPIErrorHandler();
   const {
     isLoading: loadingPermissions,
-    allowedActions: { canUpdate },
-  } = useRBAC({ update: UPDATE });
+    // Keys come from the last part of each action: settings.update → canUpdate,
+    // rooms.manage → canManage.
+    allowedActions: { canUpdate, canManage: canManageRooms },
+  } = useRBAC([...UPDATE, ...MANAGE_ROOMS]);
 
   const [loaded, setLoaded] = React.useState<Loaded | null>(null);
   const [loadError, setLoadError] = React.useState<string | null>(null);
@@ -216,6 +219,7 @@ function SettingsPage() {
               view={view}
               errors={errors}
               readOnly={readOnly}
+              canManageRooms={canManageRooms}
               onChange={(contentTypes) => setField('contentTypes', contentTypes)}
             />
             <RoleMapSection
