@@ -11,6 +11,7 @@ import {
   adminSession,
   bootPlayground,
   COMMUNITY,
+  createAdminUser,
   entryRows,
   waitFor,
   type Playground,
@@ -200,19 +201,6 @@ async function loginInNewContext(email: string, password: string) {
   return other;
 }
 
-async function createAdmin(email: string, roleIds: number[]) {
-  const password = 'Second-Admin-Pass-1';
-  await pg.strapi.service('admin::user').create({
-    email,
-    firstname: 'Second',
-    lastname: 'Admin',
-    password,
-    isActive: true,
-    roles: roleIds,
-  });
-  return password;
-}
-
 it('shows the page read-only to a role with settings.read only', async () => {
   const role = await pg.strapi
     .service('admin::role')
@@ -220,8 +208,8 @@ it('shows the page read-only to a role with settings.read only', async () => {
   await pg.strapi
     .service('admin::role')
     .assignPermissions(role.id, [{ action: 'plugin::iflychat.settings.read' }]);
-  const password = await createAdmin('viewer@example.com', [role.id]);
-  const viewer = await loginInNewContext('viewer@example.com', password);
+  const viewerAccount = await createAdminUser(pg, 'viewer@example.com', [role.id]);
+  const viewer = await loginInNewContext(viewerAccount.email, viewerAccount.password);
   await viewer.goto(`${pg.url}/admin/settings/iflychat`);
   await viewer.getByRole('heading', { name: 'Connection' }).waitFor();
   await viewer.getByText('Read only', { exact: true }).waitFor();
@@ -236,11 +224,8 @@ it('shows the page read-only to a role with settings.read only', async () => {
 });
 
 it('hides the page from an Editor', async () => {
-  const editorRole = await pg.strapi.db
-    .query('admin::role')
-    .findOne({ where: { code: 'strapi-editor' } });
-  const password = await createAdmin('editor@example.com', [editorRole.id]);
-  const editor = await loginInNewContext('editor@example.com', password);
+  const editorAccount = await createAdminUser(pg, 'editor@example.com', ['strapi-editor']);
+  const editor = await loginInNewContext(editorAccount.email, editorAccount.password);
   await editor.goto(`${pg.url}/admin/settings`);
   await editor.getByText('Settings', { exact: true }).first().waitFor();
   expect(await editor.getByRole('link', { name: 'iFlyChat' }).count()).toBe(0);

@@ -214,6 +214,44 @@ export async function adminSession(pg: Playground) {
   return httpClient(pg.url, data.token);
 }
 
+/** Another admin with the given admin roles (ids, or codes such as `strapi-editor`). */
+export async function createAdminUser(
+  pg: Playground,
+  email: string,
+  roles: Array<number | string>
+): Promise<{ email: string; password: string }> {
+  const roleIds: number[] = [];
+  for (const role of roles) {
+    if (typeof role === 'number') roleIds.push(role);
+    else {
+      const found = await pg.strapi.db.query('admin::role').findOne({ where: { code: role } });
+      roleIds.push(found.id as number);
+    }
+  }
+  const password = 'Second-Admin-Pass-1';
+  await pg.strapi.service('admin::user').create({
+    email,
+    firstname: 'Second',
+    lastname: 'Admin',
+    password,
+    isActive: true,
+    roles: roleIds,
+  });
+  return { email, password };
+}
+
+/** Logs an admin in over the real admin API and returns a client with its session. */
+export async function loginAs(pg: Playground, credentials: { email: string; password: string }) {
+  const response = await fetch(`${pg.url}/admin/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(credentials),
+  });
+  if (!response.ok) throw new Error(`login failed: ${response.status} ${await response.text()}`);
+  const { data } = (await response.json()) as { data: { token: string } };
+  return httpClient(pg.url, data.token);
+}
+
 /** A full-access API token for the REST API. */
 export async function restClient(pg: Playground) {
   const token = (await pg.strapi.service('admin::api-token').create({

@@ -7,7 +7,8 @@ import {
   adminSession,
   bootPlayground,
   COMMUNITY,
-  httpClient,
+  createAdminUser,
+  loginAs,
   linkRows,
   roleId,
   settle,
@@ -131,21 +132,10 @@ it('names what is wrong with a backfill request, and needs rooms.manage', async 
       { action: 'plugin::iflychat.settings.read' },
       { action: 'plugin::iflychat.settings.update' },
     ]);
-  await pg.strapi.service('admin::user').create({
-    email: 'settings-only@example.com',
-    firstname: 'Set',
-    lastname: 'Tings',
-    password: 'Settings-Only-1',
-    isActive: true,
-    roles: [role.id],
-  });
-  const login = await fetch(`${pg.url}/admin/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email: 'settings-only@example.com', password: 'Settings-Only-1' }),
-  });
-  const { data } = (await login.json()) as { data: { token: string } };
-  const limited = httpClient(pg.url, data.token);
+  const limited = await loginAs(
+    pg,
+    await createAdminUser(pg, 'settings-only@example.com', [role.id])
+  );
   expect((await limited.post('/iflychat/backfill', { uid: COMMUNITY })).status).toBe(403);
   expect(
     (await limited.get(`/iflychat/backfill?uid=${encodeURIComponent(COMMUNITY)}`)).status

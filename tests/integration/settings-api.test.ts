@@ -6,6 +6,8 @@ import { createEmulator, type Emulator } from '../emulator/server';
 import {
   adminSession,
   bootPlayground,
+  createAdminUser,
+  loginAs,
   COMMUNITY,
   entryRows,
   httpClient,
@@ -35,31 +37,8 @@ function recorded(client: ReturnType<typeof httpClient>) {
   return { get: wrap(client.get), post: wrap(client.post), put: wrap(client.put) };
 }
 
-async function loginAs(roleCodes: string[] | number[], email: string) {
-  const roleIds: number[] = [];
-  for (const code of roleCodes) {
-    if (typeof code === 'number') roleIds.push(code);
-    else {
-      const role = await pg.strapi.db.query('admin::role').findOne({ where: { code } });
-      roleIds.push(role.id);
-    }
-  }
-  const password = 'Another-Password-1';
-  await pg.strapi.service('admin::user').create({
-    email,
-    firstname: 'Test',
-    lastname: 'User',
-    password,
-    isActive: true,
-    roles: roleIds,
-  });
-  const response = await fetch(`${pg.url}/admin/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  const { data } = (await response.json()) as { data: { token: string } };
-  return recorded(httpClient(pg.url, data.token));
+async function loginWithRoles(roles: Array<number | string>, email: string) {
+  return recorded(await loginAs(pg, await createAdminUser(pg, email, roles)));
 }
 
 const communityBinding = {
@@ -118,7 +97,7 @@ describe('authentication and permissions', () => {
   });
 
   it('an Editor without the plugin permissions gets 403 from every route', async () => {
-    const editor = await loginAs(['strapi-editor'], 'editor@example.com');
+    const editor = await loginWithRoles(['strapi-editor'], 'editor@example.com');
     for (const [method, path] of routes) {
       const response =
         method === 'GET'
@@ -138,7 +117,7 @@ describe('authentication and permissions', () => {
     await pg.strapi
       .service('admin::role')
       .assignPermissions(role.id, [{ action: 'plugin::iflychat.settings.read' }]);
-    const reader = await loginAs([role.id], 'reader@example.com');
+    const reader = await loginWithRoles([role.id], 'reader@example.com');
     expect((await reader.get('/iflychat/settings')).status).toBe(200);
     expect((await reader.get('/iflychat/content-types')).status).toBe(200);
     expect((await reader.get('/iflychat/roles')).status).toBe(200);
