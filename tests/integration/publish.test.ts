@@ -286,3 +286,34 @@ describe('entries the plugin cannot make a room for', () => {
     expect(link?.lastError).toBe('the role "moderators" has no iFlyChat role id in roleMap');
   });
 });
+
+describe('copies', () => {
+  it('a copy made in the Content Manager does not keep its original room, and gets its own', async () => {
+    const original = await draft({ name: 'Original' });
+    await communities().publish({ documentId: original.documentId });
+    await settle(pg.strapi);
+    const [originalRoom] = roomNamed('Original');
+
+    const cloned = await admin.post(
+      `/content-manager/collection-types/${COMMUNITY}/clone/${original.documentId}`,
+      { name: 'Copy of original' }
+    );
+    expect(cloned.status).toBe(200);
+    const copyId = cloned.json.data.documentId as string;
+    await settle(pg.strapi);
+    const copyRows = await entryRows(pg.strapi, COMMUNITY, copyId);
+    expect(copyRows.map((row) => row.roomId)).toEqual([null]);
+
+    await communities().publish({ documentId: copyId });
+    await settle(pg.strapi);
+    const [copyRoom] = roomNamed('Copy of original');
+    expect(copyRoom.room_id).not.toBe(originalRoom.room_id);
+    const published = await entryRows(pg.strapi, COMMUNITY, copyId);
+    expect(published.map((row) => String(row.roomId))).toEqual([
+      String(copyRoom.room_id),
+      String(copyRoom.room_id),
+    ]);
+    const originalRows = await entryRows(pg.strapi, COMMUNITY, original.documentId);
+    for (const row of originalRows) expect(String(row.roomId)).toBe(String(originalRoom.room_id));
+  });
+});

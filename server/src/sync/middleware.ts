@@ -1,5 +1,5 @@
 /**
- * The Document Service middleware that notices publishes of bound content types.
+ * The Document Service middleware that notices publishes (and copies) of bound content types.
  *
  * It never changes what Strapi does: Strapi's own call runs first and its errors propagate
  * untouched; the plugin's part is deferred until the surrounding transaction commits, and any
@@ -38,9 +38,34 @@ export function registerPublishMiddleware(strapi: Core.Strapi): void {
   const sync = () => getService(strapi, 'sync');
 
   const middleware = async (ctx: DocumentCallContext, next: Next) => {
-    if (!isPublishingCall(ctx) || !(await sync().isBound(ctx.uid))) return next();
+    const publishing = isPublishingCall(ctx);
+    if ((!publishing && ctx.action !== 'clone') || !(await sync().isBound(ctx.uid))) {
+      return next();
+    }
 
     const result = await next();
+
+    if (!publishing) {
+      // A copy of an entry must not point at its original's room: it gets its own on publish.
+      try {
+        const copy = publishedFromResult(result);
+        const { uid } = ctx;
+        if (copy) {
+          await afterCommit(strapi, () => {
+            sync()
+              .forgetCopiedRoom(uid, copy.documentId)
+              .catch((error: unknown) =>
+                strapi.log.error(
+                  `[iflychat] could not clear the copied room id of ${uid} ${copy.documentId}: ${describe(error)}`
+                )
+              );
+          });
+        }
+      } catch (error) {
+        strapi.log.error(`[iflychat] could not handle the copy of ${ctx.uid}: ${describe(error)}`);
+      }
+      return result;
+    }
 
     try {
       const published = publishedFromResult(result);

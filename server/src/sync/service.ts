@@ -330,6 +330,17 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       }
     },
     onPublished,
+
+    /** Clears the room id a copy of an entry (the `clone` action) inherited from its original. */
+    async forgetCopiedRoom(uid: string, documentId: string): Promise<void> {
+      const binding = (await settings().get()).contentTypes[uid];
+      if (!binding) return;
+      if (await links.findOne(uid, documentId)) return; // not a fresh copy
+      await queryOf(uid).updateMany({
+        where: { documentId },
+        data: { [binding.roomIdField]: null },
+      });
+    },
     findLink: (uid: string, documentId: string) => links.findOne(uid, documentId),
     /** Resolves once every publish reported so far is recorded (for shutdown and tests). */
     flushed: () => flushing ?? Promise.resolve(),

@@ -51,7 +51,12 @@ export function createWorker(options: WorkerOptions) {
         const claimed = due.length > 0 ? await links.claimMany(due, leaseMs()) : [];
         if (claimed.length > 0 && options.prepare) await options.prepare(claimed).catch(onError);
         ready = claimed;
-        if (due.length > 0) continue;
+        if (claimed.length > 0) continue;
+        // Every due row went to other workers: give them a moment before looking again.
+        if (due.length > 0) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          continue;
+        }
         if (active.size === 0) break;
         await Promise.race(active);
         continue;
