@@ -13,7 +13,8 @@ import {
 } from '../helpers/postgres';
 import { startPublisher, type Publisher } from '../helpers/processes';
 
-const PER_INSTANCE = 100;
+const FROM_A = 150;
+const FROM_B = 50;
 
 let emulator: Emulator;
 let server: PostgresServer;
@@ -22,14 +23,15 @@ let distDir: string;
 const publishers: Publisher[] = [];
 
 beforeAll(async () => {
-  // Slow enough that jobs queue up, so both instances' workers compete for the same rows.
+  // Slow enough (one call at a time, 100 ms each) that jobs queue up, so both instances' workers
+  // compete for the same rows.
   emulator = await createEmulator({ latencyMs: 100 }).start();
   server = await startPostgres();
   database = await createDatabase(server, `iflychat_instances_${process.pid}`);
   distDir = prepareDist(
     playgroundConfig(emulator, {
       timeoutMs: 1_000,
-      concurrency: 2,
+      concurrency: 1,
       leaseSeconds: 5,
       retryBaseDelayMs: 100,
       retryMaxDelayMs: 1_000,
@@ -49,15 +51,15 @@ afterAll(async () => {
 it('two instances on one PostgreSQL database give each entry exactly one room', async () => {
   // Info logs, to see which instance made which room.
   const env = playgroundEnv(distDir, { ...database.env, STRAPI_LOG_LEVEL: 'info' });
-  const a = startPublisher({ env, distDir, prefix: 'Instance A', count: PER_INSTANCE });
+  const a = startPublisher({ env, distDir, prefix: 'Instance A', count: FROM_A });
   publishers.push(a);
-  // The first instance creates the schema; the second starts once it is there.
-  await a.until((p) => p.ready, 90_000, 'the first instance is ready');
-  const b = startPublisher({ env, distDir, prefix: 'Instance B', count: PER_INSTANCE });
+  // The first instance creates the schema and a backlog; the second starts on top of it, takes
+  // part of the backlog at once, and publishes its own entries while both workers run.
+  await a.until((p) => p.done, 120_000, 'A published everything');
+  const b = startPublisher({ env, distDir, prefix: 'Instance B', count: FROM_B });
   publishers.push(b);
 
-  const total = PER_INSTANCE * 2;
-  await a.until((p) => p.done, 120_000, 'A published everything');
+  const total = FROM_A + FROM_B;
   await b.until((p) => p.done && p.links?.created === total, 120_000, 'every room created');
   expect(await a.kill('SIGTERM')).toBe(0);
   expect(await b.kill('SIGTERM')).toBe(0);
@@ -79,7 +81,7 @@ it('two instances on one PostgreSQL database give each entry exactly one room', 
   const byA = made(a.output);
   const byB = made(b.output);
   expect(byA.length + byB.length).toBe(total);
-  expect(byA.some((line) => line.includes('"Instance B'))).toBe(true);
-  expect(byB.some((line) => line.includes('"Instance A'))).toBe(true);
+  expect(byB.filter((line) => line.includes('"Instance A')).length).toBeGreaterThan(0);
+  expect(byA.length).toBeGreaterThan(0);
   console.log(`instances test: A made ${byA.length} rooms, B made ${byB.length}`);
 }, 300_000);
