@@ -21,7 +21,7 @@ import { asText } from '../utils/text';
 import { retryDelayMs } from './backoff';
 import { createRequestGate } from './rate-limiter';
 import { createRecovery } from './recovery';
-import { createRoomLinks, type LinkStatus, type RoomLink } from './room-links';
+import { createRoomLinks, type RoomLink } from './room-links';
 import { relationFieldsToPopulate, resolveRoomParams, type Entry } from './room-params';
 import { createWorker } from './worker';
 
@@ -341,9 +341,6 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
         data: { [binding.roomIdField]: null },
       });
     },
-    findLink: (uid: string, documentId: string) => links.findOne(uid, documentId),
-    /** Resolves once every publish reported so far is recorded (for shutdown and tests). */
-    flushed: () => flushing ?? Promise.resolve(),
 
     /**
      * The periodic sweep (cron): queue publishes whose job was never recorded, then run whatever
@@ -391,8 +388,6 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       const failed = counts.failed;
       return { uid, total, done, failed, remaining: Math.max(0, total - done - failed) };
     },
-
-    countByStatus: (uid: string): Promise<Record<LinkStatus, number>> => links.countByStatus(uid),
 
     start(): void {
       worker.start();
