@@ -121,9 +121,50 @@ describe('documents().publish', () => {
 
     expect(createRequestsFor('Climbers')).toHaveLength(1);
     expect(roomNamed('Climbers')).toHaveLength(1);
+    // Nothing the room depends on changed: iFlyChat is not called at all.
+    const roomId = roomNamed('Climbers')[0].room_id;
+    expect(emulator.requestsTo(`/room/${roomId}/edit`)).toHaveLength(0);
     const rows = await entryRows(pg.strapi, COMMUNITY, doc.documentId);
     for (const row of rows)
       expect(String(row.roomId)).toBe(String(roomNamed('Climbers')[0].room_id));
+  });
+
+  it('publishing again with a new name, audience or flag edits the room instead', async () => {
+    const doc = await draft({ name: 'Sailors' });
+    await communities().publish({ documentId: doc.documentId });
+    await settle(pg.strapi);
+    const [room] = roomNamed('Sailors');
+
+    await communities().update({
+      documentId: doc.documentId,
+      data: { name: 'Sailors and rowers', audience: publicId, isModerated: true } as never,
+    });
+    await communities().publish({ documentId: doc.documentId });
+    await settle(pg.strapi);
+
+    const edits = emulator.requestsTo(`/room/${room.room_id}/edit`);
+    expect(edits).toHaveLength(1);
+    expect(edits[0].body).toEqual({
+      api_key: emulator.apiKey,
+      room_name: 'Sailors and rowers',
+      room_role: '1',
+      room_private: '0',
+      room_moderate: '1',
+    });
+    expect(createRequestsFor('Sailors and rowers')).toHaveLength(0);
+    expect(emulator.rooms.find((r) => r.room_id === room.room_id)).toMatchObject({
+      room_name: 'Sailors and rowers',
+      room_role: '1',
+      room_moderate: '1',
+    });
+    const link = (await linkRows(pg.strapi)).find((row) => row.entryDocumentId === doc.documentId);
+    expect(link).toMatchObject({
+      status: 'created',
+      roomName: 'Sailors and rowers',
+      roomRole: '1',
+    });
+    const rows = await entryRows(pg.strapi, COMMUNITY, doc.documentId);
+    for (const row of rows) expect(String(row.roomId)).toBe(String(room.room_id));
   });
 
   it('maps the public role and the moderate flag', async () => {

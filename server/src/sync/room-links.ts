@@ -20,7 +20,11 @@ export interface RoomLink {
   entryLocale: string;
   status: LinkStatus;
   roomId: string | null;
+  /** The room as last sent to (or adopted from) iFlyChat; null when unknown. */
   roomName: string | null;
+  roomRole: string | null;
+  roomPrivate: boolean | null;
+  roomModerate: boolean | null;
   attempts: number;
   lastError: string | null;
   mayHaveCreated: boolean | null;
@@ -107,13 +111,13 @@ export function createRoomLinks(strapi: Core.Strapi) {
     /**
      * Queues documents of `uid` for a room, in batches. Documents without a row get one;
      * with `retryFailed`, failed rows are queued again (publishing again is how an editor
-     * retries); rows that have a room are left alone. Returns what changed, and how many of the
-     * documents already had a job waiting.
+     * retries); with `recheckCreated`, rows that have a room are queued to compare the room with
+     * the entry. Returns what changed, and how many of the documents already had a job waiting.
      */
     async queue(
       uid: string,
       documentIds: string[],
-      { retryFailed }: { retryFailed: boolean }
+      { retryFailed, recheckCreated = false }: { retryFailed: boolean; recheckCreated?: boolean }
     ): Promise<{ inserted: number; requeued: number; waiting: number }> {
       const result = { inserted: 0, requeued: 0, waiting: 0 };
       const now = new Date();
@@ -126,14 +130,18 @@ export function createRoomLinks(strapi: Core.Strapi) {
         const known = new Set(existing.map((row) => row.linkKey));
         const missing = batch.filter((documentId) => !known.has(linkKeyOf(uid, documentId)));
         if (missing.length > 0) result.inserted += await insertMissing(uid, missing, now);
-        const failed = existing.filter((row) => row.status === 'failed').map((row) => row.id);
-        if (retryFailed && failed.length > 0) {
+        const requeue = async (status: LinkStatus) => {
+          const ids = existing.filter((row) => row.status === status).map((row) => row.id);
+          if (ids.length === 0) return;
           const { count } = await query().updateMany({
-            where: { id: { $in: failed }, status: 'failed' },
+            where: { id: { $in: ids }, status },
             data: { status: 'pending', attempts: 0, nextAttemptAt: now },
           });
           result.requeued += count;
-        }
+        };
+        if (retryFailed) await requeue('failed');
+        // A room that exists is checked against the entry again (and edited if it changed).
+        if (recheckCreated) await requeue('created');
         result.waiting += existing.filter(
           (row) => row.status !== 'created' && row.status !== 'failed'
         ).length;

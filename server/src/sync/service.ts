@@ -15,7 +15,7 @@ import type { Core } from '@strapi/strapi';
 import type { Binding } from '../../../contracts/config';
 import type { BackfillProgress } from '../../../contracts/settings';
 import { isIflychatError } from '../iflychat/errors';
-import type { IflychatClient } from '../iflychat/client';
+import type { IflychatClient, RoomParams } from '../iflychat/client';
 import { getService } from '../utils/get-service';
 import { asText } from '../utils/text';
 import { retryDelayMs } from './backoff';
@@ -90,7 +90,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     const config = await settings().get();
     const byType = new Map<string, RoomLink[]>();
     for (const row of batch) {
-      if (!config.contentTypes[row.contentType] || row.roomId) continue;
+      if (!config.contentTypes[row.contentType]) continue;
       byType.set(row.contentType, [...(byType.get(row.contentType) ?? []), row]);
     }
     for (const [uid, rows] of byType) {
@@ -131,14 +131,17 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     uid: string,
     field: string,
     roomId: string,
-    name: string | null
+    room: RoomParams | null
   ) {
     await strapi.db.transaction(async () => {
       await writeBack(uid, claimed.entryDocumentId, field, roomId);
       await links.update(claimed, {
         status: 'created',
         roomId,
-        roomName: name,
+        roomName: room?.name ?? null,
+        roomRole: room?.role ?? null,
+        roomPrivate: room?.private ?? null,
+        roomModerate: room?.moderate ?? null,
         lastError: null,
         mayHaveCreated: false,
         nextAttemptAt: null,
@@ -146,6 +149,56 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
         syncedAt: new Date(),
       });
     });
+  }
+
+  /** Whether the room as last sent differs from what the entry asks for now. */
+  function roomChanged(claimed: RoomLink, room: RoomParams): boolean {
+    return (
+      claimed.roomName !== room.name ||
+      claimed.roomRole !== room.role ||
+      Boolean(claimed.roomPrivate) !== room.private ||
+      Boolean(claimed.roomModerate) !== room.moderate ||
+      claimed.roomPrivate === null ||
+      claimed.roomModerate === null
+    );
+  }
+
+  /**
+   * The entry already has a room and was published again: edit the room when its name, role or
+   * flags changed; call nothing otherwise.
+   */
+  async function updateRoom(
+    claimed: RoomLink & { roomId: string },
+    client: IflychatClient,
+    binding: Binding,
+    roleMap: Record<string, string>
+  ) {
+    const uid = claimed.contentType;
+    const entry = await loadPublishedEntry(claimed, binding);
+    if (!entry) {
+      await finish(claimed, uid, binding.roomIdField, claimed.roomId, knownRoom(claimed));
+      return;
+    }
+    const resolved = resolveRoomParams(binding, entry, roleMap);
+    if (!resolved.ok) {
+      await fail(claimed, resolved.reason, { mayHaveCreated: false });
+      return;
+    }
+    if (roomChanged(claimed, resolved.params)) {
+      await gate.run(() => client.editRoom(claimed.roomId, resolved.params));
+      log.info(`[iflychat] room ${claimed.roomId} edited for ${uid} ${claimed.entryDocumentId}`);
+    }
+    await finish(claimed, uid, binding.roomIdField, claimed.roomId, resolved.params);
+  }
+
+  function knownRoom(claimed: RoomLink): RoomParams | null {
+    if (claimed.roomName === null || claimed.roomRole === null) return null;
+    return {
+      name: claimed.roomName,
+      role: claimed.roomRole,
+      private: Boolean(claimed.roomPrivate),
+      moderate: Boolean(claimed.roomModerate),
+    };
   }
 
   async function fail(claimed: RoomLink, reason: string, extra: Pick<RoomLink, 'mayHaveCreated'>) {
@@ -229,9 +282,8 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     }
 
     try {
-      // A room recorded by an earlier attempt whose write-back did not finish.
       if (claimed.roomId) {
-        await finish(claimed, uid, binding.roomIdField, claimed.roomId, claimed.roomName);
+        await updateRoom({ ...claimed, roomId: claimed.roomId }, client, binding, config.roleMap);
         return;
       }
 
@@ -268,7 +320,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
           throw error;
         }
       }
-      await finish(claimed, uid, binding.roomIdField, roomId, params.name);
+      await finish(claimed, uid, binding.roomIdField, roomId, params);
       log.info(
         `[iflychat] room ${roomId} "${params.name}" ready for ${uid} ${claimed.entryDocumentId}`
       );
@@ -298,7 +350,10 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       const all = [...documentIds];
       // The worker starts on the first rows while the next ones are written.
       for (let start = 0; start < all.length; start += 100) {
-        const queued = await links.queue(uid, all.slice(start, start + 100), { retryFailed: true });
+        const queued = await links.queue(uid, all.slice(start, start + 100), {
+          retryFailed: true,
+          recheckCreated: true,
+        });
         if (queued.inserted + queued.requeued + queued.waiting > 0) worker.wake();
       }
     }
