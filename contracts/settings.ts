@@ -23,16 +23,17 @@ export interface SecretStatus {
   source: SecretSource;
 }
 
-/** Keys that a value in `config/plugins.ts` (or the environment) takes out of the admin's hands. */
-export const SCALAR_KEYS = [
-  'apiKey',
-  'appId',
+/** The plain values the settings page edits (the secrets are handled apart). */
+export const EDITABLE_SCALAR_KEYS = [
   'apiVersion',
   'baseUrl',
   'timeoutMs',
   'concurrency',
   'maxAttempts',
 ] as const;
+
+/** Keys that a value in `config/plugins.ts` (or the environment) takes out of the admin's hands. */
+export const SCALAR_KEYS = ['apiKey', 'appId', ...EDITABLE_SCALAR_KEYS] as const;
 export type ScalarKey = (typeof SCALAR_KEYS)[number];
 
 export interface LockedSettings {

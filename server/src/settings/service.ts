@@ -9,6 +9,7 @@ import type { Core } from '@strapi/strapi';
 
 import { pluginConfigSchema, type Binding, type PluginConfig } from '../../../contracts/config';
 import {
+  EDITABLE_SCALAR_KEYS,
   SCALAR_KEYS,
   settingsUpdateSchema,
   testConnectionSchema,
@@ -64,15 +65,6 @@ export function describeSecret(value: string | undefined, source: SecretSource):
   if (!value) return { configured: false, last4: null, source: null };
   return { configured: true, last4: value.length >= 8 ? value.slice(-4) : null, source };
 }
-
-/** The plain values the settings page edits (the secrets are handled apart). */
-const EDITABLE_SCALARS = [
-  'apiVersion',
-  'baseUrl',
-  'timeoutMs',
-  'concurrency',
-  'maxAttempts',
-] as const;
 
 const LOCKED_MESSAGE =
   'is set in config/plugins.ts (or the environment) and cannot be changed here';
@@ -267,7 +259,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
           problems.push({ path: [key], message: LOCKED_MESSAGE });
         }
       }
-      for (const key of EDITABLE_SCALARS) {
+      for (const key of EDITABLE_SCALAR_KEYS) {
         if (lockedKeys.has(key) && body[key] !== file[key]) {
           problems.push({ path: [key], message: LOCKED_MESSAGE });
         }
@@ -297,7 +289,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
           Object.entries(body.contentTypes).filter(([uid]) => !locked.contentTypes.includes(uid))
         ),
       };
-      for (const key of EDITABLE_SCALARS) {
+      for (const key of EDITABLE_SCALAR_KEYS) {
         if (!lockedKeys.has(key)) (next as Record<string, unknown>)[key] = body[key];
       }
       for (const key of ['apiKey', 'appId'] as const) {

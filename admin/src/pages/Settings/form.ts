@@ -16,18 +16,11 @@ export interface SecretDraft {
   input: string;
 }
 
-export interface FormValues {
+/** The settings as the page edits them: the view's values, with drafts for the secrets. */
+export type FormValues = Omit<SettingsView, 'apiKey' | 'appId' | 'locked' | 'encryptedAtRest'> & {
   apiKey: SecretDraft;
   appId: SecretDraft;
-  apiVersion: SettingsView['apiVersion'];
-  baseUrl: string;
-  timeoutMs: number;
-  concurrency: number;
-  maxAttempts: number;
-  /** role type → iFlyChat role id; '' means "not mapped". */
-  roleMap: Record<string, string>;
-  contentTypes: Record<string, Binding>;
-}
+};
 
 /** Field errors keyed by their path joined with dots, such as `contentTypes.api::a.a.roomName`. */
 export type FormErrors = Record<string, string>;
