@@ -11,6 +11,11 @@ export type ApiVersion = (typeof API_VERSIONS)[number];
 export const DEFAULT_BASE_URL = 'https://api.iflychat.com';
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
+export const ROOM_SCOPES = ['document', 'locale'] as const;
+export type RoomScope = (typeof ROOM_SCOPES)[number];
+export const ROOM_POLICIES = ['keep', 'delete'] as const;
+export type RoomPolicy = (typeof ROOM_POLICIES)[number];
+
 /** `{ field: 'isPrivate' }`: the value is read from an attribute of the entry. */
 const fieldRefSchema = z.strictObject({
   field: z.string().trim().min(1, 'must name an attribute'),
@@ -50,6 +55,15 @@ export const bindingSchema = z.strictObject({
   roomRole: roomRoleSchema.default('everyone'),
   private: flagSchema.default(false),
   moderate: flagSchema.default(false),
+  /**
+   * i18n content types: `'document'` gives all locales one room (named from the default locale),
+   * `'locale'` gives each locale its own room (the room id attribute must then be localized).
+   */
+  roomPer: z.enum(ROOM_SCOPES, { error: 'must be "document" or "locale"' }).default('document'),
+  /** What happens to the room when the entry is unpublished: kept, or deleted in iFlyChat. */
+  onUnpublish: z.enum(ROOM_POLICIES, { error: 'must be "keep" or "delete"' }).default('keep'),
+  /** What happens to the room when the entry is deleted: kept, or deleted in iFlyChat. */
+  onDelete: z.enum(ROOM_POLICIES, { error: 'must be "keep" or "delete"' }).default('keep'),
 });
 
 const contentTypeUidSchema = z

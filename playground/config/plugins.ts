@@ -29,6 +29,16 @@ export default ({ env }: { env: (key: string, fallback?: string) => string }) =>
           private: { field: 'isPrivate' },
           moderate: { field: 'isModerated' },
         },
+        // Translated: each language gets its own room, deleted when that language is
+        // unpublished or deleted.
+        'api::topic.topic': {
+          roomName: '{title} ({locale})',
+          roomIdField: 'localeRoomId',
+          roomPer: 'locale',
+          private: { field: 'isPrivate' },
+          onUnpublish: 'delete',
+          onDelete: 'delete',
+        },
       },
     },
   },

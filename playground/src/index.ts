@@ -1,4 +1,17 @@
+import type { Core } from '@strapi/strapi';
+
+/** The playground's languages: English (i18n's default) and French, for the translated Topic. */
+const LOCALES = [{ code: 'fr', name: 'French (fr)' }];
+
 export default {
   register() {},
-  bootstrap() {},
+
+  async bootstrap({ strapi }: { strapi: Core.Strapi }) {
+    const locales = strapi.plugin('i18n').service('locales');
+    for (const locale of LOCALES) {
+      if (!(await locales.findByCode(locale.code))) {
+        await locales.create(locale);
+      }
+    }
+  },
 };

@@ -16,11 +16,13 @@ export interface AttributeLike {
   target?: string;
   enum?: string[];
   configurable?: boolean;
+  pluginOptions?: { i18n?: { localized?: boolean } };
 }
 
 export interface ModelLike {
   uid: string;
   options?: { draftAndPublish?: boolean };
+  pluginOptions?: { i18n?: { localized?: boolean } };
   attributes: Record<string, AttributeLike>;
 }
 
@@ -68,6 +70,16 @@ export function formatProblem(problem: BindingProblem): string {
   return `${problem.path.join('.')}: ${problem.message}`;
 }
 
+/** Whether the content type is translated with the i18n plugin. */
+export function isLocalized(model: ModelLike | undefined): boolean {
+  return model?.pluginOptions?.i18n?.localized === true;
+}
+
+/** Whether an attribute of a localized content type holds a value per locale. */
+export function isLocalizedAttribute(attribute: AttributeLike | undefined): boolean {
+  return attribute?.pluginOptions?.i18n?.localized === true;
+}
+
 export function validateBinding(
   uid: string,
   binding: Binding,
@@ -94,6 +106,17 @@ export function validateBinding(
       ['roomIdField'],
       `"${binding.roomIdField}" is a ${roomIdAttribute.type} attribute; it must be string, integer or biginteger`
     );
+  }
+
+  if (binding.roomPer === 'locale') {
+    if (!isLocalized(model)) {
+      report(['roomPer'], `${uid} is not localized (i18n), so it has one room per document`);
+    } else if (roomIdAttribute && !isLocalizedAttribute(roomIdAttribute)) {
+      report(
+        ['roomPer'],
+        `one room per locale needs a localized room id attribute; "${binding.roomIdField}" is shared by all locales`
+      );
+    }
   }
 
   for (const name of templatePlaceholders(binding.roomName)) {

@@ -1,5 +1,7 @@
+import rooms from './rooms';
 import settings from './settings';
 
 export default {
+  rooms,
   settings,
 };

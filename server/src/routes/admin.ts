@@ -49,5 +49,19 @@ export default {
       handler: 'settings.backfillProgress',
       config: guard(PERMISSIONS.manageRooms),
     },
+    // The Content Manager's room panel. Reading needs Content Manager read access to the type
+    // (checked in the controller); changing needs rooms.manage.
+    {
+      method: 'GET',
+      path: '/rooms',
+      handler: 'rooms.find',
+      config: { policies: ['admin::isAuthenticatedAdmin'] },
+    },
+    ...(['retry', 'unlink', 'link', 'recreate'] as const).map((action) => ({
+      method: 'POST',
+      path: `/rooms/${action}`,
+      handler: `rooms.${action}`,
+      config: guard(PERMISSIONS.manageRooms),
+    })),
   ],
 };

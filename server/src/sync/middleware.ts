@@ -1,5 +1,6 @@
 /**
- * The Document Service middleware that notices publishes (and copies) of bound content types.
+ * The Document Service middleware that notices publishes, copies, unpublishes and deletes of
+ * bound content types.
  *
  * It never changes what Strapi does: Strapi's own call runs first and its errors propagate
  * untouched; the plugin's part is deferred until the surrounding transaction commits, and any
@@ -34,55 +35,59 @@ async function afterCommit(strapi: Core.Strapi, callback: () => void): Promise<v
   });
 }
 
+/** What the plugin does after a Document Service call of a bound content type commits. */
+type Reaction = 'published' | 'copied' | 'unpublished' | 'deleted';
+
+function reactionTo(ctx: DocumentCallContext): Reaction | null {
+  if (isPublishingCall(ctx)) return 'published';
+  if (ctx.action === 'clone') return 'copied';
+  if (ctx.action === 'unpublish') return 'unpublished';
+  if (ctx.action === 'delete') return 'deleted';
+  // discardDraft, plain draft saves and reads never touch a room.
+  return null;
+}
+
 export function registerPublishMiddleware(strapi: Core.Strapi): void {
   const sync = () => getService(strapi, 'sync');
 
+  /** The plugin's part, run after commit: queue or forget rooms; never throws. */
+  function react(reaction: Reaction, uid: string, documentId: string, locales: string[]) {
+    const work = (): Promise<void> => {
+      switch (reaction) {
+        case 'published':
+          return sync().onPublished(uid, documentId, locales);
+        // A copy of an entry must not point at its original's room: it gets its own on publish.
+        case 'copied':
+          return sync().forgetCopiedRoom(uid, documentId);
+        case 'unpublished':
+          return sync().onRemoved('unpublish', uid, documentId, locales);
+        case 'deleted':
+          return sync().onRemoved('delete', uid, documentId, locales);
+      }
+    };
+    work().catch((error: unknown) =>
+      strapi.log.error(
+        `[iflychat] could not handle the ${reaction} entry ${uid} ${documentId}: ${describe(error)}`
+      )
+    );
+  }
+
   const middleware = async (ctx: DocumentCallContext, next: Next) => {
-    const publishing = isPublishingCall(ctx);
-    if ((!publishing && ctx.action !== 'clone') || !(await sync().isBound(ctx.uid))) {
-      return next();
-    }
+    const reaction = reactionTo(ctx);
+    if (!reaction || !(await sync().isBound(ctx.uid))) return next();
 
     const result = await next();
 
-    if (!publishing) {
-      // A copy of an entry must not point at its original's room: it gets its own on publish.
-      try {
-        const copy = publishedFromResult(result);
-        const { uid } = ctx;
-        if (copy) {
-          await afterCommit(strapi, () => {
-            sync()
-              .forgetCopiedRoom(uid, copy.documentId)
-              .catch((error: unknown) =>
-                strapi.log.error(
-                  `[iflychat] could not clear the copied room id of ${uid} ${copy.documentId}: ${describe(error)}`
-                )
-              );
-          });
-        }
-      } catch (error) {
-        strapi.log.error(`[iflychat] could not handle the copy of ${ctx.uid}: ${describe(error)}`);
-      }
-      return result;
-    }
-
     try {
-      const published = publishedFromResult(result);
-      if (published) {
+      const changed = publishedFromResult(result);
+      if (changed) {
         const { uid } = ctx;
-        await afterCommit(strapi, () => {
-          sync()
-            .onPublished(uid, published.documentId)
-            .catch((error: unknown) =>
-              strapi.log.error(
-                `[iflychat] could not queue a room for ${uid} ${published.documentId}: ${describe(error)}`
-              )
-            );
-        });
+        await afterCommit(strapi, () => react(reaction, uid, changed.documentId, changed.locales));
       }
     } catch (error) {
-      strapi.log.error(`[iflychat] could not handle the publish of ${ctx.uid}: ${describe(error)}`);
+      strapi.log.error(
+        `[iflychat] could not handle the ${reaction} entry of ${ctx.uid}: ${describe(error)}`
+      );
     }
     return result;
   };

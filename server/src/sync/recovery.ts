@@ -9,8 +9,9 @@
  */
 import type { Core } from '@strapi/strapi';
 
+import type { Binding } from '../../../contracts/config';
 import { PLUGIN_ID } from '../utils/get-service';
-import type { RoomLinks } from './room-links';
+import { targetsFor, type LinkTarget, type RoomLinks } from './room-links';
 
 const STATE_KEY = 'sync-state';
 /** Publishes committed this long after their publishedAt are still found by the sweep. */
@@ -26,8 +27,16 @@ interface ScanState {
 
 type Query = ReturnType<Core.Strapi['db']['query']>;
 
-/** documentIds of the published entries of `uid` (published since `since`, if given). */
-async function* publishedDocumentIds(query: Query, since?: Date): AsyncGenerator<string[]> {
+/**
+ * The rooms the published entries of `uid` should have (published since `since`, if given):
+ * one per document, or one per published locale when the binding says so.
+ */
+async function* publishedTargets(
+  query: Query,
+  binding: Binding | undefined,
+  localized: boolean,
+  since?: Date
+): AsyncGenerator<LinkTarget[]> {
   let lastId = 0;
   for (;;) {
     const rows = (await query.findMany({
@@ -35,23 +44,33 @@ async function* publishedDocumentIds(query: Query, since?: Date): AsyncGenerator
         id: { $gt: lastId },
         publishedAt: since ? { $gte: since } : { $notNull: true },
       },
-      select: ['id', 'documentId'],
+      select: localized ? ['id', 'documentId', 'locale'] : ['id', 'documentId'],
       orderBy: { id: 'asc' },
       limit: PAGE,
-    })) as Array<{ id: number; documentId: string }>;
+    })) as Array<{ id: number; documentId: string; locale?: string | null }>;
     if (rows.length === 0) return;
     lastId = rows[rows.length - 1].id;
-    yield rows.map((row) => row.documentId);
+    yield rows.flatMap((row) => targetsFor(binding, row.documentId, [row.locale]));
   }
 }
 
 export function createRecovery(strapi: Core.Strapi, links: RoomLinks) {
   const store = () => strapi.store({ type: 'plugin', name: PLUGIN_ID });
   const queryOf = (uid: string) => strapi.db.query(uid);
+  const isLocalizedType = (uid: string) =>
+    Boolean(
+      (
+        strapi.contentTypes[uid as keyof typeof strapi.contentTypes]?.attributes as
+          Record<string, unknown> | undefined
+      )?.locale
+    );
+  const targets = (uid: string, binding: Binding | undefined, since?: Date) =>
+    publishedTargets(queryOf(uid), binding, isLocalizedType(uid), since);
 
   return {
     /** Queues missed publishes of the bound content types; returns how many were queued. */
-    async sweep(boundUids: string[]): Promise<number> {
+    async sweep(bindings: Record<string, Binding>): Promise<number> {
+      const boundUids = Object.keys(bindings);
       const startedAt = new Date();
       const saved = ((await store().get({ key: STATE_KEY })) ?? {}) as Record<string, ScanState>;
       const state: Record<string, ScanState> = {};
@@ -72,8 +91,8 @@ export function createRecovery(strapi: Core.Strapi, links: RoomLinks) {
             Date.parse(previous.scannedUntil) - LATE_COMMIT_MARGIN_MS
           )
         );
-        for await (const documentIds of publishedDocumentIds(queryOf(uid), since)) {
-          queued += (await links.queue(uid, documentIds, { retryFailed: false })).inserted;
+        for await (const batch of targets(uid, bindings[uid], since)) {
+          queued += (await links.queue(uid, batch, { retryFailed: false })).inserted;
         }
         state[uid] = { boundSince: previous.boundSince, scannedUntil: startedAt.toISOString() };
       }
@@ -83,21 +102,21 @@ export function createRecovery(strapi: Core.Strapi, links: RoomLinks) {
     },
 
     /** Queues every published entry of `uid` that has no job yet; returns how many. */
-    async backfill(uid: string): Promise<number> {
+    async backfill(uid: string, binding: Binding | undefined): Promise<number> {
       let queued = 0;
-      for await (const documentIds of publishedDocumentIds(queryOf(uid))) {
-        queued += (await links.queue(uid, documentIds, { retryFailed: false })).inserted;
+      for await (const batch of targets(uid, binding)) {
+        queued += (await links.queue(uid, batch, { retryFailed: false })).inserted;
       }
       return queued;
     },
 
-    /** How many distinct documents of `uid` are published. */
-    async countPublished(uid: string): Promise<number> {
-      const rows = (await queryOf(uid).findMany({
-        where: { publishedAt: { $notNull: true } },
-        select: ['documentId'],
-      })) as Array<{ documentId: string }>;
-      return new Set(rows.map((row) => row.documentId)).size;
+    /** How many rooms the published entries of `uid` should have. */
+    async countPublished(uid: string, binding: Binding | undefined): Promise<number> {
+      const keys = new Set<string>();
+      for await (const batch of targets(uid, binding)) {
+        for (const target of batch) keys.add(`${target.documentId}:${target.locale}`);
+      }
+      return keys.size;
     },
   };
 }

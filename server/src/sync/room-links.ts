@@ -7,9 +7,17 @@
  */
 import type { Core } from '@strapi/strapi';
 
+import type { Binding } from '../../../contracts/config';
+import type { LinkStatus, RoomOperation } from '../../../contracts/rooms';
 import { ROOM_LINK_UID } from '../content-types';
 
-export type LinkStatus = 'pending' | 'processing' | 'retrying' | 'created' | 'failed';
+export type { LinkStatus, RoomOperation };
+
+/** One room's owner: a document, or one locale of it (`*` when all locales share the room). */
+export interface LinkTarget {
+  documentId: string;
+  locale: string;
+}
 
 export interface RoomLink {
   id: number;
@@ -18,6 +26,7 @@ export interface RoomLink {
   contentType: string;
   entryDocumentId: string;
   entryLocale: string;
+  operation: RoomOperation;
   status: LinkStatus;
   roomId: string | null;
   /** The room as last sent to (or adopted from) iFlyChat; null when unknown. */
@@ -53,6 +62,22 @@ export function linkKeyOf(uid: string, documentId: string, locale: string = ALL_
   return `${uid}:${documentId}:${locale}`;
 }
 
+/**
+ * The rooms a change of these locales of a document touches: each locale's own room when the
+ * binding gives one room per locale (and the type has locales), else the document's one room.
+ */
+export function targetsFor(
+  binding: Pick<Binding, 'roomPer'> | undefined,
+  documentId: string,
+  locales: Array<string | null | undefined>
+): LinkTarget[] {
+  const known = [...new Set(locales.filter((locale): locale is string => Boolean(locale)))];
+  if (binding?.roomPer === 'locale' && known.length > 0) {
+    return known.map((locale) => ({ documentId, locale }));
+  }
+  return [{ documentId, locale: ALL_LOCALES }];
+}
+
 export const DUE_STATUSES: LinkStatus[] = ['pending', 'retrying'];
 
 export function createRoomLinks(strapi: Core.Strapi) {
@@ -62,12 +87,13 @@ export function createRoomLinks(strapi: Core.Strapi) {
     return (await query().findMany({ where: { linkKey }, orderBy: { id: 'asc' } })) as RoomLink[];
   }
 
-  function newRow(uid: string, documentId: string, now: Date) {
+  function newRow(uid: string, target: LinkTarget, now: Date) {
     return {
-      linkKey: linkKeyOf(uid, documentId),
+      linkKey: linkKeyOf(uid, target.documentId, target.locale),
       contentType: uid,
-      entryDocumentId: documentId,
-      entryLocale: ALL_LOCALES,
+      entryDocumentId: target.documentId,
+      entryLocale: target.locale,
+      operation: 'sync' as const,
       status: 'pending' as const,
       attempts: 0,
       mayHaveCreated: false,
@@ -80,8 +106,8 @@ export function createRoomLinks(strapi: Core.Strapi) {
    * (a publish hook and a sweep, or two instances): a batch that collides is retried row by row
    * and the rows that already exist are skipped. Returns how many rows were inserted.
    */
-  async function insertMissing(uid: string, documentIds: string[], now: Date): Promise<number> {
-    const rows = documentIds.map((documentId) => newRow(uid, documentId, now));
+  async function insertMissing(uid: string, targets: LinkTarget[], now: Date): Promise<number> {
+    const rows = targets.map((target) => newRow(uid, target, now));
     try {
       await query().createMany({ data: rows });
       return rows.length;
@@ -108,45 +134,146 @@ export function createRoomLinks(strapi: Core.Strapi) {
       return rows[0] ?? null;
     },
 
+    /** Every row of a document (all its locales' rooms, or the one it shares). */
+    async findByDocument(uid: string, documentId: string): Promise<RoomLink[]> {
+      return (await query().findMany({
+        where: { contentType: uid, entryDocumentId: documentId },
+      })) as RoomLink[];
+    },
+
     /**
-     * Queues documents of `uid` for a room, in batches. Documents without a row get one;
-     * with `retryFailed`, failed rows are queued again (publishing again is how an editor
-     * retries); with `recheckCreated`, rows that have a room are queued to compare the room with
-     * the entry. Returns what changed, and how many of the documents already had a job waiting.
+     * Queues rooms of `uid` (documents, or locales of documents), in batches. Targets without a
+     * row get one; with `retryFailed`, failed rows are queued again (publishing again is how an
+     * editor retries); with `recheckCreated`, rows that have a room are queued to compare the
+     * room with the entry. A delete that has not started yet is called off: the entry is
+     * published again. Returns what changed, and how many targets already had a job running.
      */
     async queue(
       uid: string,
-      documentIds: string[],
+      targets: LinkTarget[],
       { retryFailed, recheckCreated = false }: { retryFailed: boolean; recheckCreated?: boolean }
     ): Promise<{ inserted: number; requeued: number; waiting: number }> {
       const result = { inserted: 0, requeued: 0, waiting: 0 };
       const now = new Date();
-      for (let start = 0; start < documentIds.length; start += 200) {
-        const batch = [...new Set(documentIds.slice(start, start + 200))];
+      for (let start = 0; start < targets.length; start += 200) {
+        const byKey = new Map<string, LinkTarget>();
+        for (const target of targets.slice(start, start + 200)) {
+          byKey.set(linkKeyOf(uid, target.documentId, target.locale), target);
+        }
         const existing = (await query().findMany({
-          where: { linkKey: { $in: batch.map((documentId) => linkKeyOf(uid, documentId)) } },
-          select: ['id', 'linkKey', 'status'],
-        })) as Pick<RoomLink, 'id' | 'linkKey' | 'status'>[];
+          where: { linkKey: { $in: [...byKey.keys()] } },
+          select: ['id', 'linkKey', 'status', 'operation'],
+        })) as Pick<RoomLink, 'id' | 'linkKey' | 'status' | 'operation'>[];
         const known = new Set(existing.map((row) => row.linkKey));
-        const missing = batch.filter((documentId) => !known.has(linkKeyOf(uid, documentId)));
+        const missing = [...byKey].filter(([key]) => !known.has(key)).map(([, target]) => target);
         if (missing.length > 0) result.inserted += await insertMissing(uid, missing, now);
-        const requeue = async (status: LinkStatus) => {
-          const ids = existing.filter((row) => row.status === status).map((row) => row.id);
+        const requeue = async (rows: typeof existing, status: LinkStatus) => {
+          const ids = rows.filter((row) => row.status === status).map((row) => row.id);
           if (ids.length === 0) return;
           const { count } = await query().updateMany({
             where: { id: { $in: ids }, status },
-            data: { status: 'pending', attempts: 0, nextAttemptAt: now },
+            data: { operation: 'sync', status: 'pending', attempts: 0, nextAttemptAt: now },
           });
           result.requeued += count;
         };
-        if (retryFailed) await requeue('failed');
+        const deletes = existing.filter((row) => row.operation === 'delete');
+        for (const status of ['pending', 'retrying', 'failed'] as const) {
+          await requeue(deletes, status);
+        }
+        const others = existing.filter((row) => row.operation !== 'delete');
+        if (retryFailed) await requeue(others, 'failed');
         // A room that exists is checked against the entry again (and edited if it changed).
-        if (recheckCreated) await requeue('created');
-        result.waiting += existing.filter(
-          (row) => row.status !== 'created' && row.status !== 'failed'
+        if (recheckCreated) await requeue(others, 'created');
+        result.waiting += existing.filter((row) => row.status === 'processing').length;
+        result.waiting += others.filter(
+          (row) => row.status === 'pending' || row.status === 'retrying'
         ).length;
       }
       return result;
+    },
+
+    /**
+     * Queues the deletion of these rooms (the entry was unpublished or deleted). A row whose job
+     * is running is marked too: when that job ends, the delete follows (see `settle`).
+     * Targets without a row have no room, and need nothing.
+     */
+    async queueDelete(uid: string, targets: LinkTarget[]): Promise<number> {
+      if (targets.length === 0) return 0;
+      const { count } = await query().updateMany({
+        where: { linkKey: { $in: targets.map((t) => linkKeyOf(uid, t.documentId, t.locale)) } },
+        data: { operation: 'delete' },
+      });
+      if (count > 0) {
+        await query().updateMany({
+          where: {
+            linkKey: { $in: targets.map((t) => linkKeyOf(uid, t.documentId, t.locale)) },
+            status: { $ne: 'processing' },
+          },
+          data: { status: 'pending', attempts: 0, nextAttemptAt: new Date() },
+        });
+      }
+      return count;
+    },
+
+    /**
+     * Runs inside a create/edit job's finishing transaction. A recreate that finished is a plain
+     * room again; a row marked for deletion while the job ran (the entry was unpublished or
+     * deleted meanwhile) has its delete queued now.
+     */
+    async settle(claimed: RoomLink, succeeded: boolean): Promise<void> {
+      if (claimed.operation === 'delete') return;
+      if (succeeded && claimed.operation === 'recreate') {
+        await query().updateMany({
+          where: { id: claimed.id, operation: 'recreate' },
+          data: { operation: 'sync' },
+        });
+      }
+      await query().updateMany({
+        where: { id: claimed.id, operation: 'delete', status: { $in: ['created', 'failed'] } },
+        data: { status: 'pending', attempts: 0, nextAttemptAt: new Date() },
+      });
+    },
+
+    /** Forgets a room: the row goes, unless a job holds it (returns false then). */
+    async remove(row: Pick<RoomLink, 'id'>): Promise<boolean> {
+      const { count } = await query().deleteMany({
+        where: { id: row.id, status: { $ne: 'processing' } },
+      });
+      return count === 1;
+    },
+
+    /** Removes the row of a job this worker holds (its room was deleted). */
+    async removeClaimed(claimed: RoomLink): Promise<boolean> {
+      const { count } = await query().deleteMany({
+        where: { id: claimed.id, status: 'processing', attempts: claimed.attempts },
+      });
+      return count === 1;
+    },
+
+    /**
+     * Changes a row that no job holds (the panel's actions). Returns false when a job took it.
+     */
+    async change(row: Pick<RoomLink, 'id'>, data: Partial<Omit<RoomLink, 'id'>>): Promise<boolean> {
+      const { count } = await query().updateMany({
+        where: { id: row.id, status: { $ne: 'processing' } },
+        data,
+      });
+      return count === 1;
+    },
+
+    /** Inserts the row of a room linked by hand; false when the target got a row meanwhile. */
+    async insertLinked(
+      uid: string,
+      target: LinkTarget,
+      data: Partial<Omit<RoomLink, 'id'>>
+    ): Promise<boolean> {
+      try {
+        await query().create({ data: { ...newRow(uid, target, new Date()), ...data } });
+        return true;
+      } catch (error) {
+        if (isUniqueViolation(error)) return false;
+        throw error;
+      }
     },
 
     /** How the rows of one content type stand, by status. */

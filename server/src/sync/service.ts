@@ -9,19 +9,29 @@
  *   process dies), the next attempt adopts the room of that name that no other entry owns
  *   instead of creating a second one;
  * - the room id is written on the entry and the row marked created in one transaction.
+ *
+ * A job's `operation` says what it does: `sync` creates the room (or edits it to match the
+ * entry), `delete` deletes it (the entry was unpublished or deleted and its binding says so),
+ * `recreate` deletes it and makes a new one (an editor asked from the room panel).
  */
 import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
 import type { BackfillProgress } from '../../../contracts/settings';
-import { isIflychatError } from '../iflychat/errors';
+import { IflychatApiError, isIflychatError } from '../iflychat/errors';
 import type { IflychatClient, RoomParams } from '../iflychat/client';
 import { getService } from '../utils/get-service';
 import { asText } from '../utils/text';
 import { retryDelayMs } from './backoff';
 import { createRequestGate } from './rate-limiter';
 import { createRecovery } from './recovery';
-import { createRoomLinks, type RoomLink } from './room-links';
+import {
+  ALL_LOCALES,
+  createRoomLinks,
+  targetsFor,
+  type LinkTarget,
+  type RoomLink,
+} from './room-links';
 import { relationFieldsToPopulate, resolveRoomParams, type Entry } from './room-params';
 import { createWorker } from './worker';
 
@@ -57,10 +67,30 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
         { type?: string } | undefined
     )?.type;
 
-  /** Every row of the entry (draft and published, every locale) gets the room id. */
-  async function writeBack(uid: string, documentId: string, field: string, roomId: string) {
-    const value = attributeType(uid, field) === 'integer' ? Number(roomId) : roomId;
-    await queryOf(uid).updateMany({ where: { documentId }, data: { [field]: value } });
+  /** The entry rows a room belongs to: the whole document, or one locale of it. */
+  type Scoped = Pick<RoomLink, 'contentType' | 'entryDocumentId' | 'entryLocale'>;
+  const scopeOf = (link: Scoped) => ({
+    documentId: link.entryDocumentId,
+    ...(link.entryLocale === ALL_LOCALES ? {} : { locale: link.entryLocale }),
+  });
+
+  /**
+   * Every row the room belongs to (draft and published; every locale, or the room's locale)
+   * gets the room id, or loses it (`null`).
+   */
+  async function writeBack(link: Scoped, field: string, roomId: string | null) {
+    const uid = link.contentType;
+    const value =
+      roomId !== null && attributeType(uid, field) === 'integer' ? Number(roomId) : roomId;
+    await queryOf(uid).updateMany({ where: scopeOf(link), data: { [field]: value } });
+  }
+
+  /** Whether any row the room belongs to is published. */
+  async function isPublished(link: Scoped) {
+    const count = await queryOf(link.contentType).count({
+      where: { ...scopeOf(link), publishedAt: { $notNull: true } },
+    });
+    return count > 0;
   }
 
   /** The published rows of these documents, with the relations the binding reads. */
@@ -102,16 +132,26 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       for (const row of rows) {
         preloaded.set(
           row.id,
-          entries.filter((entry) => entry.documentId === row.entryDocumentId)
+          entries.filter((entry) => inScope(row, entry))
         );
       }
     }
   }
 
+  function inScope(link: RoomLink, entry: Entry): boolean {
+    return (
+      entry.documentId === link.entryDocumentId &&
+      (link.entryLocale === ALL_LOCALES || entry.locale === link.entryLocale)
+    );
+  }
+
+  /** The published entry a room is named after (its locale's, or the default locale's). */
   async function loadPublishedEntry(claimed: RoomLink, binding: Binding) {
     const rows =
       preloaded.get(claimed.id) ??
-      (await loadPublishedRows(claimed.contentType, [claimed.entryDocumentId], binding));
+      (await loadPublishedRows(claimed.contentType, [claimed.entryDocumentId], binding)).filter(
+        (entry) => inScope(claimed, entry)
+      );
     preloaded.delete(claimed.id);
     return pickEntry(rows);
   }
@@ -126,15 +166,9 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
    * Writes the room id on every row of the entry and marks the job created, in one transaction:
    * both happen or neither does (and SQLite syncs to disk once instead of twice).
    */
-  async function finish(
-    claimed: RoomLink,
-    uid: string,
-    field: string,
-    roomId: string,
-    room: RoomParams | null
-  ) {
+  async function finish(claimed: RoomLink, field: string, roomId: string, room: RoomParams | null) {
     await strapi.db.transaction(async () => {
-      await writeBack(uid, claimed.entryDocumentId, field, roomId);
+      await writeBack(claimed, field, roomId);
       await links.update(claimed, {
         status: 'created',
         roomId,
@@ -148,6 +182,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
         leaseExpiresAt: null,
         syncedAt: new Date(),
       });
+      await links.settle(claimed, true);
     });
   }
 
@@ -176,7 +211,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     const uid = claimed.contentType;
     const entry = await loadPublishedEntry(claimed, binding);
     if (!entry) {
-      await finish(claimed, uid, binding.roomIdField, claimed.roomId, knownRoom(claimed));
+      await finish(claimed, binding.roomIdField, claimed.roomId, knownRoom(claimed));
       return;
     }
     const resolved = resolveRoomParams(binding, entry, roleMap);
@@ -188,7 +223,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       await gate.run(() => client.editRoom(claimed.roomId, resolved.params));
       log.info(`[iflychat] room ${claimed.roomId} edited for ${uid} ${claimed.entryDocumentId}`);
     }
-    await finish(claimed, uid, binding.roomIdField, claimed.roomId, resolved.params);
+    await finish(claimed, binding.roomIdField, claimed.roomId, resolved.params);
   }
 
   function knownRoom(claimed: RoomLink): RoomParams | null {
@@ -201,15 +236,25 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     };
   }
 
+  /** How a job's room is named in the log: `api::x.x abc123` or `api::x.x abc123 (fr)`. */
+  function entryLabel(link: RoomLink): string {
+    const locale = link.entryLocale === ALL_LOCALES ? '' : ` (${link.entryLocale})`;
+    return `${link.contentType} ${link.entryDocumentId}${locale}`;
+  }
+
   async function fail(claimed: RoomLink, reason: string, extra: Pick<RoomLink, 'mayHaveCreated'>) {
-    log.warn(`[iflychat] no room for ${claimed.contentType} ${claimed.entryDocumentId}: ${reason}`);
-    await links.update(claimed, {
-      ...extra,
-      status: 'failed',
-      lastError: reason,
-      nextAttemptAt: null,
-      leaseExpiresAt: null,
-      syncedAt: new Date(),
+    const what = claimed.operation === 'delete' ? 'could not delete the room of' : 'no room for';
+    log.warn(`[iflychat] ${what} ${entryLabel(claimed)}: ${reason}`);
+    await strapi.db.transaction(async () => {
+      await links.update(claimed, {
+        ...extra,
+        status: 'failed',
+        lastError: reason,
+        nextAttemptAt: null,
+        leaseExpiresAt: null,
+        syncedAt: new Date(),
+      });
+      await links.settle(claimed, false);
     });
   }
 
@@ -230,8 +275,9 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       baseMs: config.retryBaseDelayMs,
       maxMs: config.retryMaxDelayMs,
     });
+    const what = claimed.operation === 'delete' ? 'deleting the room of' : 'the room for';
     log.info(
-      `[iflychat] room for ${claimed.contentType} ${claimed.entryDocumentId} will be retried in ${Math.round(delay / 1000)} s: ${reason}`
+      `[iflychat] ${what} ${entryLabel(claimed)} will be retried in ${Math.round(delay / 1000)} s: ${reason}`
     );
     await links.update(claimed, {
       status: 'retrying',
@@ -254,7 +300,63 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     return null;
   }
 
-  async function processLink(claimed: RoomLink): Promise<void> {
+  /** Deletes a room in iFlyChat; one that is already gone counts as deleted. */
+  async function deleteRemoteRoom(client: IflychatClient, roomId: string): Promise<void> {
+    try {
+      await gate.run(() => client.deleteRoom(roomId));
+    } catch (error) {
+      if (error instanceof IflychatApiError && error.status === 404) return;
+      throw error;
+    }
+  }
+
+  /**
+   * A delete job: the room goes in iFlyChat, then the room id leaves the entry's rows (those
+   * that remain) and the link row goes, in one transaction. An entry published again while its
+   * room was being deleted is queued for a new room.
+   */
+  async function deleteLinkedRoom(claimed: RoomLink, client: IflychatClient, binding?: Binding) {
+    if (claimed.roomId) await deleteRemoteRoom(client, claimed.roomId);
+    let removed = false;
+    await strapi.db.transaction(async () => {
+      removed = await links.removeClaimed(claimed);
+      if (removed && binding) await writeBack(claimed, binding.roomIdField, null);
+    });
+    if (!removed) return; // the lease was lost; whoever holds the row now finishes it
+    if (claimed.roomId)
+      log.info(`[iflychat] room ${claimed.roomId} deleted for ${entryLabel(claimed)}`);
+    if (binding && (await isPublished(claimed))) {
+      await links.queue(claimed.contentType, [targetOf(claimed)], { retryFailed: true });
+      worker.wake();
+    }
+  }
+
+  /** First half of a recreate: the old room goes, and the entry and its row forget it. */
+  async function dropRoomForRecreate(
+    claimed: RoomLink & { roomId: string },
+    client: IflychatClient,
+    binding: Binding
+  ): Promise<RoomLink> {
+    await deleteRemoteRoom(client, claimed.roomId);
+    const forgotten = {
+      roomId: null,
+      roomName: null,
+      roomRole: null,
+      roomPrivate: null,
+      roomModerate: null,
+    };
+    await strapi.db.transaction(async () => {
+      await writeBack(claimed, binding.roomIdField, null);
+      await links.update(claimed, forgotten);
+    });
+    log.info(
+      `[iflychat] room ${claimed.roomId} deleted to be made again for ${entryLabel(claimed)}`
+    );
+    return { ...claimed, ...forgotten };
+  }
+
+  async function processLink(job: RoomLink): Promise<void> {
+    let claimed = job;
     // Whether an earlier attempt may have made a room nobody recorded (the claim has already
     // marked the row for this attempt; `claimed` carries the mark as it was before).
     const earlier = Boolean(claimed.mayHaveCreated);
@@ -262,7 +364,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     const config = await settings().get();
     const uid = claimed.contentType;
     const binding = config.contentTypes[uid];
-    if (!binding) {
+    if (!binding && claimed.operation !== 'delete') {
       await fail(claimed, `${uid} is no longer bound to iFlyChat in the plugin's settings`, {
         mayHaveCreated,
       });
@@ -282,6 +384,19 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     }
 
     try {
+      if (claimed.operation === 'delete' || !binding) {
+        // A delete job never creates a room.
+        mayHaveCreated = earlier;
+        await deleteLinkedRoom(claimed, client, binding);
+        return;
+      }
+      if (claimed.operation === 'recreate' && claimed.roomId) {
+        claimed = await dropRoomForRecreate(
+          { ...claimed, roomId: claimed.roomId },
+          client,
+          binding
+        );
+      }
       if (claimed.roomId) {
         await updateRoom({ ...claimed, roomId: claimed.roomId }, client, binding, config.roleMap);
         return;
@@ -298,7 +413,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       // between writing the id on the entry and recording it here.
       const carried = asText(entry[binding.roomIdField]);
       if (carried && (await isUnowned(carried, claimed))) {
-        await finish(claimed, uid, binding.roomIdField, carried, null);
+        await finish(claimed, binding.roomIdField, carried, null);
         return;
       }
 
@@ -320,10 +435,8 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
           throw error;
         }
       }
-      await finish(claimed, uid, binding.roomIdField, roomId, params);
-      log.info(
-        `[iflychat] room ${roomId} "${params.name}" ready for ${uid} ${claimed.entryDocumentId}`
-      );
+      await finish(claimed, binding.roomIdField, roomId, params);
+      log.info(`[iflychat] room ${roomId} "${params.name}" ready for ${entryLabel(claimed)}`);
     } catch (error) {
       if (isIflychatError(error) && !error.retryable) {
         await fail(claimed, error.message, { mayHaveCreated });
@@ -333,11 +446,15 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     }
   }
 
+  function targetOf(link: Pick<RoomLink, 'entryDocumentId' | 'entryLocale'>): LinkTarget {
+    return { documentId: link.entryDocumentId, locale: link.entryLocale };
+  }
+
   /**
    * Publishes reported after commit, gathered for a moment so that a bulk publish of a thousand
    * entries is recorded in a few batched queries instead of thousands of single ones.
    */
-  const published = new Map<string, Set<string>>();
+  const published = new Map<string, Map<string, string[]>>();
   let flushing: Promise<void> | null = null;
 
   async function flushPublished(): Promise<void> {
@@ -346,8 +463,13 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     const batches = [...published.entries()];
     published.clear();
     flushing = null;
-    for (const [uid, documentIds] of batches) {
-      const all = [...documentIds];
+    const config = await settings().get();
+    for (const [uid, documents] of batches) {
+      const binding = config.contentTypes[uid];
+      if (!binding) continue;
+      const all = [...documents].flatMap(([documentId, locales]) =>
+        targetsFor(binding, documentId, locales)
+      );
       // The worker starts on the first rows while the next ones are written.
       for (let start = 0; start < all.length; start += 100) {
         const queued = await links.queue(uid, all.slice(start, start + 100), {
@@ -360,19 +482,49 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   }
 
   /** Called once the publishing transaction has committed; resolves when the job is recorded. */
-  function onPublished(uid: string, documentId: string): Promise<void> {
-    const set = published.get(uid) ?? new Set<string>();
-    set.add(documentId);
-    published.set(uid, set);
+  function onPublished(uid: string, documentId: string, locales: string[] = []): Promise<void> {
+    const documents = published.get(uid) ?? new Map<string, string[]>();
+    documents.set(documentId, [...new Set([...(documents.get(documentId) ?? []), ...locales])]);
+    published.set(uid, documents);
     flushing ??= flushPublished();
     return flushing;
   }
 
-  const backfilling = new Set<string>();
-
-  async function boundUids(): Promise<string[]> {
-    return Object.keys((await settings().get()).contentTypes);
+  /**
+   * Called once an unpublish or a delete has committed. With the binding's policy `delete`,
+   * the rooms of what is gone are queued for deletion; with `keep`, an unpublished entry keeps
+   * its room, and a deleted one's room is forgotten (it stays in iFlyChat). A room shared by all
+   * locales is only touched when no locale is left published (unpublish) or left at all (delete).
+   */
+  async function onRemoved(
+    kind: 'unpublish' | 'delete',
+    uid: string,
+    documentId: string,
+    locales: string[]
+  ): Promise<void> {
+    const binding = (await settings().get()).contentTypes[uid];
+    if (!binding) return;
+    const targets = targetsFor(binding, documentId, locales);
+    if (targets[0].locale === ALL_LOCALES) {
+      const remaining = await queryOf(uid).count({
+        where: { documentId, ...(kind === 'unpublish' ? { publishedAt: { $notNull: true } } : {}) },
+      });
+      if (remaining > 0) return;
+    }
+    const policy = kind === 'unpublish' ? binding.onUnpublish : binding.onDelete;
+    if (policy === 'delete') {
+      if ((await links.queueDelete(uid, targets)) > 0) worker.wake();
+      return;
+    }
+    if (kind === 'delete') {
+      for (const target of targets) {
+        const row = await links.findOne(uid, target.documentId, target.locale);
+        if (row && row.operation !== 'delete') await links.remove(row);
+      }
+    }
   }
+
+  const backfilling = new Set<string>();
 
   return {
     /** Whether publishes of `uid` get rooms; false (and logged) when settings cannot be read. */
@@ -385,6 +537,10 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       }
     },
     onPublished,
+    onRemoved,
+    links,
+    isPublished,
+    writeBack,
 
     /** Clears the room id a copy of an entry (the `clone` action) inherited from its original. */
     async forgetCopiedRoom(uid: string, documentId: string): Promise<void> {
@@ -402,7 +558,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
      * is due, including jobs whose lease ran out because their process died.
      */
     async sweep(): Promise<number> {
-      const queued = await recovery.sweep(await boundUids());
+      const queued = await recovery.sweep((await settings().get()).contentTypes);
       if (queued > 0) {
         log.warn(`[iflychat] the sweep found ${queued} published entries without a room job`);
       }
@@ -417,8 +573,9 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     startBackfill(uid: string): void {
       if (backfilling.has(uid)) return;
       backfilling.add(uid);
-      recovery
-        .backfill(uid)
+      settings()
+        .get()
+        .then((config) => recovery.backfill(uid, config.contentTypes[uid]))
         .then((queued) => {
           log.info(`[iflychat] backfill of ${uid}: ${queued} entries queued`);
           if (queued > 0) worker.wake();
@@ -436,7 +593,9 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
 
     async progress(uid: string): Promise<BackfillProgress> {
       const [total, counts] = await Promise.all([
-        recovery.countPublished(uid),
+        settings()
+          .get()
+          .then((config) => recovery.countPublished(uid, config.contentTypes[uid])),
         links.countByStatus(uid),
       ]);
       const done = counts.created;

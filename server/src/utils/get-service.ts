@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 
 import type { SettingsService } from '../settings/service';
+import type { PanelService } from '../sync/panel';
 import type { SyncService } from '../sync/service';
 
 export const PLUGIN_ID = 'iflychat';
@@ -8,6 +9,7 @@ export const PLUGIN_ID = 'iflychat';
 interface Services {
   settings: SettingsService;
   sync: SyncService;
+  rooms: PanelService;
 }
 
 /** The one typed way to reach the plugin's services. */

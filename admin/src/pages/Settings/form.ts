@@ -122,5 +122,8 @@ export function defaultBinding(type: { nameFields: string[]; roomIdFields: strin
     roomRole: 'everyone',
     private: false,
     moderate: false,
+    roomPer: 'document',
+    onUnpublish: 'keep',
+    onDelete: 'keep',
   };
 }

@@ -1,0 +1,266 @@
+/**
+ * What the Content Manager's room panel shows about one entry's room, and the editor's actions
+ * on it: retry now, unlink, link to an existing room, recreate.
+ *
+ * The actions only change the link table and the entry's room id, and queue jobs; iFlyChat is
+ * called by the worker, never inside the request (except to check a room id an editor typed).
+ */
+import type { Core } from '@strapi/strapi';
+
+import type { Binding } from '../../../contracts/config';
+import type { RoomJobView, RoomStatus, RoomTarget } from '../../../contracts/rooms';
+import { getService } from '../utils/get-service';
+import { validationError } from '../utils/validation';
+import { ALL_LOCALES, type LinkTarget, type RoomLink } from './room-links';
+import { describe } from './service';
+
+/** An action on a room whose job is running right now (HTTP 409). */
+export class RoomBusyError extends Error {
+  constructor(action: string) {
+    super(`the room is being worked on right now; ${action} again in a moment`);
+    this.name = 'RoomBusyError';
+  }
+}
+
+function fieldError(path: string, message: string) {
+  return validationError([{ path: [path], message }]);
+}
+
+const iso = (value: string | Date | null) => (value ? new Date(value).toISOString() : null);
+
+function jobView(link: RoomLink): RoomJobView {
+  return {
+    operation: link.operation,
+    status: link.status,
+    roomId: link.roomId ?? null,
+    roomName: link.roomName ?? null,
+    attempts: link.attempts ?? 0,
+    lastError: link.lastError ?? null,
+    nextAttemptAt: iso(link.nextAttemptAt),
+    syncedAt: iso(link.syncedAt),
+  };
+}
+
+export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
+  const sync = () => getService(strapi, 'sync');
+  const settings = () => getService(strapi, 'settings');
+
+  interface Resolved {
+    target: RoomTarget;
+    binding: Binding;
+    /** The link row's key parts: the document, and the locale or `*`. */
+    scope: LinkTarget & { contentType: string; entryDocumentId: string; entryLocale: string };
+  }
+
+  /** The binding and the room scope of a panel request; 400 when the type is not bound. */
+  async function resolve(target: RoomTarget): Promise<Resolved | null> {
+    const binding = (await settings().get()).contentTypes[target.uid];
+    if (!binding) return null;
+    const locale =
+      binding.roomPer === 'locale' && target.locale && isLocalized(target.uid)
+        ? target.locale
+        : ALL_LOCALES;
+    return {
+      target,
+      binding,
+      scope: {
+        documentId: target.documentId,
+        locale,
+        contentType: target.uid,
+        entryDocumentId: target.documentId,
+        entryLocale: locale,
+      },
+    };
+  }
+
+  function isLocalized(uid: string): boolean {
+    const model = strapi.contentTypes[uid as keyof typeof strapi.contentTypes] as
+      { attributes?: Record<string, unknown> } | undefined;
+    return Boolean(model?.attributes?.locale);
+  }
+
+  async function mustResolve(target: RoomTarget): Promise<Resolved> {
+    const resolved = await resolve(target);
+    if (!resolved) {
+      throw fieldError('uid', `${target.uid} is not bound to iFlyChat`);
+    }
+    const exists = await strapi.db
+      .query(target.uid)
+      .count({ where: { documentId: target.documentId } });
+    if (exists === 0) {
+      throw fieldError('documentId', `there is no ${target.uid} entry ${target.documentId}`);
+    }
+    return resolved;
+  }
+
+  const findLink = (resolved: Resolved) =>
+    sync().links.findOne(resolved.target.uid, resolved.scope.documentId, resolved.scope.locale);
+
+  async function status(target: RoomTarget): Promise<RoomStatus> {
+    const resolved = await resolve(target);
+    if (!resolved) {
+      return {
+        uid: target.uid,
+        documentId: target.documentId,
+        bound: false,
+        roomPer: 'document',
+        locale: null,
+        published: false,
+        link: null,
+      };
+    }
+    const link = await findLink(resolved);
+    return {
+      uid: target.uid,
+      documentId: target.documentId,
+      bound: true,
+      roomPer: resolved.binding.roomPer,
+      locale: resolved.scope.locale === ALL_LOCALES ? null : resolved.scope.locale,
+      published: await sync().isPublished(resolved.scope),
+      link: link ? jobView(link) : null,
+    };
+  }
+
+  /** Runs `change` on the row unless a job holds it; 409 when one does. */
+  function ensureFree(changed: boolean, action: string) {
+    if (!changed) throw new RoomBusyError(action);
+  }
+
+  return {
+    status,
+
+    /**
+     * Retry now: a failed or waiting job runs at once (a delete stays a delete); a room that
+     * exists is checked against the entry again; a published entry without a room gets one.
+     */
+    async retry(target: RoomTarget): Promise<RoomStatus> {
+      const resolved = await mustResolve(target);
+      const link = await findLink(resolved);
+      if (link) {
+        if (link.status !== 'processing') {
+          const again =
+            link.operation === 'delete' ||
+            link.roomId ||
+            (await sync().isPublished(resolved.scope));
+          if (!again) {
+            throw fieldError(
+              'documentId',
+              'the entry is not published, so there is no room to make'
+            );
+          }
+          ensureFree(
+            await sync().links.change(link, {
+              status: 'pending',
+              attempts: 0,
+              nextAttemptAt: new Date(),
+            }),
+            'retry'
+          );
+        }
+      } else {
+        if (!(await sync().isPublished(resolved.scope))) {
+          throw fieldError('documentId', 'the entry is not published, so there is no room to make');
+        }
+        await sync().links.queue(target.uid, [resolved.scope], { retryFailed: true });
+      }
+      sync().wake();
+      return status(target);
+    },
+
+    /** Unlink: the entry forgets its room; the room stays in iFlyChat. */
+    async unlink(target: RoomTarget): Promise<RoomStatus> {
+      const resolved = await mustResolve(target);
+      const link = await findLink(resolved);
+      if (!link) throw fieldError('documentId', 'the entry has no room to unlink');
+      await strapi.db.transaction(async () => {
+        ensureFree(await sync().links.remove(link), 'unlink');
+        await sync().writeBack(link, resolved.binding.roomIdField, null);
+      });
+      strapi.log.info(
+        `[iflychat] room ${link.roomId ?? '(none)'} unlinked from ${target.uid} ${target.documentId}`
+      );
+      return status(target);
+    },
+
+    /**
+     * Link to an existing room: checked with iFlyChat (it must exist) and against the other
+     * entries (no two entries share a room). The room's current name and flags are recorded,
+     * so that the next publish edits it only if the entry asks for something else.
+     */
+    async link(target: RoomTarget & { roomId: string }): Promise<RoomStatus> {
+      const resolved = await mustResolve(target);
+      const owner = await sync().links.findByRoomId(target.roomId);
+      const link = await findLink(resolved);
+      if (owner && owner.id !== link?.id) {
+        throw fieldError(
+          'roomId',
+          `room ${target.roomId} is already the room of ${owner.contentType} ${owner.entryDocumentId}`
+        );
+      }
+      const client = await settings().getClient();
+      if (!client) {
+        throw fieldError('roomId', 'cannot check the room: no iFlyChat API key is set');
+      }
+      let rooms;
+      try {
+        rooms = await client.listRooms();
+      } catch (error) {
+        throw fieldError('roomId', `cannot check the room with iFlyChat: ${describe(error)}`);
+      }
+      const room = rooms.find((candidate) => candidate.roomId === target.roomId);
+      if (!room) throw fieldError('roomId', `iFlyChat has no room ${target.roomId}`);
+
+      const data = {
+        operation: 'sync' as const,
+        status: 'created' as const,
+        roomId: room.roomId,
+        roomName: room.name,
+        roomRole: room.role,
+        roomPrivate: room.private,
+        roomModerate: room.moderate,
+        attempts: 0,
+        lastError: null,
+        mayHaveCreated: false,
+        nextAttemptAt: null,
+        leaseExpiresAt: null,
+        syncedAt: new Date(),
+      };
+      await strapi.db.transaction(async () => {
+        if (link) ensureFree(await sync().links.change(link, data), 'link');
+        else ensureFree(await sync().links.insertLinked(target.uid, resolved.scope, data), 'link');
+        await sync().writeBack(resolved.scope, resolved.binding.roomIdField, room.roomId);
+      });
+      strapi.log.info(
+        `[iflychat] room ${room.roomId} linked to ${target.uid} ${target.documentId}`
+      );
+      return status(target);
+    },
+
+    /** Recreate: the worker deletes the room and makes a new one for the published entry. */
+    async recreate(target: RoomTarget): Promise<RoomStatus> {
+      const resolved = await mustResolve(target);
+      const link = await findLink(resolved);
+      if (!link?.roomId) throw fieldError('documentId', 'the entry has no room to recreate');
+      if (!(await sync().isPublished(resolved.scope))) {
+        throw fieldError(
+          'documentId',
+          'the entry is not published, so its room cannot be made again'
+        );
+      }
+      ensureFree(
+        await sync().links.change(link, {
+          operation: 'recreate',
+          status: 'pending',
+          attempts: 0,
+          lastError: null,
+          nextAttemptAt: new Date(),
+        }),
+        'recreate'
+      );
+      sync().wake();
+      return status(target);
+    },
+  };
+}
+
+export type PanelService = ReturnType<typeof createPanelService>;
