@@ -14,7 +14,7 @@ import {
   type Playground,
 } from '../helpers/playground';
 
-const TOPIC = 'api::topic.topic';
+const TOPIC = 'api::topic.topic' as const;
 const API_KEY = 'locales-test-key';
 
 let emulator: Emulator;
@@ -48,7 +48,7 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
-const topics = () => pg.strapi.documents(TOPIC as 'api::topic.topic');
+const topics = () => pg.strapi.documents(TOPIC);
 
 /** A topic with an English and a French draft. */
 async function bilingual(en: string, fr: string) {
