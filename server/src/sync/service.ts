@@ -349,6 +349,8 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       await writeBack(claimed, binding.roomIdField, null);
       await links.update(claimed, forgotten);
     });
+    // The entry as loaded before still carries the old id: read it again for the create.
+    preloaded.delete(claimed.id);
     log.info(
       `[iflychat] room ${claimed.roomId} deleted to be made again for ${entryLabel(claimed)}`
     );
