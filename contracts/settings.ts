@@ -128,6 +128,10 @@ export interface BindableContentType {
   roleFields: string[];
   /** Boolean attributes, for private and moderate. */
   booleanFields: string[];
+  /** Translated with i18n: the binding may give each locale its own room. */
+  localized: boolean;
+  /** Of `roomIdFields`, those with a value per locale (needed for one room per locale). */
+  localizedRoomIdFields: string[];
 }
 
 export namespace ListContentTypes {

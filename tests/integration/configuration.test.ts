@@ -176,6 +176,27 @@ describe('a config/plugins.ts that cannot work stops Strapi with a clear message
       { contentTypes: { [COMMUNITY]: { ...binding, private: { field: 'name' } } } },
       [/private\.field: "name" is a string attribute; it must be boolean/],
     ],
+    [
+      'one room per locale on a content type that is not translated',
+      { contentTypes: { [COMMUNITY]: { ...binding, roomPer: 'locale' } } },
+      [
+        /contentTypes\.api::community\.community\.roomPer: api::community\.community is not localized/,
+      ],
+    ],
+    [
+      'one room per locale with a room id shared by all locales',
+      {
+        contentTypes: {
+          'api::topic.topic': { roomName: '{title}', roomIdField: 'roomId', roomPer: 'locale' },
+        },
+      },
+      [/api::topic\.topic\.roomPer: one room per locale needs a localized room id attribute/],
+    ],
+    [
+      'an unknown unpublish policy',
+      { contentTypes: { [COMMUNITY]: { ...binding, onUnpublish: 'archive' } } },
+      [/onUnpublish: must be "keep" or "delete"/],
+    ],
   ];
 
   it.each(cases)('%s', async (_label, overrides, messages) => {

@@ -72,6 +72,37 @@ describe('the settings form', () => {
     });
   });
 
+  it('checks one room per locale against the content type, as the server does', () => {
+    const type = (uid: string, localized: boolean, localizedRoomIdFields: string[]) => ({
+      uid,
+      displayName: uid,
+      nameFields: ['name'],
+      roomIdFields: ['roomId', 'localeRoomId'],
+      roleFields: [],
+      booleanFields: [],
+      localized,
+      localizedRoomIdFields,
+    });
+    const form = fromView(view);
+    const binding = form.contentTypes['api::community.community'];
+    const perLocale = (roomIdField: string) => ({
+      ...form,
+      contentTypes: {
+        'api::community.community': { ...binding, roomPer: 'locale' as const, roomIdField },
+      },
+    });
+    const key = 'contentTypes.api::community.community.roomPer';
+
+    expect(validate(perLocale('roomId'), [type('api::community.community', false, [])])[key]).toBe(
+      'api::community.community is not localized (i18n), so it has one room per document'
+    );
+    const translated = [type('api::community.community', true, ['localeRoomId'])];
+    expect(validate(perLocale('roomId'), translated)[key]).toContain(
+      '"roomId" is shared by all locales'
+    );
+    expect(validate(perLocale('localeRoomId'), translated)).toEqual({});
+  });
+
   it('reads field errors from a 400 answer', () => {
     expect(
       serverErrors({
@@ -106,6 +137,9 @@ describe('the settings form', () => {
       roomRole: 'everyone',
       private: false,
       moderate: false,
+      roomPer: 'document',
+      onUnpublish: 'keep',
+      onDelete: 'keep',
     });
   });
 });

@@ -7,6 +7,8 @@ import type { Core } from '@strapi/strapi';
 
 import type { BindableContentType, SiteRole } from '../../../contracts/settings';
 import {
+  isLocalized,
+  isLocalizedAttribute,
   isRoleSource,
   ROLE_UID,
   ROOM_ID_TYPES,
@@ -54,6 +56,12 @@ export function listBindableContentTypes(strapi: Core.Strapi): BindableContentTy
         roomIdFields: named((attribute) => ROOM_ID_TYPES.has(attribute.type)),
         roleFields: named(isRoleSource),
         booleanFields: named((attribute) => attribute.type === 'boolean'),
+        localized: isLocalized(model),
+        localizedRoomIdFields: isLocalized(model)
+          ? named(
+              (attribute) => ROOM_ID_TYPES.has(attribute.type) && isLocalizedAttribute(attribute)
+            )
+          : [],
       };
     })
     .sort((a, b) => a.displayName.localeCompare(b.displayName));

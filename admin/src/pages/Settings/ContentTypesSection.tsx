@@ -110,6 +110,10 @@ function BindingCard({
   const fieldOptions = (names: string[] = []): Option[] =>
     names.map((name) => ({ value: name, label: name }));
   const mode = roleMode(binding.roomRole);
+  const policyOptions: Option[] = [
+    { value: 'keep', label: t('settings.policy.keep', 'Keep its room') },
+    { value: 'delete', label: t('settings.policy.delete', 'Delete its room in iFlyChat') },
+  ];
 
   const flag = (key: 'private' | 'moderate', label: string, hint: string) => {
     const current = binding[key];
@@ -283,6 +287,67 @@ function BindingCard({
               t('settings.binding.moderate', 'Moderated'),
               t('settings.binding.moderateHint', 'Messages need approval.')
             )}
+          </Grid.Item>
+          {type?.localized && (
+            <Grid.Item col={4} s={12} direction="column" alignItems="stretch">
+              <SelectField
+                name={`contentTypes.${uid}.roomPer`}
+                label={t('settings.binding.roomPer', 'Rooms and languages')}
+                hint={t(
+                  'settings.binding.roomPerHint',
+                  'One room per language needs a localized room id field.'
+                )}
+                value={binding.roomPer}
+                disabled={disabled}
+                error={at('roomPer')}
+                options={[
+                  {
+                    value: 'document',
+                    label: t('settings.roomPer.document', 'One room for all languages'),
+                  },
+                  {
+                    value: 'locale',
+                    label: t('settings.roomPer.locale', 'One room per language'),
+                  },
+                ]}
+                onChange={(value) => {
+                  const roomPer = value as Binding['roomPer'];
+                  const localizedIds = type.localizedRoomIdFields;
+                  // Per language, offer a localized room id field at once.
+                  const roomIdField =
+                    roomPer === 'locale' &&
+                    !localizedIds.includes(binding.roomIdField) &&
+                    localizedIds[0]
+                      ? localizedIds[0]
+                      : binding.roomIdField;
+                  onChange({ ...binding, roomPer, roomIdField });
+                }}
+              />
+            </Grid.Item>
+          )}
+          <Grid.Item col={4} s={6} direction="column" alignItems="stretch">
+            <SelectField
+              name={`contentTypes.${uid}.onUnpublish`}
+              label={t('settings.binding.onUnpublish', 'When an entry is unpublished')}
+              value={binding.onUnpublish}
+              disabled={disabled}
+              error={at('onUnpublish')}
+              options={policyOptions}
+              onChange={(value) =>
+                onChange({ ...binding, onUnpublish: value as Binding['onUnpublish'] })
+              }
+            />
+          </Grid.Item>
+          <Grid.Item col={4} s={6} direction="column" alignItems="stretch">
+            <SelectField
+              name={`contentTypes.${uid}.onDelete`}
+              label={t('settings.binding.onDelete', 'When an entry is deleted')}
+              value={binding.onDelete}
+              disabled={disabled}
+              error={at('onDelete')}
+              options={policyOptions}
+              onChange={(value) => onChange({ ...binding, onDelete: value as Binding['onDelete'] })}
+            />
           </Grid.Item>
         </Grid.Root>
         {saved && canManageRooms && <BackfillControl uid={uid} />}

@@ -6,6 +6,7 @@ import type { Binding } from '../../../../contracts/config';
 import { issueMessage } from '../../../../contracts/config';
 import {
   settingsUpdateSchema,
+  type BindableContentType,
   type SettingsUpdateInput,
   type SettingsView,
 } from '../../../../contracts/settings';
@@ -65,8 +66,11 @@ export function pathKey(path: ReadonlyArray<string | number | symbol>): string {
   return path.map(String).join('.');
 }
 
-/** Client-side validation: the shared schema, so the server would say the same. */
-export function validate(values: FormValues): FormErrors {
+/**
+ * Client-side validation: the shared schema, so the server would say the same; with the site's
+ * content types, also what the server checks against them (one room per locale).
+ */
+export function validate(values: FormValues, types: BindableContentType[] = []): FormErrors {
   const errors: FormErrors = {};
   const result = settingsUpdateSchema.safeParse(toRequest(values));
   if (!result.success) {
@@ -76,6 +80,17 @@ export function validate(values: FormValues): FormErrors {
   }
   for (const [uid, id] of Object.entries(values.roleMap)) {
     if (id !== '' && id.trim() === '') errors[pathKey(['roleMap', uid])] = 'must not be empty';
+  }
+  for (const [uid, binding] of Object.entries(values.contentTypes)) {
+    const type = types.find((candidate) => candidate.uid === uid);
+    if (!type || binding.roomPer !== 'locale') continue;
+    const key = pathKey(['contentTypes', uid, 'roomPer']);
+    if (!type.localized) {
+      errors[key] ??= `${uid} is not localized (i18n), so it has one room per document`;
+    } else if (!type.localizedRoomIdFields.includes(binding.roomIdField)) {
+      errors[key] ??=
+        `one room per locale needs a localized room id attribute; "${binding.roomIdField}" is shared by all locales`;
+    }
   }
   return errors;
 }

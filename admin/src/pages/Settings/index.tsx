@@ -129,7 +129,7 @@ function SettingsPage() {
 
   const save = async (event: React.FormEvent) => {
     event.preventDefault();
-    const found = validate(values);
+    const found = validate(values, loaded?.contentTypes);
     setErrors(found);
     if (Object.keys(found).length > 0) {
       toggleNotification({
