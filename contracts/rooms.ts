@@ -16,7 +16,18 @@ import { z } from 'zod';
 export const ROOM_OPERATIONS = ['sync', 'delete', 'recreate'] as const;
 export type RoomOperation = (typeof ROOM_OPERATIONS)[number];
 
-export const LINK_STATUSES = ['pending', 'processing', 'retrying', 'created', 'failed'] as const;
+/**
+ * `unlinked`: an editor unlinked the room; the entry has none until Retry now, Link or a new
+ * publish (the panel shows it as "no room": `link` is null).
+ */
+export const LINK_STATUSES = [
+  'pending',
+  'processing',
+  'retrying',
+  'created',
+  'failed',
+  'unlinked',
+] as const;
 export type LinkStatus = (typeof LINK_STATUSES)[number];
 
 /** The entry a panel request is about. `locale` is the edit view's locale (i18n types). */

@@ -177,6 +177,12 @@ describe('POST /iflychat/rooms/unlink', () => {
     expect(emulator.rooms.some((room) => String(room.room_id) === roomId)).toBe(true);
     expect(await roomIdsOnEntry(documentId)).toEqual([null]);
 
+    // The sweep looks for recent publishes without a room: an unlinked entry is not one.
+    await pg.strapi.plugin('iflychat').service('sync').sweep();
+    await settle(pg.strapi);
+    expect(emulator.requests.length).toBe(calls);
+    expect(await roomIdsOnEntry(documentId)).toEqual([null]);
+
     await act('retry', { documentId });
     await settle(pg.strapi);
     const [again] = await roomIdsOnEntry(documentId);

@@ -117,7 +117,7 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       roomPer: resolved.binding.roomPer,
       locale: resolved.scope.locale === ALL_LOCALES ? null : resolved.scope.locale,
       published: await sync().isPublished(resolved.scope),
-      link: link ? jobView(link) : null,
+      link: link && link.status !== 'unlinked' ? jobView(link) : null,
     };
   }
 
@@ -167,13 +167,35 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       return status(target);
     },
 
-    /** Unlink: the entry forgets its room; the room stays in iFlyChat. */
+    /**
+     * Unlink: the entry forgets its room; the room stays in iFlyChat. The row stays, marked
+     * `unlinked`, so that the sweep does not give the entry a new room behind the editor's back;
+     * Retry now, Link or a new publish does.
+     */
     async unlink(target: RoomTarget): Promise<RoomStatus> {
       const resolved = await mustResolve(target);
       const link = await findLink(resolved);
-      if (!link) throw fieldError('documentId', 'the entry has no room to unlink');
+      if (!link || link.status === 'unlinked') {
+        throw fieldError('documentId', 'the entry has no room to unlink');
+      }
       await strapi.db.transaction(async () => {
-        ensureFree(await sync().links.remove(link), 'unlink');
+        ensureFree(
+          await sync().links.change(link, {
+            operation: 'sync',
+            status: 'unlinked',
+            roomId: null,
+            roomName: null,
+            roomRole: null,
+            roomPrivate: null,
+            roomModerate: null,
+            attempts: 0,
+            lastError: null,
+            mayHaveCreated: false,
+            nextAttemptAt: null,
+            syncedAt: new Date(),
+          }),
+          'unlink'
+        );
         await sync().writeBack(link, resolved.binding.roomIdField, null);
       });
       strapi.log.info(

@@ -181,7 +181,11 @@ export function createRoomLinks(strapi: Core.Strapi) {
           await requeue(deletes, status);
         }
         const others = existing.filter((row) => row.operation !== 'delete');
-        if (retryFailed) await requeue(others, 'failed');
+        if (retryFailed) {
+          await requeue(others, 'failed');
+          // An entry whose room an editor unlinked gets a new one when it is published again.
+          await requeue(others, 'unlinked');
+        }
         // A room that exists is checked against the entry again (and edited if it changed).
         if (recheckCreated) await requeue(others, 'created');
         result.waiting += existing.filter((row) => row.status === 'processing').length;
@@ -278,7 +282,14 @@ export function createRoomLinks(strapi: Core.Strapi) {
 
     /** How the rows of one content type stand, by status. */
     async countByStatus(uid: string): Promise<Record<LinkStatus, number>> {
-      const counts = { pending: 0, processing: 0, retrying: 0, created: 0, failed: 0 };
+      const counts = {
+        pending: 0,
+        processing: 0,
+        retrying: 0,
+        created: 0,
+        failed: 0,
+        unlinked: 0,
+      };
       for (const status of Object.keys(counts) as LinkStatus[]) {
         counts[status] = await query().count({ where: { contentType: uid, status } });
       }

@@ -601,8 +601,10 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
         links.countByStatus(uid),
       ]);
       const done = counts.created;
+      // Unlinked by an editor: left alone on purpose, so not "remaining" either.
       const failed = counts.failed;
-      return { uid, total, done, failed, remaining: Math.max(0, total - done - failed) };
+      const settled = done + failed + counts.unlinked;
+      return { uid, total, done, failed, remaining: Math.max(0, total - settled) };
     },
 
     start(): void {
