@@ -28,10 +28,14 @@ async function main() {
   await strapi.load();
   say({ ready: true, pid: process.pid });
 
+  // Strapi's own SIGTERM handler (from createStrapi) runs strapi.destroy() — the plugin's destroy
+  // lets running jobs finish — and exits 0. This process only stops its own loops, and ignores
+  // what a query of theirs says once Strapi is shutting down under it.
   let stopping = false;
   process.on('SIGTERM', () => {
     stopping = true;
   });
+  stoppingNow = () => stopping;
 
   const prefix = process.env.IFLYCHAT_PREFIX;
   const count = Number(process.env.IFLYCHAT_COUNT);
@@ -62,13 +66,16 @@ async function main() {
     say({ links: counts });
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  // A clean stop: the plugin's destroy() lets running jobs finish.
-  await strapi.destroy();
 }
 
+let stoppingNow = () => false;
+
 main().then(
-  () => process.exit(0),
+  () => {
+    // Stopping: Strapi's signal handler exits once destroy() is done.
+  },
   (error) => {
+    if (stoppingNow()) return;
     process.stderr.write(`${error.stack ?? error}\n`);
     process.exit(1);
   }
