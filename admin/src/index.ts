@@ -1,6 +1,7 @@
 import type { StrapiApp } from '@strapi/strapi/admin';
 
 import { PERMISSIONS } from '../../contracts/settings';
+import { RoomPanel } from './components/RoomPanel';
 import { PLUGIN_ID } from './pluginId';
 import { getTranslation } from './utils/translate';
 
@@ -22,6 +23,13 @@ const plugin: StrapiApp['appPlugins'][string] = {
       Component: () => import('./pages/Settings'),
       permissions: [{ action: PERMISSIONS.read, subject: null }],
     });
+
+    // The "iFlyChat room" panel in the Content Manager's edit view.
+    const contentManager = app.getPlugin('content-manager')?.apis as
+      { addEditViewSidePanel?: (panels: unknown[]) => void } | undefined;
+    if (typeof contentManager?.addEditViewSidePanel === 'function') {
+      contentManager.addEditViewSidePanel([RoomPanel]);
+    }
   },
 
   async registerTrads({ locales }) {
