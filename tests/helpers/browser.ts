@@ -38,3 +38,16 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Logs into the admin panel at `baseUrl` through its login form. */
+export async function logIn(
+  page: Page,
+  baseUrl: string,
+  credentials: { email: string; password: string }
+): Promise<void> {
+  await page.goto(`${baseUrl}/admin/auth/login`);
+  await page.locator('input[name="email"]').fill(credentials.email);
+  await page.locator('input[name="password"]').fill(credentials.password);
+  await page.getByRole('button', { name: 'Login' }).click();
+  await page.waitForURL(/\/admin(\/)?$/);
+}
