@@ -7,7 +7,10 @@ export default {
   register() {},
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
-    const locales = strapi.plugin('i18n').service('locales');
+    const locales = strapi.plugin('i18n').service<{
+      findByCode(code: string): Promise<unknown>;
+      create(locale: { code: string; name: string }): Promise<unknown>;
+    }>('locales');
     for (const locale of LOCALES) {
       if (!(await locales.findByCode(locale.code))) {
         await locales.create(locale);

@@ -190,6 +190,35 @@ describe('POST /iflychat/rooms/unlink', () => {
     expect(again).not.toBe(roomId);
   });
 
+  it("an editor's stale form does not bring the unlinked room back", async () => {
+    const documentId = await entry('Stale form');
+    const [roomId] = await roomIdsOnEntry(documentId);
+    await act('unlink', { documentId });
+
+    // The Content Manager form still holds the room id it loaded; saving sends it back.
+    const documents = pg.strapi.documents(COMMUNITY);
+    await documents.update({ documentId, data: { description: 'edited', roomId } as never });
+    await settle(pg.strapi);
+    await waitFor(async () => (await roomIdsOnEntry(documentId)).every((id) => id === null));
+
+    await documents.update({ documentId, data: { roomId } as never });
+    await documents.publish({ documentId });
+    await settle(pg.strapi);
+    const [now] = await roomIdsOnEntry(documentId);
+    expect(now).toMatch(/^\d+$/);
+    expect(now).not.toBe(roomId);
+    expect((await status(documentId)).json.data.link.roomId).toBe(now);
+  });
+
+  it('a draft save puts the room id back when it was changed by hand', async () => {
+    const documentId = await entry('Hand edited');
+    const [roomId] = await roomIdsOnEntry(documentId);
+
+    await pg.strapi.documents(COMMUNITY).update({ documentId, data: { roomId: 424242 } as never });
+    await waitFor(async () => (await roomIdsOnEntry(documentId)).every((id) => id === roomId));
+    expect(await roomIdsOnEntry(documentId)).toEqual([roomId]);
+  });
+
   it('answers 409 while the room is being worked on', async () => {
     emulator.configure({ latencyMs: 1_000 });
     const documents = pg.strapi.documents(COMMUNITY);

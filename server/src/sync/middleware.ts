@@ -36,14 +36,15 @@ async function afterCommit(strapi: Core.Strapi, callback: () => void): Promise<v
 }
 
 /** What the plugin does after a Document Service call of a bound content type commits. */
-type Reaction = 'published' | 'copied' | 'unpublished' | 'deleted';
+type Reaction = 'published' | 'saved' | 'copied' | 'unpublished' | 'deleted';
 
 function reactionTo(ctx: DocumentCallContext): Reaction | null {
   if (isPublishingCall(ctx)) return 'published';
+  if (ctx.action === 'update') return 'saved';
   if (ctx.action === 'clone') return 'copied';
   if (ctx.action === 'unpublish') return 'unpublished';
   if (ctx.action === 'delete') return 'deleted';
-  // discardDraft, plain draft saves and reads never touch a room.
+  // discardDraft, draft creations and reads never touch a room.
   return null;
 }
 
@@ -56,6 +57,9 @@ export function registerPublishMiddleware(strapi: Core.Strapi): void {
       switch (reaction) {
         case 'published':
           return sync().onPublished(uid, documentId, locales);
+        // The room id field is the plugin's: a stale value from the editor's form is put back.
+        case 'saved':
+          return sync().onSaved(uid, documentId, locales);
         // A copy of an entry must not point at its original's room: it gets its own on publish.
         case 'copied':
           return sync().forgetCopiedRoom(uid, documentId);

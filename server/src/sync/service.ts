@@ -410,10 +410,11 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
         return;
       }
 
-      // An entry that already carries a room id keeps it, unless another entry owns that room
-      // (a copy of an entry carries its original's id). This also finishes an attempt that died
-      // between writing the id on the entry and recording it here.
-      const carried = asText(entry[binding.roomIdField]);
+      // An entry that comes with a room id (set by hand, or imported) keeps it on its first job,
+      // unless another entry owns that room (a copy of an entry carries its original's id).
+      // Once the plugin has dealt with the entry, the link row is the truth: a room id an
+      // editor's stale form wrote back after an unlink does not bring the old room back.
+      const carried = claimed.syncedAt ? '' : asText(entry[binding.roomIdField]);
       if (carried && (await isUnowned(carried, claimed))) {
         await finish(claimed, binding.roomIdField, carried, null);
         return;
@@ -493,6 +494,28 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   }
 
   /**
+   * Called once a draft save has committed. The room id field belongs to the plugin once an
+   * entry has a link row: a value the editor's form sent back (the form still holds what it
+   * loaded before a room was made, unlinked or recreated) is put back to the link's room id.
+   */
+  async function onSaved(uid: string, documentId: string, locales: string[]): Promise<void> {
+    const binding = (await settings().get()).contentTypes[uid];
+    if (!binding) return;
+    for (const target of targetsFor(binding, documentId, locales)) {
+      const link = await links.findOne(uid, target.documentId, target.locale);
+      if (!link || (link.status !== 'created' && link.status !== 'unlinked')) continue;
+      const rows = (await queryOf(uid).findMany({
+        where: scopeOf(link),
+        select: [binding.roomIdField],
+      })) as Entry[];
+      const expected = link.status === 'created' ? (link.roomId ?? '') : '';
+      if (rows.some((row) => asText(row[binding.roomIdField]) !== expected)) {
+        await writeBack(link, binding.roomIdField, expected || null);
+      }
+    }
+  }
+
+  /**
    * Called once an unpublish or a delete has committed. With the binding's policy `delete`,
    * the rooms of what is gone are queued for deletion; with `keep`, an unpublished entry keeps
    * its room, and a deleted one's room is forgotten (it stays in iFlyChat). A room shared by all
@@ -539,6 +562,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       }
     },
     onPublished,
+    onSaved,
     onRemoved,
     links,
     isPublished,
