@@ -7,6 +7,7 @@ import {
   fieldErrors,
   isActive,
   normalize,
+  pollInterval,
   statusQuery,
   toneOf,
 } from '../../admin/src/components/RoomPanel/state';
@@ -114,4 +115,21 @@ it('shows an unlinked room as no room at all', () => {
   expect(normalize(room(job({ status: 'unlinked', roomId: null }))).link).toBeNull();
   const created = room(job());
   expect(normalize(created)).toBe(created);
+});
+
+describe('pollInterval', () => {
+  const now = Date.parse('2026-01-01T00:00:00.000Z');
+  const at = (ms: number) => new Date(now + ms).toISOString();
+
+  it('looks every two seconds while a job waits or runs', () => {
+    expect(pollInterval(room(job({ status: 'pending' })), now)).toBe(2_000);
+    expect(pollInterval(room(job({ status: 'processing' })), now)).toBe(2_000);
+  });
+
+  it('looks just after the next attempt of a retrying job, within bounds', () => {
+    const retrying = (ms: number) => room(job({ status: 'retrying', nextAttemptAt: at(ms) }));
+    expect(pollInterval(retrying(10_000), now)).toBe(10_500);
+    expect(pollInterval(retrying(500), now)).toBe(2_000);
+    expect(pollInterval(retrying(600_000), now)).toBe(30_000);
+  });
 });

@@ -11,6 +11,23 @@ export function isActive(link: RoomJobView | null): boolean {
   return link !== null && ACTIVE.has(link.status);
 }
 
+/** How often the panel asks for news while a room job is on its way. */
+export const POLL_MS = 2_000;
+/** The longest wait between two looks at a job that is retrying later. */
+export const MAX_POLL_MS = 30_000;
+
+/**
+ * Milliseconds until the next look: every {@link POLL_MS} while a job is waiting or running;
+ * for a job retrying later, just after its next attempt (at most {@link MAX_POLL_MS}).
+ */
+export function pollInterval(status: RoomStatus | null, now: number): number {
+  const link = status?.link;
+  const next =
+    link?.status === 'retrying' && link.nextAttemptAt ? Date.parse(link.nextAttemptAt) : NaN;
+  if (Number.isNaN(next)) return POLL_MS;
+  return Math.min(MAX_POLL_MS, Math.max(POLL_MS, next - now + 500));
+}
+
 /** The status as the panel shows it: an unlinked room is no room at all. */
 export function normalize(status: RoomStatus): RoomStatus {
   return status.link?.status === 'unlinked' ? { ...status, link: null } : status;

@@ -2,10 +2,8 @@ import * as React from 'react';
 import { isFetchError, useAPIErrorHandler, useFetchClient } from '@strapi/strapi/admin';
 
 import type { GetRoomStatus, RoomStatus, RoomTarget } from '../../../../contracts/rooms';
-import { isActive, normalize, statusQuery } from './state';
+import { isActive, normalize, pollInterval, statusQuery } from './state';
 
-/** How often the panel asks for news while a room job is on its way. */
-export const POLL_MS = 2_000;
 /**
  * After the entry changed (saved, published, unpublished), how long the panel keeps asking even
  * though no job is on its way yet: the server queues the job once the change is committed.
@@ -21,7 +19,8 @@ export type RoomStatusState =
 
 /**
  * The room status of one entry, kept fresh: fetched when the entry changes (`version`), and polled
- * every {@link POLL_MS} while its room job is pending, processing or retrying.
+ * every two seconds while its room job is pending or processing (around the next attempt while
+ * it is retrying; see `pollInterval`).
  */
 export function useRoomStatus(target: RoomTarget | null, version: string) {
   const { get } = useFetchClient();
@@ -97,14 +96,17 @@ export function useRoomStatus(target: RoomTarget | null, version: string) {
   const waitingForJob = Boolean(status && settling && status.published && !status.link);
   const poll = Boolean(status && (isActive(status.link) || waitingForJob));
 
+  // A job retrying later is looked at again around its next attempt, not every two seconds.
+  const interval = pollInterval(status, Date.now());
+
   React.useEffect(() => {
     if (!poll) return undefined;
     const timer = setInterval(() => {
       // One look at a time, even when the server is slower than the interval.
       if (!inFlight.current) void refresh();
-    }, POLL_MS);
+    }, interval);
     return () => clearInterval(timer);
-  }, [poll, refresh]);
+  }, [poll, refresh, interval]);
 
   return { state, refresh, replace, polling: poll };
 }
