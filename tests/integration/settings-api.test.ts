@@ -214,7 +214,12 @@ describe('settings', () => {
       last4: 'f3a9c'.slice(-4),
       source: 'admin',
     });
-    expect(response.json.data.contentTypes[COMMUNITY]).toEqual(communityBinding);
+    expect(response.json.data.contentTypes[COMMUNITY]).toEqual({
+      ...communityBinding,
+      roomPer: 'document',
+      onUnpublish: 'keep',
+      onDelete: 'keep',
+    });
 
     const stored = await pg.strapi.db
       .query('strapi::core-store')
@@ -296,11 +301,23 @@ describe('site helpers', () => {
       roomIdFields: ['name', 'roomId'],
       roleFields: ['name', 'audience'],
       booleanFields: ['isPrivate', 'isModerated'],
+      localized: false,
+      localizedRoomIdFields: [],
     });
     expect(response.json.data.map((type: { uid: string }) => type.uid)).toEqual([
       COMMUNITY,
       'api::group.group',
+      'api::topic.topic',
     ]);
+    // A translated type says which room id fields hold a value per locale.
+    const topic = response.json.data.find(
+      (type: { uid: string }) => type.uid === 'api::topic.topic'
+    );
+    expect(topic).toMatchObject({
+      localized: true,
+      roomIdFields: ['title', 'roomId', 'localeRoomId'],
+      localizedRoomIdFields: ['title', 'localeRoomId'],
+    });
   });
 
   it('lists the users-permissions roles', async () => {
