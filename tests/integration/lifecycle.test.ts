@@ -201,6 +201,47 @@ describe("onUnpublish: 'delete'", () => {
   });
 });
 
+describe('a job running while the entry changes', () => {
+  it('unpublished and published again during the create: the delete is called off', async () => {
+    emulator.configure({ latencyMs: 800 });
+    const documents = pg.strapi.documents(GROUP);
+    const doc = await documents.create({ data: { name: 'Back and forth', audience } as never });
+    await documents.publish({ documentId: doc.documentId });
+    await waitFor(async () => (await linkOf(doc.documentId))?.status === 'processing');
+
+    await documents.unpublish({ documentId: doc.documentId });
+    await waitFor(async () => (await linkOf(doc.documentId))?.operation === 'delete');
+    await documents.publish({ documentId: doc.documentId });
+    await settle(pg.strapi);
+    emulator.configure({ latencyMs: 0 });
+
+    const link = await linkOf(doc.documentId);
+    expect(link).toMatchObject({ operation: 'sync', status: 'created' });
+    const rooms = emulator.rooms.filter((room) => room.room_name === 'Back and forth');
+    expect(rooms).toHaveLength(1);
+    expect(String(link?.roomId)).toBe(String(rooms[0].room_id));
+    expect(deletesOf(String(rooms[0].room_id))).toHaveLength(0);
+  });
+
+  it('a worker holding an old copy of a row cannot claim it for the old operation', async () => {
+    const { documentId } = await publishedEntry(GROUP, 'Stale claim');
+    const links = pg.strapi.plugin('iflychat').service('sync').links;
+    // As a worker would have read it just before the entry was unpublished...
+    const row = await linkOf(documentId);
+    expect(row).toBeDefined();
+    const stale = { ...row, status: 'pending', attempts: 0 } as Record<string, any>;
+    await pg.strapi.db
+      .query('plugin::iflychat.room-link')
+      .update({ where: { id: stale.id }, data: { status: 'pending', attempts: 0 } });
+    await pg.strapi.documents(GROUP).unpublish({ documentId });
+    await waitFor(async () => (await linkOf(documentId))?.operation !== 'sync');
+
+    expect(await links.claim(stale, 60_000)).toBeNull();
+    await settle(pg.strapi);
+    expect(await linkOf(documentId)).toBeUndefined();
+  });
+});
+
 describe('onDelete', () => {
   it("'keep': the room stays in iFlyChat and the link row goes with the entry", async () => {
     const { documentId, roomId } = await publishedEntry(COMMUNITY, 'Keep on delete');

@@ -191,6 +191,51 @@ describe("roomPer: 'locale'", () => {
     expect(await linksOf(documentId)).toHaveLength(0);
   });
 
+  it("the room panel's API works on one locale's room, and asks which locale", async () => {
+    const documentId = await bilingual('Poetry', 'Poésie');
+    await publish(documentId, 'en');
+    await publish(documentId, 'fr');
+    const [fr] = roomsNamed('Poésie (fr)');
+
+    const status = await admin.get(
+      `/iflychat/rooms?uid=${TOPIC}&documentId=${documentId}&locale=fr`
+    );
+    expect(status.json.data).toMatchObject({
+      roomPer: 'locale',
+      locale: 'fr',
+      link: { status: 'created', roomId: String(fr.room_id) },
+    });
+
+    const noLocale = await admin.post('/iflychat/rooms/retry', { uid: TOPIC, documentId });
+    expect(noLocale.status).toBe(400);
+    expect(noLocale.json.error.details.errors[0]).toMatchObject({
+      path: ['locale'],
+      message: expect.stringContaining('one room per locale'),
+    });
+    const unknownLocale = await admin.post('/iflychat/rooms/retry', {
+      uid: TOPIC,
+      documentId,
+      locale: 'de',
+    });
+    expect(unknownLocale.status).toBe(400);
+    expect(unknownLocale.json.error.details.errors[0].path).toEqual(['documentId']);
+
+    const before = emulator.requests.length;
+    const recreated = await admin.post('/iflychat/rooms/recreate', {
+      uid: TOPIC,
+      documentId,
+      locale: 'fr',
+    });
+    expect(recreated.status).toBe(200);
+    await settle(pg.strapi);
+    const calls = emulator.requests.slice(before).map((call) => call.path);
+    expect(calls).toEqual([`/api/1.1/room/${fr.room_id}/delete`, '/api/1.1/room/create']);
+    const [en] = roomsNamed('Poetry (en)');
+    for (const row of await rowsOf(documentId, 'en')) {
+      expect(String(row.localeRoomId)).toBe(String(en.room_id));
+    }
+  });
+
   it('the backfill queues one room per published locale', async () => {
     const documentId = await bilingual('Astronomy', 'Astronomie');
     // Published behind the plugin's back: straight in the database, no publish hook.

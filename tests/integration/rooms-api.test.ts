@@ -255,6 +255,31 @@ describe('POST /iflychat/rooms/link', () => {
     expect(await roomIdsOnEntry(documentId)).toEqual([adoptable]);
   });
 
+  it('two editors linking one room to two entries at once: one wins, the other is told', async () => {
+    const first = await entry('Race one');
+    const second = await entry('Race two');
+    await act('unlink', { documentId: first });
+    await act('unlink', { documentId: second });
+    const free = await entry('Free room');
+    const [roomId] = await roomIdsOnEntry(free);
+    await act('unlink', { documentId: free });
+
+    const answers = await Promise.all([
+      act('link', { documentId: first, roomId }),
+      act('link', { documentId: second, roomId }),
+    ]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
+    const refused = answers.find((answer) => answer.status === 400);
+    expect(fieldErrors(refused!)[0]).toMatchObject({
+      path: ['roomId'],
+      message: expect.stringContaining(`room ${roomId} is already the room of`),
+    });
+    const holders = [await roomIdsOnEntry(first), await roomIdsOnEntry(second)].filter(
+      ([id]) => id === roomId
+    );
+    expect(holders).toHaveLength(1);
+  });
+
   it('refuses a malformed id, an unknown room and a room another entry owns', async () => {
     const documentId = await entry('Link refusals');
     const owned = (await roomIdsOnEntry(await entry('Owner entry')))[0];
@@ -304,6 +329,24 @@ describe('POST /iflychat/rooms/recreate', () => {
     });
   });
 
+  it('keeps the room when the entry cannot get a new one', async () => {
+    const documentId = await entry('Recreate refused');
+    const [old] = await roomIdsOnEntry(documentId);
+    // The entry is published again without an audience: no role to send any more.
+    const documents = pg.strapi.documents(COMMUNITY);
+    await documents.update({ documentId, data: { audience: null } as never });
+    await documents.publish({ documentId });
+    await settle(pg.strapi);
+
+    await act('recreate', { documentId });
+    await settle(pg.strapi);
+
+    expect(emulator.requestsTo(`/room/${old}/delete`)).toHaveLength(0);
+    const { link } = (await status(documentId)).json.data;
+    expect(link).toMatchObject({ status: 'failed', roomId: old });
+    expect(link.lastError).toContain('the room was kept');
+  });
+
   it('makes the room even when the old one is already gone from iFlyChat', async () => {
     const documentId = await entry('Recreate lost');
     const [old] = await roomIdsOnEntry(documentId);
@@ -339,6 +382,28 @@ describe('who may see and act', () => {
       });
       expect(response.status).toBe(403);
     }
+  });
+
+  it('acting needs Content Manager update on the type as well as rooms.manage', async () => {
+    const documentId = await entry('Read-only manager');
+    const role = (await pg.strapi.service('admin::role').create({
+      name: 'Room watcher',
+      description: 'reads communities and manages rooms, edits nothing',
+    })) as { id: number };
+    await pg.strapi.service('admin::role').assignPermissions(role.id, [
+      { action: 'plugin::content-manager.explorer.read', subject: COMMUNITY },
+      { action: 'plugin::iflychat.rooms.manage', subject: null },
+    ]);
+    const watcher = await loginAs(
+      pg,
+      await createAdminUser(pg, 'watcher-rooms@example.com', [role.id])
+    );
+
+    const seen = await watcher.get(`/iflychat/rooms?uid=${COMMUNITY}&documentId=${documentId}`);
+    expect(seen.status).toBe(200);
+    const refused = await watcher.post('/iflychat/rooms/unlink', { uid: COMMUNITY, documentId });
+    expect(refused.status).toBe(403);
+    expect(refused.json.error.message).toContain(`may not update ${COMMUNITY}`);
   });
 
   it('a user who may not read the content type sees nothing', async () => {

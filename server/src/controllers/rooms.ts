@@ -21,20 +21,28 @@ type AdminContext = Context & {
 };
 
 const CONTENT_MANAGER_READ = 'plugin::content-manager.explorer.read';
+const CONTENT_MANAGER_UPDATE = 'plugin::content-manager.explorer.update';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const panel = () => getService(strapi, 'rooms');
 
-  /** Only editors who may read entries of the type see (or change) their rooms. */
-  function forbidUnlessReader(ctx: AdminContext, target: RoomTarget): boolean {
-    if (ctx.state.userAbility?.can(CONTENT_MANAGER_READ, target.uid)) return false;
+  /**
+   * Only editors who may read entries of the type see their rooms, and only those who may also
+   * update them change their rooms (the actions write the entry's room id field).
+   */
+  function forbidden(ctx: AdminContext, target: RoomTarget, changes: boolean): boolean {
+    const ability = ctx.state.userAbility;
+    const action = changes ? CONTENT_MANAGER_UPDATE : CONTENT_MANAGER_READ;
+    if (ability?.can(CONTENT_MANAGER_READ, target.uid) && ability.can(action, target.uid)) {
+      return false;
+    }
     ctx.status = 403;
     ctx.body = {
       data: null,
       error: {
         status: 403,
         name: 'ForbiddenError',
-        message: `You may not read ${target.uid} entries`,
+        message: `You may not ${changes ? 'update' : 'read'} ${target.uid} entries`,
       },
     };
     return true;
@@ -43,9 +51,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function answer(
     ctx: AdminContext,
     target: RoomTarget,
-    run: () => Promise<GetRoomStatus.Response['data']>
+    run: () => Promise<GetRoomStatus.Response['data']>,
+    changes = true
   ) {
-    if (forbidUnlessReader(ctx, target)) return;
+    if (forbidden(ctx, target, changes)) return;
     try {
       ctx.body = { data: await run() } satisfies GetRoomStatus.Response;
     } catch (error) {
@@ -68,7 +77,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     async find(ctx: AdminContext) {
       const target = parseOr400(roomTargetSchema, ctx.query);
-      await answer(ctx, target, () => panel().status(target));
+      await answer(ctx, target, () => panel().status(target), false);
     },
     retry: action('retry'),
     unlink: action('unlink'),

@@ -69,11 +69,16 @@ export function registerPublishMiddleware(strapi: Core.Strapi): void {
           return sync().onRemoved('delete', uid, documentId, locales);
       }
     };
-    work().catch((error: unknown) =>
+    const report = (error: unknown) =>
       strapi.log.error(
         `[iflychat] could not handle the ${reaction} entry ${uid} ${documentId}: ${describe(error)}`
-      )
-    );
+      );
+    // Runs in Strapi's after-commit callback: nothing may be thrown back into it.
+    try {
+      work().catch(report);
+    } catch (error) {
+      report(error);
+    }
   }
 
   const middleware = async (ctx: DocumentCallContext, next: Next) => {

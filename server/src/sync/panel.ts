@@ -11,7 +11,13 @@ import type { Binding } from '../../../contracts/config';
 import type { RoomJobView, RoomStatus, RoomTarget } from '../../../contracts/rooms';
 import { getService } from '../utils/get-service';
 import { validationError } from '../utils/validation';
-import { ALL_LOCALES, type LinkTarget, type RoomLink } from './room-links';
+import {
+  ALL_LOCALES,
+  isRoomTaken,
+  isUniqueViolation,
+  type LinkTarget,
+  type RoomLink,
+} from './room-links';
 import { describe } from './service';
 
 /** An action on a room whose job is running right now (HTTP 409). */
@@ -84,11 +90,22 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
     if (!resolved) {
       throw fieldError('uid', `${target.uid} is not bound to iFlyChat`);
     }
-    const exists = await strapi.db
-      .query(target.uid)
-      .count({ where: { documentId: target.documentId } });
+    const perLocale = resolved.binding.roomPer === 'locale' && isLocalized(target.uid);
+    if (perLocale && !target.locale) {
+      throw fieldError('locale', `is required: ${target.uid} has one room per locale`);
+    }
+    const exists = await strapi.db.query(target.uid).count({
+      where: {
+        documentId: target.documentId,
+        ...(perLocale ? { locale: target.locale } : {}),
+      },
+    });
     if (exists === 0) {
-      throw fieldError('documentId', `there is no ${target.uid} entry ${target.documentId}`);
+      const which = perLocale ? ` in locale ${target.locale}` : '';
+      throw fieldError(
+        'documentId',
+        `there is no ${target.uid} entry ${target.documentId}${which}`
+      );
     }
     return resolved;
   }
@@ -137,26 +154,20 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       const resolved = await mustResolve(target);
       const link = await findLink(resolved);
       if (link) {
-        if (link.status !== 'processing') {
-          const again =
-            link.operation === 'delete' ||
-            link.roomId ||
-            (await sync().isPublished(resolved.scope));
-          if (!again) {
-            throw fieldError(
-              'documentId',
-              'the entry is not published, so there is no room to make'
-            );
-          }
-          ensureFree(
-            await sync().links.change(link, {
-              status: 'pending',
-              attempts: 0,
-              nextAttemptAt: new Date(),
-            }),
-            'retry'
-          );
+        ensureFree(link.status !== 'processing', 'retry');
+        const again =
+          link.operation === 'delete' || link.roomId || (await sync().isPublished(resolved.scope));
+        if (!again) {
+          throw fieldError('documentId', 'the entry is not published, so there is no room to make');
         }
+        ensureFree(
+          await sync().links.change(link, {
+            status: 'pending',
+            attempts: 0,
+            nextAttemptAt: new Date(),
+          }),
+          'retry'
+        );
       } else {
         if (!(await sync().isPublished(resolved.scope))) {
           throw fieldError('documentId', 'the entry is not published, so there is no room to make');
@@ -213,6 +224,12 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       const resolved = await mustResolve(target);
       const owner = await sync().links.findByRoomId(target.roomId);
       const link = await findLink(resolved);
+      if (link?.operation === 'delete') {
+        throw fieldError(
+          'documentId',
+          'the entry is unpublished or deleted and its room is being deleted'
+        );
+      }
       if (owner && owner.id !== link?.id) {
         throw fieldError(
           'roomId',
@@ -247,11 +264,21 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
         leaseExpiresAt: null,
         syncedAt: new Date(),
       };
-      await strapi.db.transaction(async () => {
-        if (link) ensureFree(await sync().links.change(link, data), 'link');
-        else ensureFree(await sync().links.insertLinked(target.uid, resolved.scope, data), 'link');
-        await sync().writeBack(resolved.scope, resolved.binding.roomIdField, room.roomId);
-      });
+      try {
+        await strapi.db.transaction(async () => {
+          if (link) ensureFree(await sync().links.change(link, data), 'link');
+          else await sync().links.insertLinked(target.uid, resolved.scope, data);
+          await sync().writeBack(resolved.scope, resolved.binding.roomIdField, room.roomId);
+        });
+      } catch (error) {
+        // Another entry took this room in the meantime (the room id is unique), or a job
+        // made this entry's row in the meantime.
+        if (isRoomTaken(error)) {
+          throw fieldError('roomId', `room ${target.roomId} is already the room of another entry`);
+        }
+        if (isUniqueViolation(error)) throw new RoomBusyError('link');
+        throw error;
+      }
       strapi.log.info(
         `[iflychat] room ${room.roomId} linked to ${target.uid} ${target.documentId}`
       );

@@ -55,6 +55,11 @@ export function isUniqueViolation(error: unknown): boolean {
   );
 }
 
+/** Whether a unique violation is the room id's: the room is another row's already. */
+export function isRoomTaken(error: unknown): boolean {
+  return isUniqueViolation(error) && /room_id/.test(String((error as Error).message));
+}
+
 /** `*` stands for "every locale of the document". */
 export const ALL_LOCALES = '*';
 
@@ -180,6 +185,15 @@ export function createRoomLinks(strapi: Core.Strapi) {
         for (const status of ['pending', 'retrying', 'failed'] as const) {
           await requeue(deletes, status);
         }
+        // A delete waiting for a running job to end is called off too (if the running job is
+        // that delete, it ends by queueing a new room for the entry published again).
+        const runningDeletes = deletes.filter((row) => row.status === 'processing');
+        if (runningDeletes.length > 0) {
+          await query().updateMany({
+            where: { id: { $in: runningDeletes.map((row) => row.id) }, operation: 'delete' },
+            data: { operation: 'sync' },
+          });
+        }
         const others = existing.filter((row) => row.operation !== 'delete');
         if (retryFailed) {
           await requeue(others, 'failed');
@@ -265,19 +279,16 @@ export function createRoomLinks(strapi: Core.Strapi) {
       return count === 1;
     },
 
-    /** Inserts the row of a room linked by hand; false when the target got a row meanwhile. */
+    /**
+     * Inserts the row of a room linked by hand. Throws a unique violation when the target got a
+     * row meanwhile, or another row owns the room (see `isRoomTaken`).
+     */
     async insertLinked(
       uid: string,
       target: LinkTarget,
       data: Partial<Omit<RoomLink, 'id'>>
-    ): Promise<boolean> {
-      try {
-        await query().create({ data: { ...newRow(uid, target, new Date()), ...data } });
-        return true;
-      } catch (error) {
-        if (isUniqueViolation(error)) return false;
-        throw error;
-      }
+    ): Promise<void> {
+      await query().create({ data: { ...newRow(uid, target, new Date()), ...data } });
     },
 
     /** How the rows of one content type stand, by status. */
@@ -331,8 +342,15 @@ export function createRoomLinks(strapi: Core.Strapi) {
     async claim(row: RoomLink, leaseMs: number): Promise<RoomLink | null> {
       const attempts = (row.attempts ?? 0) + 1;
       const leaseExpiresAt = new Date(Date.now() + leaseMs);
+      // The operation is part of the condition: a row read before a publish called its delete
+      // off (or before an editor asked for a recreate) is not claimed for the old operation.
       const { count } = await query().updateMany({
-        where: { id: row.id, status: row.status, attempts: row.attempts ?? 0 },
+        where: {
+          id: row.id,
+          status: row.status,
+          attempts: row.attempts ?? 0,
+          operation: row.operation ?? 'sync',
+        },
         data: { status: 'processing', attempts, leaseExpiresAt, mayHaveCreated: true },
       });
       return count === 1

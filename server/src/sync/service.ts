@@ -35,6 +35,17 @@ import {
 import { relationFieldsToPopulate, resolveRoomParams, type Entry } from './room-params';
 import { createWorker } from './worker';
 
+/**
+ * The job's lease ran out (or is about to) and another worker may hold the row: this worker
+ * must not write anything, nor start a call whose answer it could not record.
+ */
+class LeaseLostError extends Error {
+  constructor() {
+    super('the job lost its lease');
+    this.name = 'LeaseLostError';
+  }
+}
+
 export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   const links = createRoomLinks(strapi);
   const recovery = createRecovery(strapi, links);
@@ -168,8 +179,8 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
    */
   async function finish(claimed: RoomLink, field: string, roomId: string, room: RoomParams | null) {
     await strapi.db.transaction(async () => {
-      await writeBack(claimed, field, roomId);
-      await links.update(claimed, {
+      // The row first: if another worker took it over meanwhile, nothing is written at all.
+      const held = await links.update(claimed, {
         status: 'created',
         roomId,
         roomName: room?.name ?? null,
@@ -182,7 +193,22 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
         leaseExpiresAt: null,
         syncedAt: new Date(),
       });
+      if (!held) throw new LeaseLostError();
+      await writeBack(claimed, field, roomId);
       await links.settle(claimed, true);
+    });
+  }
+
+  /**
+   * Before each call to iFlyChat: the lease must outlast the call (its timeout), or the answer
+   * might come after another worker took the job over.
+   */
+  async function call<T>(claimed: RoomLink, run: () => Promise<T>): Promise<T> {
+    return gate.run(() => {
+      const timeoutMs = settings().cached()?.timeoutMs ?? 10_000;
+      const expiresAt = claimed.leaseExpiresAt ? new Date(claimed.leaseExpiresAt).getTime() : 0;
+      if (Date.now() + timeoutMs > expiresAt) throw new LeaseLostError();
+      return run();
     });
   }
 
@@ -220,7 +246,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       return;
     }
     if (roomChanged(claimed, resolved.params)) {
-      await gate.run(() => client.editRoom(claimed.roomId, resolved.params));
+      await call(claimed, () => client.editRoom(claimed.roomId, resolved.params));
       log.info(`[iflychat] room ${claimed.roomId} edited for ${uid} ${claimed.entryDocumentId}`);
     }
     await finish(claimed, binding.roomIdField, claimed.roomId, resolved.params);
@@ -293,7 +319,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
    * link row owns, and adopt it instead of creating a second one.
    */
   async function findLostRoom(client: IflychatClient, claimed: RoomLink, name: string) {
-    const rooms = await gate.run(() => client.listRooms());
+    const rooms = await call(claimed, () => client.listRooms());
     for (const room of rooms.filter((candidate) => candidate.name === name)) {
       if (await isUnowned(room.roomId, claimed)) return room.roomId;
     }
@@ -301,9 +327,13 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   }
 
   /** Deletes a room in iFlyChat; one that is already gone counts as deleted. */
-  async function deleteRemoteRoom(client: IflychatClient, roomId: string): Promise<void> {
+  async function deleteRemoteRoom(
+    claimed: RoomLink,
+    client: IflychatClient,
+    roomId: string
+  ): Promise<void> {
     try {
-      await gate.run(() => client.deleteRoom(roomId));
+      await call(claimed, () => client.deleteRoom(roomId));
     } catch (error) {
       if (error instanceof IflychatApiError && error.status === 404) return;
       throw error;
@@ -316,7 +346,15 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
    * room was being deleted is queued for a new room.
    */
   async function deleteLinkedRoom(claimed: RoomLink, client: IflychatClient, binding?: Binding) {
-    if (claimed.roomId) await deleteRemoteRoom(client, claimed.roomId);
+    if (claimed.roomId) {
+      await deleteRemoteRoom(claimed, client, claimed.roomId);
+    } else if (claimed.mayHaveCreated) {
+      // An earlier create's answer was lost: a room may exist that nobody recorded. Its name is
+      // not known for sure any more, so it is reported rather than guessed at.
+      log.warn(
+        `[iflychat] ${entryLabel(claimed)} had no room recorded, but an earlier attempt may have made one: look for it in iFlyChat`
+      );
+    }
     let removed = false;
     await strapi.db.transaction(async () => {
       removed = await links.removeClaimed(claimed);
@@ -337,7 +375,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     client: IflychatClient,
     binding: Binding
   ): Promise<RoomLink> {
-    await deleteRemoteRoom(client, claimed.roomId);
+    await deleteRemoteRoom(claimed, client, claimed.roomId);
     const forgotten = {
       roomId: null,
       roomName: null,
@@ -346,8 +384,8 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       roomModerate: null,
     };
     await strapi.db.transaction(async () => {
+      if (!(await links.update(claimed, forgotten))) throw new LeaseLostError();
       await writeBack(claimed, binding.roomIdField, null);
-      await links.update(claimed, forgotten);
     });
     // The entry as loaded before still carries the old id: read it again for the create.
     preloaded.delete(claimed.id);
@@ -393,6 +431,14 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
         return;
       }
       if (claimed.operation === 'recreate' && claimed.roomId) {
+        // The old room only goes once the entry is known to get a new one.
+        const entry = await loadPublishedEntry(claimed, binding);
+        const resolved = entry ? resolveRoomParams(binding, entry, config.roleMap) : null;
+        if (!resolved?.ok) {
+          const why = resolved ? resolved.reason : 'the entry is not published any more';
+          await fail(claimed, `${why}; the room was kept`, { mayHaveCreated: earlier });
+          return;
+        }
         claimed = await dropRoomForRecreate(
           { ...claimed, roomId: claimed.roomId },
           client,
@@ -431,7 +477,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       if (!roomId) {
         mayHaveCreated = true;
         try {
-          roomId = (await gate.run(() => client.createRoom(params))).roomId;
+          roomId = (await call(claimed, () => client.createRoom(params))).roomId;
         } catch (error) {
           // Refused or never sent: no room was made (and an earlier one was looked for above).
           if (isIflychatError(error) && !error.mayHaveReachedServer) mayHaveCreated = false;
@@ -441,6 +487,14 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       await finish(claimed, binding.roomIdField, roomId, params);
       log.info(`[iflychat] room ${roomId} "${params.name}" ready for ${entryLabel(claimed)}`);
     } catch (error) {
+      if (error instanceof LeaseLostError) {
+        // Given back untouched if still held; otherwise another worker has it.
+        log.info(
+          `[iflychat] the job of ${entryLabel(claimed)} ran out of lease time; it runs again`
+        );
+        await links.release(claimed);
+        return;
+      }
       if (isIflychatError(error) && !error.retryable) {
         await fail(claimed, error.message, { mayHaveCreated });
       } else {
