@@ -11,13 +11,7 @@ import type { Binding } from '../../../contracts/config';
 import type { RoomJobView, RoomStatus, RoomTarget } from '../../../contracts/rooms';
 import { getService } from '../utils/get-service';
 import { validationError } from '../utils/validation';
-import {
-  ALL_LOCALES,
-  isRoomTaken,
-  isUniqueViolation,
-  type LinkTarget,
-  type RoomLink,
-} from './room-links';
+import { ALL_LOCALES, isUniqueViolation, type LinkTarget, type RoomLink } from './room-links';
 import { describe } from './service';
 
 /** An action on a room whose job is running right now (HTTP 409). */
@@ -266,16 +260,20 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       };
       try {
         await strapi.db.transaction(async () => {
+          // Checked again next to the write: another editor may have linked it meanwhile.
+          const taken = await sync().links.findByRoomId(room.roomId);
+          if (taken && taken.id !== link?.id) {
+            throw fieldError(
+              'roomId',
+              `room ${target.roomId} is already the room of another entry`
+            );
+          }
           if (link) ensureFree(await sync().links.change(link, data), 'link');
           else await sync().links.insertLinked(target.uid, resolved.scope, data);
           await sync().writeBack(resolved.scope, resolved.binding.roomIdField, room.roomId);
         });
       } catch (error) {
-        // Another entry took this room in the meantime (the room id is unique), or a job
-        // made this entry's row in the meantime.
-        if (isRoomTaken(error)) {
-          throw fieldError('roomId', `room ${target.roomId} is already the room of another entry`);
-        }
+        // A job made this entry's row in the meantime.
         if (isUniqueViolation(error)) throw new RoomBusyError('link');
         throw error;
       }

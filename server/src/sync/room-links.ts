@@ -55,11 +55,6 @@ export function isUniqueViolation(error: unknown): boolean {
   );
 }
 
-/** Whether a unique violation is the room id's: the room is another row's already. */
-export function isRoomTaken(error: unknown): boolean {
-  return isUniqueViolation(error) && /room_id/.test(String((error as Error).message));
-}
-
 /** `*` stands for "every locale of the document". */
 export const ALL_LOCALES = '*';
 
@@ -281,7 +276,7 @@ export function createRoomLinks(strapi: Core.Strapi) {
 
     /**
      * Inserts the row of a room linked by hand. Throws a unique violation when the target got a
-     * row meanwhile, or another row owns the room (see `isRoomTaken`).
+     * row meanwhile.
      */
     async insertLinked(
       uid: string,
