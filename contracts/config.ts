@@ -137,6 +137,24 @@ export const pluginConfigSchema = pluginConfigObject.superRefine((config, ctx) =
   }
 });
 
+/**
+ * The rule of one room per locale, shared by the server's checks and the settings form: the
+ * content type must be localized, and so must its room id attribute (`roomIdLocalized`:
+ * undefined when that attribute is not known, which is reported elsewhere). Null when it holds.
+ */
+export function roomPerLocaleProblem(
+  uid: string,
+  roomIdField: string,
+  typeLocalized: boolean,
+  roomIdLocalized: boolean | undefined
+): string | null {
+  if (!typeLocalized) return `${uid} is not localized (i18n), so it has one room per document`;
+  if (roomIdLocalized === false) {
+    return `one room per locale needs a localized room id attribute; "${roomIdField}" is shared by all locales`;
+  }
+  return null;
+}
+
 /** The fields of the configuration, for schemas that reuse some of them. */
 export const pluginConfigFields = pluginConfigObject.shape;
 

@@ -3,7 +3,7 @@
  * `register()`, when every content type is known, so that a typo stops Strapi at startup instead
  * of failing at the first publish.
  */
-import type { Binding, PluginConfig } from '../../../contracts/config';
+import { roomPerLocaleProblem, type Binding, type PluginConfig } from '../../../contracts/config';
 
 export const ROLE_UID = 'plugin::users-permissions.role';
 
@@ -109,14 +109,13 @@ export function validateBinding(
   }
 
   if (binding.roomPer === 'locale') {
-    if (!isLocalized(model)) {
-      report(['roomPer'], `${uid} is not localized (i18n), so it has one room per document`);
-    } else if (roomIdAttribute && !isLocalizedAttribute(roomIdAttribute)) {
-      report(
-        ['roomPer'],
-        `one room per locale needs a localized room id attribute; "${binding.roomIdField}" is shared by all locales`
-      );
-    }
+    const problem = roomPerLocaleProblem(
+      uid,
+      binding.roomIdField,
+      isLocalized(model),
+      roomIdAttribute ? isLocalizedAttribute(roomIdAttribute) : undefined
+    );
+    if (problem) report(['roomPer'], problem);
   }
 
   for (const name of templatePlaceholders(binding.roomName)) {

@@ -9,6 +9,7 @@ import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
 import type { RoomJobView, RoomStatus, RoomTarget } from '../../../contracts/rooms';
+import { isLocalized, type ModelLike } from '../config/bindings';
 import { getService } from '../utils/get-service';
 import { validationError } from '../utils/validation';
 import { ALL_LOCALES, isUniqueViolation, type LinkTarget, type RoomLink } from './room-links';
@@ -42,12 +43,16 @@ function jobView(link: RoomLink): RoomJobView {
 }
 
 export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
+  const modelOf = (uid: string) =>
+    strapi.contentTypes[uid as keyof typeof strapi.contentTypes] as ModelLike | undefined;
   const sync = () => getService(strapi, 'sync');
   const settings = () => getService(strapi, 'settings');
 
   interface Resolved {
     target: RoomTarget;
     binding: Binding;
+    /** The type is localized and its binding gives each locale its own room. */
+    perLocale: boolean;
     /** The link row's key parts: the document, and the locale or `*`. */
     scope: LinkTarget & { contentType: string; entryDocumentId: string; entryLocale: string };
   }
@@ -56,13 +61,12 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
   async function resolve(target: RoomTarget): Promise<Resolved | null> {
     const binding = (await settings().get()).contentTypes[target.uid];
     if (!binding) return null;
-    const locale =
-      binding.roomPer === 'locale' && target.locale && isLocalized(target.uid)
-        ? target.locale
-        : ALL_LOCALES;
+    const perLocale = binding.roomPer === 'locale' && isLocalized(modelOf(target.uid));
+    const locale = perLocale && target.locale ? target.locale : ALL_LOCALES;
     return {
       target,
       binding,
+      perLocale,
       scope: {
         documentId: target.documentId,
         locale,
@@ -73,18 +77,12 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
     };
   }
 
-  function isLocalized(uid: string): boolean {
-    const model = strapi.contentTypes[uid as keyof typeof strapi.contentTypes] as
-      { attributes?: Record<string, unknown> } | undefined;
-    return Boolean(model?.attributes?.locale);
-  }
-
   async function mustResolve(target: RoomTarget): Promise<Resolved> {
     const resolved = await resolve(target);
     if (!resolved) {
       throw fieldError('uid', `${target.uid} is not bound to iFlyChat`);
     }
-    const perLocale = resolved.binding.roomPer === 'locale' && isLocalized(target.uid);
+    const { perLocale } = resolved;
     if (perLocale && !target.locale) {
       throw fieldError('locale', `is required: ${target.uid} has one room per locale`);
     }
@@ -132,6 +130,17 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
     };
   }
 
+  /** 400 when another entry's link row owns the room. */
+  async function refuseIfOwnedElsewhere(roomId: string, link: RoomLink | null): Promise<void> {
+    const owner = await sync().links.findByRoomId(roomId);
+    if (owner && owner.id !== link?.id) {
+      throw fieldError(
+        'roomId',
+        `room ${roomId} is already the room of ${owner.contentType} ${owner.entryDocumentId}`
+      );
+    }
+  }
+
   /** Runs `change` on the row unless a job holds it; 409 when one does. */
   function ensureFree(changed: boolean, action: string) {
     if (!changed) throw new RoomBusyError(action);
@@ -147,13 +156,14 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
     async retry(target: RoomTarget): Promise<RoomStatus> {
       const resolved = await mustResolve(target);
       const link = await findLink(resolved);
+      if (link) ensureFree(link.status !== 'processing', 'retry');
+      // A delete, or a room that exists, can be retried whatever the entry; a room to make
+      // needs a published entry.
+      const makesRoom = !link || (link.operation !== 'delete' && !link.roomId);
+      if (makesRoom && !(await sync().isPublished(resolved.scope))) {
+        throw fieldError('documentId', 'the entry is not published, so there is no room to make');
+      }
       if (link) {
-        ensureFree(link.status !== 'processing', 'retry');
-        const again =
-          link.operation === 'delete' || link.roomId || (await sync().isPublished(resolved.scope));
-        if (!again) {
-          throw fieldError('documentId', 'the entry is not published, so there is no room to make');
-        }
         ensureFree(
           await sync().links.change(link, {
             status: 'pending',
@@ -163,9 +173,6 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
           'retry'
         );
       } else {
-        if (!(await sync().isPublished(resolved.scope))) {
-          throw fieldError('documentId', 'the entry is not published, so there is no room to make');
-        }
         await sync().links.queue(target.uid, [resolved.scope], { retryFailed: true });
       }
       sync().wake();
@@ -216,7 +223,6 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
      */
     async link(target: RoomTarget & { roomId: string }): Promise<RoomStatus> {
       const resolved = await mustResolve(target);
-      const owner = await sync().links.findByRoomId(target.roomId);
       const link = await findLink(resolved);
       if (link?.operation === 'delete') {
         throw fieldError(
@@ -224,12 +230,7 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
           'the entry is unpublished or deleted and its room is being deleted'
         );
       }
-      if (owner && owner.id !== link?.id) {
-        throw fieldError(
-          'roomId',
-          `room ${target.roomId} is already the room of ${owner.contentType} ${owner.entryDocumentId}`
-        );
-      }
+      await refuseIfOwnedElsewhere(target.roomId, link);
       const client = await settings().getClient();
       if (!client) {
         throw fieldError('roomId', 'cannot check the room: no iFlyChat API key is set');
@@ -261,13 +262,7 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       try {
         await strapi.db.transaction(async () => {
           // Checked again next to the write: another editor may have linked it meanwhile.
-          const taken = await sync().links.findByRoomId(room.roomId);
-          if (taken && taken.id !== link?.id) {
-            throw fieldError(
-              'roomId',
-              `room ${target.roomId} is already the room of another entry`
-            );
-          }
+          await refuseIfOwnedElsewhere(room.roomId, link);
           if (link) ensureFree(await sync().links.change(link, data), 'link');
           else await sync().links.insertLinked(target.uid, resolved.scope, data);
           await sync().writeBack(resolved.scope, resolved.binding.roomIdField, room.roomId);

@@ -10,6 +10,7 @@
 import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
+import { isLocalized } from '../config/bindings';
 import { PLUGIN_ID } from '../utils/get-service';
 import { targetsFor, type LinkTarget, type RoomLinks } from './room-links';
 
@@ -58,12 +59,7 @@ export function createRecovery(strapi: Core.Strapi, links: RoomLinks) {
   const store = () => strapi.store({ type: 'plugin', name: PLUGIN_ID });
   const queryOf = (uid: string) => strapi.db.query(uid);
   const isLocalizedType = (uid: string) =>
-    Boolean(
-      (
-        strapi.contentTypes[uid as keyof typeof strapi.contentTypes]?.attributes as
-          Record<string, unknown> | undefined
-      )?.locale
-    );
+    isLocalized(strapi.contentTypes[uid as keyof typeof strapi.contentTypes]);
   const targets = (uid: string, binding: Binding | undefined, since?: Date) =>
     publishedTargets(queryOf(uid), binding, isLocalizedType(uid), since);
 

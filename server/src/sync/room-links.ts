@@ -212,16 +212,14 @@ export function createRoomLinks(strapi: Core.Strapi) {
      */
     async queueDelete(uid: string, targets: LinkTarget[]): Promise<number> {
       if (targets.length === 0) return 0;
+      const linkKey = { $in: targets.map((t) => linkKeyOf(uid, t.documentId, t.locale)) };
       const { count } = await query().updateMany({
-        where: { linkKey: { $in: targets.map((t) => linkKeyOf(uid, t.documentId, t.locale)) } },
+        where: { linkKey },
         data: { operation: 'delete' },
       });
       if (count > 0) {
         await query().updateMany({
-          where: {
-            linkKey: { $in: targets.map((t) => linkKeyOf(uid, t.documentId, t.locale)) },
-            status: { $ne: 'processing' },
-          },
+          where: { linkKey, status: { $ne: 'processing' } },
           data: { status: 'pending', attempts: 0, nextAttemptAt: new Date() },
         });
       }

@@ -387,8 +387,6 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       if (!(await links.update(claimed, forgotten))) throw new LeaseLostError();
       await writeBack(claimed, binding.roomIdField, null);
     });
-    // The entry as loaded before still carries the old id: read it again for the create.
-    preloaded.delete(claimed.id);
     log.info(
       `[iflychat] room ${claimed.roomId} deleted to be made again for ${entryLabel(claimed)}`
     );
@@ -430,12 +428,15 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
         await deleteLinkedRoom(claimed, client, binding);
         return;
       }
+      // A recreate reads the entry before the old room goes (it only goes if the entry can get
+      // a new one), and goes on with that entry, without its old room id.
+      let recreating: Entry | null = null;
       if (claimed.operation === 'recreate' && claimed.roomId) {
-        // The old room only goes once the entry is known to get a new one.
-        const entry = await loadPublishedEntry(claimed, binding);
-        const resolved = entry ? resolveRoomParams(binding, entry, config.roleMap) : null;
-        if (!resolved?.ok) {
-          const why = resolved ? resolved.reason : 'the entry is not published any more';
+        const checked = await loadPublishedEntry(claimed, binding);
+        const resolved = checked ? resolveRoomParams(binding, checked, config.roleMap) : null;
+        if (!checked || !resolved?.ok) {
+          const why =
+            resolved?.ok === false ? resolved.reason : 'the entry is not published any more';
           await fail(claimed, `${why}; the room was kept`, { mayHaveCreated: earlier });
           return;
         }
@@ -444,13 +445,14 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
           client,
           binding
         );
+        recreating = { ...checked, [binding.roomIdField]: null };
       }
       if (claimed.roomId) {
         await updateRoom({ ...claimed, roomId: claimed.roomId }, client, binding, config.roleMap);
         return;
       }
 
-      const entry = await loadPublishedEntry(claimed, binding);
+      const entry = recreating ?? (await loadPublishedEntry(claimed, binding));
       if (!entry) {
         await fail(claimed, 'the entry is not published any more', { mayHaveCreated });
         return;

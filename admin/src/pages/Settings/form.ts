@@ -3,7 +3,7 @@
  * the server expects, and validated with the same schema the server uses.
  */
 import type { Binding } from '../../../../contracts/config';
-import { issueMessage } from '../../../../contracts/config';
+import { issueMessage, roomPerLocaleProblem } from '../../../../contracts/config';
 import {
   settingsUpdateSchema,
   type BindableContentType,
@@ -84,13 +84,15 @@ export function validate(values: FormValues, types: BindableContentType[] = []):
   for (const [uid, binding] of Object.entries(values.contentTypes)) {
     const type = types.find((candidate) => candidate.uid === uid);
     if (!type || binding.roomPer !== 'locale') continue;
-    const key = pathKey(['contentTypes', uid, 'roomPer']);
-    if (!type.localized) {
-      errors[key] ??= `${uid} is not localized (i18n), so it has one room per document`;
-    } else if (!type.localizedRoomIdFields.includes(binding.roomIdField)) {
-      errors[key] ??=
-        `one room per locale needs a localized room id attribute; "${binding.roomIdField}" is shared by all locales`;
-    }
+    const problem = roomPerLocaleProblem(
+      uid,
+      binding.roomIdField,
+      type.localized,
+      type.roomIdFields.includes(binding.roomIdField)
+        ? type.localizedRoomIdFields.includes(binding.roomIdField)
+        : undefined
+    );
+    if (problem) errors[pathKey(['contentTypes', uid, 'roomPer'])] ??= problem;
   }
   return errors;
 }
