@@ -16,12 +16,20 @@ const [pack] = JSON.parse(
   })
 );
 const files = pack.files.map((file) => file.path);
-const allowed = [/^dist\//, /^strapi-server\.js$/, /^README\.md$/, /^LICENSE$/, /^package\.json$/];
+const allowed = [
+  /^dist\//,
+  /^strapi-server\.js$/,
+  /^README\.md$/,
+  /^CHANGELOG\.md$/,
+  /^LICENSE$/,
+  /^package\.json$/,
+];
 const unexpected = files.filter((file) => !allowed.some((pattern) => pattern.test(file)));
 const required = [
   'package.json',
   'strapi-server.js',
   'README.md',
+  'CHANGELOG.md',
   'LICENSE',
   'dist/server/index.js',
   'dist/server/index.mjs',
