@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 
+import { syncRoomIdFields } from './content-manager/room-id-field';
 import { registerPermissions } from './permissions';
 import { describe } from './sync/service';
 import { getService } from './utils/get-service';
@@ -28,6 +29,9 @@ const bootstrap = async ({ strapi }: { strapi: Core.Strapi }) => {
   } else {
     strapi.log.info(`[iflychat] creating rooms for ${bound.join(', ')}`);
   }
+
+  // The Content Manager has synced its view configurations in its own bootstrap, before ours.
+  await syncRoomIdFields(strapi, current.contentTypes);
 
   const runSweep = () =>
     sync

@@ -95,7 +95,8 @@ it('shows a refused room creation with its reason, and creates the room with "Re
   await page.goto(editView(COMMUNITY, documentId));
   await page.getByRole('heading', { name: 'Panel community' }).waitFor();
 
-  // A draft: no room, and none on its way.
+  // A draft: no room, and none on its way. The room id field is read-only: the panel changes it.
+  await expect(page.getByLabel('roomId').isEditable()).resolves.toBe(false);
   await statusIs('Not published');
   await expect(roomIdShown()).resolves.toBe('No room yet');
   await roomPanel().getByText('The room is created when the entry is published.').waitFor();
@@ -190,6 +191,8 @@ it('shows no panel on an entry of a type that is not bound', async () => {
   await page.waitForTimeout(1_000);
   expect(await roomPanel().count()).toBe(0);
   expect(await page.getByText('iFlyChat room').count()).toBe(0);
+  // Its room id field is an ordinary field: editable.
+  await expect(page.getByLabel('roomId').isEditable()).resolves.toBe(true);
   await screenshot(page, 'room-panel-06-unbound');
 });
 

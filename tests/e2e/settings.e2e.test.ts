@@ -113,6 +113,9 @@ it('configures iFlyChat from Settings and creates a room when a Community is pub
 
   // Publish a Community in the Content Manager.
   await page.goto(`${pg.url}/admin/content-manager/collection-types/${COMMUNITY}/create`);
+  // Bound on the settings page: its room id field is read-only in the Content Manager.
+  await page.getByLabel('roomId').waitFor();
+  await expect(page.getByLabel('roomId').isEditable()).resolves.toBe(false);
   await page.getByLabel('name').fill('Browser room');
   await page.getByRole('button', { name: 'Publish' }).click();
   await page.getByText('Published').first().waitFor();

@@ -16,6 +16,7 @@ import {
   type TestConnection,
   type UpdateSettings,
 } from '../../../contracts/settings';
+import { syncRoomIdFields } from '../content-manager/room-id-field';
 import { getService } from '../utils/get-service';
 import { parseOr400, validationError } from '../utils/validation';
 import { isBindable, listBindableContentTypes, listRoles, previewRoomName } from '../settings/site';
@@ -46,6 +47,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     async update(ctx: AdminContext) {
       const data = await getService(strapi, 'settings').update(ctx.request.body);
+      // Bound types' room id fields become read-only in the Content Manager; unbound ones, back.
+      await syncRoomIdFields(strapi, data.contentTypes);
       // Jobs waiting for a key, or for a binding, may run now.
       getService(strapi, 'sync').wake();
       ctx.body = { data } satisfies UpdateSettings.Response;
