@@ -2,6 +2,7 @@
 import {
   baseUrlProblem,
   isLoopbackHost,
+  isRoleId,
   normalizeBaseUrl,
   pluginConfigSchema,
 } from '../../contracts/config';
@@ -50,5 +51,25 @@ describe('base URLs', () => {
     expect(pluginConfigSchema.safeParse({ baseUrl: 'http://api.iflychat.com' }).success).toBe(
       false
     );
+  });
+});
+
+describe('role ids', () => {
+  it('the role map accepts role ids only, in the config file as on the page', () => {
+    expect(
+      pluginConfigSchema.parse({ roleMap: { public: 1, staff: 'site_staff.v2' } }).roleMap
+    ).toEqual({
+      public: '1',
+      staff: 'site_staff.v2',
+    });
+    for (const bad of ['2&room_private=0', 'a b', 'x'.repeat(65)]) {
+      expect([bad, pluginConfigSchema.safeParse({ roleMap: { public: bad } }).success]).toEqual([
+        bad,
+        false,
+      ]);
+    }
+    expect(isRoleId('0')).toBe(true);
+    expect(isRoleId(undefined)).toBe(false);
+    expect(isRoleId(() => '1')).toBe(false);
   });
 });
