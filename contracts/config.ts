@@ -66,12 +66,73 @@ export const bindingSchema = z.strictObject({
   onDelete: z.enum(ROOM_POLICIES, { error: 'must be "keep" or "delete"' }).default('keep'),
 });
 
+/** Only the site's own (`api::`) content types can be bound: never a plugin's or Strapi's. */
 const contentTypeUidSchema = z
   .string()
   .regex(
-    /^(api|plugin)::[\w-]+\.[\w-]+$/,
-    'must be a content type uid such as api::community.community'
+    /^api::[\w-]+\.[\w-]+$/,
+    'must be an api:: content type uid such as api::community.community'
   );
+
+/**
+ * Whether a host name is this machine: `localhost`, 127.0.0.0/8 or ::1. Plain `http` is only
+ * accepted for these (the emulator, tests, the demo); anything else must be `https`.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host === '::1') return true;
+  const parts = host.split('.');
+  return (
+    parts.length === 4 &&
+    parts[0] === '127' &&
+    parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) <= 255)
+  );
+}
+
+/**
+ * Why a base URL is refused, or null when it is fine: `https` (or `http` on loopback only), no
+ * credentials, no query string and no fragment (which would let a base URL reach any path).
+ */
+export function baseUrlProblem(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an https URL such as https://api.iflychat.com';
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    return 'must be an https URL such as https://api.iflychat.com (plain http only for 127.0.0.1 or localhost)';
+  }
+  if (url.username || url.password) return 'must not contain a user name or password';
+  if (url.search || url.hash || value.includes('?') || value.includes('#')) {
+    return 'must not contain a query string (?) or a fragment (#)';
+  }
+  return null;
+}
+
+/** A base URL as it is stored and compared: trimmed, without trailing slashes. */
+export function normalizeBaseUrl(value: string): string {
+  return value.trim().replace(/\/+$/, '');
+}
+
+export const baseUrlSchema = z
+  .string({ error: 'must be an https URL such as https://api.iflychat.com' })
+  .trim()
+  .superRefine((value, ctx) => {
+    const problem = baseUrlProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .transform(normalizeBaseUrl);
+
+/**
+ * An iFlyChat role id as the role map accepts it, and as every `room_role` / `user_roles` key
+ * sent must be: letters, digits, `_`, `-` or `.`, at most 64 characters (`0` is "all users").
+ */
+export const ROLE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export function isRoleId(value: unknown): value is string {
+  return typeof value === 'string' && ROLE_ID_PATTERN.test(value);
+}
 
 const optionalSecret = z
   .string()
@@ -85,13 +146,7 @@ const pluginConfigObject = z.strictObject({
   apiKey: optionalSecret,
   appId: optionalSecret,
   apiVersion: z.enum(API_VERSIONS).default('1.1'),
-  baseUrl: z
-    .url({
-      protocol: /^https?$/,
-      message: 'must be an http(s) URL such as https://api.iflychat.com',
-    })
-    .transform((value) => value.replace(/\/+$/, ''))
-    .default(DEFAULT_BASE_URL),
+  baseUrl: baseUrlSchema.default(DEFAULT_BASE_URL),
   timeoutMs: z.number().int().min(100).max(120_000).default(DEFAULT_TIMEOUT_MS),
   /** Room jobs run at the same time by one Strapi instance. */
   concurrency: z.number().int().min(1).max(64).default(4),
@@ -110,11 +165,12 @@ const pluginConfigObject = z.strictObject({
   roleMap: z
     .record(
       z.string().trim().min(1),
-      z.union([z.string().trim().min(1, 'must not be empty'), z.number().int().nonnegative()])
+      z
+        .union([z.string().trim().min(1, 'must not be empty'), z.number().int().nonnegative()])
+        .transform(String)
+        .refine(isRoleId, 'must be an iFlyChat role id: letters, digits, _ - or ., at most 64')
     )
-    .transform((map) =>
-      Object.fromEntries(Object.entries(map).map(([type, id]) => [type, String(id)]))
-    )
+    .transform((map) => Object.fromEntries(Object.entries(map)))
     .default({}),
   contentTypes: z.record(contentTypeUidSchema, bindingSchema).default({}),
 });

@@ -4,7 +4,13 @@
  */
 import { z } from 'zod';
 
-import { API_VERSIONS, bindingSchema, pluginConfigFields, type Binding } from './config';
+import {
+  API_VERSIONS,
+  baseUrlSchema,
+  bindingSchema,
+  pluginConfigFields,
+  type Binding,
+} from './config';
 
 export const PERMISSIONS = {
   read: 'plugin::iflychat.settings.read',
@@ -100,14 +106,14 @@ export namespace UpdateSettings {
 export const testConnectionSchema = z.strictObject({
   apiKey: z.string().trim().optional(),
   apiVersion: base.apiVersion.optional(),
-  baseUrl: z
-    .url({
-      protocol: /^https?$/,
-      message: 'must be an http(s) URL such as https://api.iflychat.com',
-    })
-    .optional(),
+  baseUrl: baseUrlSchema.optional(),
 });
 
+/**
+ * What a connection test can answer, each with a sentence the plugin writes (never iFlyChat's
+ * body or a socket error): connected, key refused, no answer, an answer that is not iFlyChat's
+ * (`error`), or no key to test with.
+ */
 export type TestConnectionOutcome = 'ok' | 'invalid-key' | 'unreachable' | 'error' | 'no-key';
 
 export namespace TestConnection {

@@ -270,16 +270,17 @@ describe('test connection', () => {
       apiKey: 'wrong-key-000000',
     });
     expect(response.json.data.outcome).toBe('invalid-key');
-    expect(response.json.data.message).toMatch(/refused the API key \(HTTP 403/);
+    expect(response.json.data.message).toBe('iFlyChat refused the API key (HTTP 403).');
     expect(response.text).not.toContain('wrong-key-000000');
   });
 
-  it('unreachable when nothing listens', async () => {
+  it('unreachable when nothing listens (another base URL needs the key typed again)', async () => {
     const response = await admin.post('/iflychat/settings/test-connection', {
       baseUrl: 'http://127.0.0.1:9',
+      apiKey: API_KEY,
     });
     expect(response.json.data.outcome).toBe('unreachable');
-    expect(response.json.data.message).toMatch(/could not be reached/);
+    expect(response.json.data.message).toMatch(/^No answer from this base URL/);
   });
 
   it('400 for a bad base URL', async () => {

@@ -80,7 +80,7 @@ describe('parsePluginConfig', () => {
       'apiVersion: Invalid option: expected one of "1.1"|"1.0"',
       'timeoutMs: Too small: expected number to be >=100',
       'roleMap.public: must not be empty',
-      'contentTypes.community: must be a content type uid such as api::community.community',
+      'contentTypes.community: must be an api:: content type uid such as api::community.community',
       'contentTypes.api::b.b.roomName: must contain at least one {attribute} placeholder',
       'contentTypes.api::a.a.roomRole: must be "everyone", { role: "<role type>" } or { field: "<attribute>" }',
       'contentTypes.api::a.a.private: must be true, false or { field: "<boolean attribute>" }',

@@ -2,6 +2,7 @@ import { bindingSchema } from '../../contracts/config';
 import {
   renderRoomName,
   resolveRoomParams,
+  lookupRoleId,
   MAX_ROOM_NAME_LENGTH,
 } from '../../server/src/sync/room-params';
 
@@ -93,5 +94,62 @@ describe('flags', () => {
       roleMap
     );
     expect(off).toMatchObject({ ok: true, params: { private: false } });
+  });
+});
+
+describe('role lookups cannot be fooled by Object.prototype', () => {
+  const fromField = binding({ roomRole: { field: 'audience' } });
+  const names = ['constructor', 'toString', 'hasOwnProperty', '__proto__'];
+
+  it.each(names)('a role field holding "%s" is an unmapped role', (name) => {
+    expect(
+      resolveRoomParams(fromField, { documentId: 'd', name: 'Room', audience: name }, roleMap)
+    ).toEqual({
+      ok: false,
+      reason: `the role "${name}" has no iFlyChat role id in roleMap`,
+    });
+    expect(lookupRoleId(roleMap, name)).toBeUndefined();
+  });
+
+  it.each(names)('a fixed role "%s" is an unmapped role too', (name) => {
+    expect(
+      resolveRoomParams(
+        binding({ roomRole: { role: name } }),
+        { documentId: 'd', name: 'Room' },
+        roleMap
+      )
+    ).toMatchObject({ ok: false });
+  });
+
+  it('a relation to a role whose type is "__proto__" is an unmapped role', () => {
+    expect(
+      resolveRoomParams(
+        fromField,
+        { documentId: 'd', name: 'Room', audience: { type: '__proto__' } },
+        roleMap
+      )
+    ).toMatchObject({ ok: false });
+  });
+
+  it('a role id that is not in the role map format is never sent', () => {
+    const odd = Object.assign(Object.create(null) as Record<string, string>, {
+      authenticated: '2&room_private=0',
+    });
+    expect(
+      resolveRoomParams(
+        fromField,
+        { documentId: 'd', name: 'Room', audience: 'authenticated' },
+        odd
+      )
+    ).toEqual({
+      ok: false,
+      reason: 'the iFlyChat role id mapped to "authenticated" is not a valid role id',
+    });
+  });
+
+  it('a mapped role type that is really in the map still works', () => {
+    const map = JSON.parse('{"constructor":"7","__proto__":"8"}') as Record<string, string>;
+    expect(lookupRoleId(map, 'constructor')).toBe('7');
+    expect(lookupRoleId(map, '__proto__')).toBe('8');
   });
 });

@@ -66,7 +66,7 @@ describe('the settings form', () => {
       },
     };
     expect(validate(broken)).toEqual({
-      baseUrl: 'must be an http(s) URL such as https://api.iflychat.com',
+      baseUrl: 'must be an https URL such as https://api.iflychat.com',
       'contentTypes.api::community.community.roomName':
         'must contain at least one {attribute} placeholder',
     });

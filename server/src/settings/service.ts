@@ -7,7 +7,13 @@
  */
 import type { Core } from '@strapi/strapi';
 
-import { pluginConfigSchema, type Binding, type PluginConfig } from '../../../contracts/config';
+import {
+  DEFAULT_BASE_URL,
+  normalizeBaseUrl,
+  pluginConfigSchema,
+  type Binding,
+  type PluginConfig,
+} from '../../../contracts/config';
 import {
   EDITABLE_SCALAR_KEYS,
   SCALAR_KEYS,
@@ -37,6 +43,11 @@ import { openSecret, sealSecret, type StoredSecret } from './secrets';
 /** What the settings page saved. Absent keys fall back to the defaults. */
 export interface StoredSettings {
   apiKey?: StoredSecret;
+  /**
+   * The base URL the API key was saved with: the key is only ever sent there. Settings saved
+   * before this was recorded had one base URL for the key, `baseUrl` (or the default).
+   */
+  apiKeyBaseUrl?: string;
   appId?: StoredSecret;
   apiVersion?: PluginConfig['apiVersion'];
   baseUrl?: string;
@@ -52,7 +63,8 @@ export type EffectiveSettings = Omit<PluginConfig, 'apiKey' | 'appId'>;
 
 interface Snapshot {
   settings: EffectiveSettings;
-  apiKey: { value: string; source: SecretSource } | undefined;
+  /** The key in force, with the one base URL it may be sent to. */
+  apiKey: { value: string; source: SecretSource; baseUrl: string } | undefined;
   appId: { value: string; source: SecretSource } | undefined;
   loadedAt: number;
 }
@@ -69,6 +81,15 @@ export function describeSecret(value: string | undefined, source: SecretSource):
 const LOCKED_MESSAGE =
   'is set in config/plugins.ts (or the environment) and cannot be changed here';
 
+/** The base URL a stored key was saved with (older settings: the base URL saved beside it). */
+export function storedKeyBaseUrl(stored: StoredSettings): string {
+  return normalizeBaseUrl(stored.apiKeyBaseUrl ?? stored.baseUrl ?? DEFAULT_BASE_URL);
+}
+
+function retypeKeyMessage(boundTo: string, action: string): string {
+  return `type the API key again to ${action}: the stored key is only ever sent to ${boundTo}, the base URL it was saved with`;
+}
+
 export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
   let fileConfig: PluginConfig | undefined;
   let locked: LockedSettings = { keys: [], roleMap: [], contentTypes: [] };
@@ -76,6 +97,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
   let refreshing: Promise<Snapshot> | undefined;
   let cachedClient: { signature: string; client: IflychatClient } | undefined;
   let warnedUndecryptable = false;
+  let warnedOtherBaseUrl = false;
 
   const store = () => strapi.store({ type: 'plugin', name: PLUGIN_ID });
   const encryptionKey = () =>
@@ -139,11 +161,30 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
       const value = openStored(stored[key], key === 'apiKey' ? 'API key' : 'app id');
       return value ? { value, source: 'admin' as const } : undefined;
     };
+    const baseUrl = pick('baseUrl');
+
+    /** The key goes to the base URL it was saved with, and nowhere else. */
+    const apiKey = () => {
+      const found = secret('apiKey');
+      if (!found) return undefined;
+      // A key from config/plugins.ts locks baseUrl with it (see load()).
+      const boundTo = found.source === 'config' ? file.baseUrl : storedKeyBaseUrl(stored);
+      if (boundTo !== baseUrl) {
+        if (!warnedOtherBaseUrl) {
+          warnedOtherBaseUrl = true;
+          strapi.log.warn(
+            `[iflychat] the stored API key was saved for ${boundTo}, not for the base URL in force (${baseUrl}): it is not used; enter it again in Settings → iFlyChat`
+          );
+        }
+        return undefined;
+      }
+      return { ...found, baseUrl: boundTo };
+    };
 
     const next: Snapshot = {
       settings: {
         apiVersion: pick('apiVersion'),
-        baseUrl: pick('baseUrl'),
+        baseUrl,
         timeoutMs: pick('timeoutMs'),
         concurrency: pick('concurrency'),
         maxAttempts: pick('maxAttempts'),
@@ -156,7 +197,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
         roleMap: { ...(stored.roleMap ?? {}), ...file.roleMap },
         contentTypes: { ...usableStoredBindings(stored), ...file.contentTypes },
       },
-      apiKey: secret('apiKey'),
+      apiKey: apiKey(),
       appId: secret('appId'),
       loadedAt: Date.now(),
     };
@@ -211,8 +252,12 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
       if (problems.length > 0) throw new PluginConfigError(problems.map(formatProblem));
       fileConfig = parsed;
       const isSet = (value: unknown) => value !== undefined && value !== null && value !== '';
+      const keys = SCALAR_KEYS.filter((key) => isSet(raw[key]));
+      // A key set in the file goes to the file's base URL (or the default) only, so the admin
+      // cannot point it elsewhere.
+      if (keys.includes('apiKey') && !keys.includes('baseUrl')) keys.push('baseUrl');
       locked = {
-        keys: SCALAR_KEYS.filter((key) => isSet(raw[key])),
+        keys,
         roleMap: Object.keys(parsed.roleMap),
         contentTypes: Object.keys(parsed.contentTypes),
       };
@@ -238,6 +283,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
       const snap = await current();
       if (!snap.apiKey) return null;
       const { apiVersion, baseUrl, timeoutMs } = snap.settings;
+      if (snap.apiKey.baseUrl !== baseUrl) return null;
       return clientFor({ apiKey: snap.apiKey.value, apiVersion, baseUrl, timeoutMs });
     },
 
@@ -278,9 +324,18 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
         }
         problems.push(...validateBinding(uid, binding, getModel(uid)));
       }
+      const previous = await readStored();
+      if (!lockedKeys.has('apiKey') && !body.apiKey && !body.clearApiKey && previous.apiKey) {
+        const boundTo = storedKeyBaseUrl(previous);
+        if (boundTo !== body.baseUrl) {
+          problems.push({
+            path: ['apiKey'],
+            message: retypeKeyMessage(boundTo, `use it with ${body.baseUrl}`),
+          });
+        }
+      }
       if (problems.length > 0) throw validationError(problems);
 
-      const previous = await readStored();
       const next: StoredSettings = {
         roleMap: Object.fromEntries(
           Object.entries(body.roleMap).filter(([type]) => !locked.roleMap.includes(type))
@@ -300,26 +355,55 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
         if (entered) next[key] = sealSecret(entered, encryptionKey());
         else if (previous[key]) next[key] = previous[key];
       }
+      // Checked above: a kept key was saved with this same base URL.
+      if (next.apiKey) next.apiKeyBaseUrl = body.baseUrl;
       await store().set({ key: STORE_KEY, value: next });
       return view(await refresh());
     },
 
-    /** One harmless call (`rooms/list`) with the entered values, or the ones in force. */
+    /**
+     * One harmless call (`rooms/list`) with the entered values, or the ones in force. The stored
+     * (or configured) key is only used with the base URL it was saved with: another base URL
+     * needs the key typed in the same request, and a key from config/plugins.ts locks both.
+     * The answer is one of a few outcomes with a sentence written here, never what the remote
+     * server said or a socket error.
+     */
     async testConnection(input: unknown): Promise<TestConnection.Response['data']> {
       const request = parseOr400(testConnectionSchema, input);
       const snap = await current();
-      const apiKey = request.apiKey || snap.apiKey?.value;
+      const inForce = snap.settings.baseUrl;
+      const baseUrl = request.baseUrl ?? inForce;
+      const lockedKeys = new Set<ScalarKey>(locked.keys);
+      const problems: BindingProblem[] = [];
+      if (lockedKeys.has('apiKey') && request.apiKey) {
+        problems.push({ path: ['apiKey'], message: LOCKED_MESSAGE });
+      }
+      if (lockedKeys.has('baseUrl') && baseUrl !== inForce) {
+        problems.push({ path: ['baseUrl'], message: LOCKED_MESSAGE });
+      }
+      if (problems.length > 0) throw validationError(problems);
+
+      let apiKey = request.apiKey;
+      if (!apiKey && snap.apiKey) {
+        if (snap.apiKey.baseUrl !== baseUrl) {
+          throw validationError([
+            { path: ['apiKey'], message: retypeKeyMessage(snap.apiKey.baseUrl, `test ${baseUrl}`) },
+          ]);
+        }
+        apiKey = snap.apiKey.value;
+      }
       if (!apiKey) {
         return {
           outcome: 'no-key',
           message: 'No API key is set: enter one to test the connection.',
         };
       }
+      const timeoutMs = Math.min(snap.settings.timeoutMs, 15_000);
       const client = createIflychatClient({
         apiKey,
         apiVersion: request.apiVersion ?? snap.settings.apiVersion,
-        baseUrl: (request.baseUrl ?? snap.settings.baseUrl).replace(/\/+$/, ''),
-        timeoutMs: Math.min(snap.settings.timeoutMs, 15_000),
+        baseUrl,
+        timeoutMs,
       });
       try {
         const rooms = await client.listRooms();
@@ -329,19 +413,46 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
           rooms: rooms.length,
         };
       } catch (error) {
-        if (error instanceof IflychatApiError && (error.status === 401 || error.status === 403)) {
-          return { outcome: 'invalid-key', message: error.message };
+        if (!isIflychatError(error)) {
+          strapi.log.warn(`[iflychat] the connection test failed: ${String(error)}`);
         }
-        if (isIflychatError(error) && error.kind !== 'api') {
-          return { outcome: 'unreachable', message: error.message };
-        }
-        return {
-          outcome: 'error',
-          message: isIflychatError(error) ? error.message : 'Unexpected error',
-        };
+        return describeTestFailure(error, timeoutMs);
       }
     },
   };
+}
+
+/** The outcome of a failed connection test, in the plugin's own words. */
+export function describeTestFailure(
+  error: unknown,
+  timeoutMs: number
+): TestConnection.Response['data'] {
+  if (error instanceof IflychatApiError && !error.invalidAnswer) {
+    if (error.status === 401 || error.status === 403) {
+      return {
+        outcome: 'invalid-key',
+        message: `iFlyChat refused the API key (HTTP ${error.status}).`,
+      };
+    }
+    return {
+      outcome: 'error',
+      message: `The server answered HTTP ${error.status}, not what iFlyChat answers: check the base URL and the API version.`,
+    };
+  }
+  if (error instanceof IflychatApiError) {
+    return {
+      outcome: 'error',
+      message:
+        'The server answered, but not with what iFlyChat answers: check the base URL and the API version.',
+    };
+  }
+  if (isIflychatError(error)) {
+    return {
+      outcome: 'unreachable',
+      message: `No answer from this base URL within ${timeoutMs} ms: check the address and this server's network access.`,
+    };
+  }
+  return { outcome: 'error', message: 'The test failed unexpectedly: see the server log.' };
 }
 
 export type SettingsService = ReturnType<typeof createSettingsService>;

@@ -2,7 +2,7 @@
  * Pure decisions about what room an entry gets: its name, its iFlyChat role and its flags.
  * Everything here is computed from the binding, the role map and the entry itself.
  */
-import type { Binding } from '../../../contracts/config';
+import { isRoleId, type Binding } from '../../../contracts/config';
 import type { RoomParams } from '../iflychat/client';
 import { templatePlaceholders } from '../config/bindings';
 import { asText } from '../utils/text';
@@ -63,14 +63,34 @@ function resolveRole(
     }
   }
 
-  const role = roleMap[roleType];
+  const role = lookupRoleId(roleMap, roleType);
   if (role === undefined) {
     return {
       ok: false,
       reason: `the role "${roleType}" has no iFlyChat role id in roleMap`,
     };
   }
+  if (!isRoleId(role)) {
+    return {
+      ok: false,
+      reason: `the iFlyChat role id mapped to "${roleType}" is not a valid role id`,
+    };
+  }
   return { ok: true, role };
+}
+
+/**
+ * The iFlyChat role id mapped to a role type: the map's own keys only, so that a role field
+ * holding `constructor`, `toString` or `__proto__` is an unmapped role, never something read
+ * from Object.prototype. Anything but a string is "not mapped".
+ */
+export function lookupRoleId(
+  roleMap: Record<string, string>,
+  roleType: string
+): string | undefined {
+  if (!Object.hasOwn(roleMap, roleType)) return undefined;
+  const role: unknown = roleMap[roleType];
+  return typeof role === 'string' ? role : undefined;
 }
 
 function resolveFlag(source: Binding['private'], entry: Entry): boolean {

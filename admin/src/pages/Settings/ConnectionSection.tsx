@@ -134,6 +134,17 @@ export function ConnectionSection({ values, view, errors, readOnly, canTest, onC
   const [testing, setTesting] = React.useState(false);
   const [result, setResult] = React.useState<TestConnection.Response['data'] | null>(null);
   const locked = (key: (typeof view.locked.keys)[number]) => view.locked.keys.includes(key);
+  // The stored key is only ever sent to the base URL it was saved with: another base URL needs
+  // the key typed again, for a test as for a save.
+  const baseUrlChanged = values.baseUrl.trim().replace(/\/+$/, '') !== view.baseUrl;
+  const retypeKey = baseUrlChanged && view.apiKey.configured && !locked('apiKey');
+  const changeBaseUrl = (value: string) => {
+    onChange('baseUrl', value);
+    const changed = value.trim().replace(/\/+$/, '') !== view.baseUrl;
+    if (changed && view.apiKey.configured && !locked('apiKey') && values.apiKey.mode === 'keep') {
+      onChange('apiKey', { mode: 'replace', input: '' });
+    }
+  };
 
   const testConnection = async () => {
     setTesting(true);
@@ -183,7 +194,14 @@ export function ConnectionSection({ values, view, errors, readOnly, canTest, onC
           <SecretField
             name="apiKey"
             label={t('settings.apiKey.label', 'API key')}
-            hint={t('settings.apiKey.hint', 'The private API key of your iFlyChat app.')}
+            hint={
+              retypeKey
+                ? t(
+                    'settings.apiKey.retype',
+                    'Type the API key again: the stored key is only sent to the base URL it was saved with.'
+                  )
+                : t('settings.apiKey.hint', 'The private API key of your iFlyChat app.')
+            }
             status={view.apiKey}
             draft={values.apiKey}
             locked={locked('apiKey')}
@@ -239,14 +257,14 @@ export function ConnectionSection({ values, view, errors, readOnly, canTest, onC
                   )
                 : t(
                     'settings.baseUrl.hint',
-                    'https://api.iflychat.com, or the apiN.iflychat.com host of an older account.'
+                    'https://api.iflychat.com, or the apiN.iflychat.com host of an older account. Plain http only for 127.0.0.1 or localhost.'
                   )
             }
             type="url"
             value={values.baseUrl}
             disabled={readOnly || locked('baseUrl')}
             error={errors.baseUrl}
-            onChange={(value) => onChange('baseUrl', value)}
+            onChange={changeBaseUrl}
           />
         </Grid.Item>
       </Grid.Root>

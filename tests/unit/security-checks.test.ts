@@ -1,0 +1,75 @@
+/** The pure checks behind the plugin's trust boundaries (see the README's Security section). */
+import {
+  baseUrlProblem,
+  isLoopbackHost,
+  isRoleId,
+  normalizeBaseUrl,
+  pluginConfigSchema,
+} from '../../contracts/config';
+
+describe('base URLs', () => {
+  it('https anywhere, plain http only on loopback', () => {
+    expect(baseUrlProblem('https://api.iflychat.com')).toBeNull();
+    expect(baseUrlProblem('https://api2.iflychat.com/some/prefix')).toBeNull();
+    expect(baseUrlProblem('http://127.0.0.1:4010')).toBeNull();
+    expect(baseUrlProblem('http://127.8.9.10')).toBeNull();
+    expect(baseUrlProblem('http://localhost:4010')).toBeNull();
+    expect(baseUrlProblem('http://[::1]:4010')).toBeNull();
+    for (const url of [
+      'http://api.iflychat.com',
+      'http://10.0.0.1',
+      'http://127.0.0.1.example.com',
+      'http://localhost.example.com',
+      'http://[::ffff:10.0.0.1]',
+      'ftp://127.0.0.1',
+      'file:///etc/passwd',
+      'nope',
+    ]) {
+      expect([url, baseUrlProblem(url)]).toEqual([url, expect.stringContaining('https URL')]);
+    }
+  });
+
+  it('no credentials, query string or fragment', () => {
+    expect(baseUrlProblem('https://a:b@api.iflychat.com')).toMatch(/user name or password/);
+    expect(baseUrlProblem('https://api.iflychat.com/?x=')).toMatch(/query string/);
+    expect(baseUrlProblem('https://api.iflychat.com/?')).toMatch(/query string/);
+    expect(baseUrlProblem('https://api.iflychat.com#')).toMatch(/fragment/);
+  });
+
+  it('loopback hosts', () => {
+    expect(isLoopbackHost('LOCALHOST')).toBe(true);
+    expect(isLoopbackHost('127.0.0.1')).toBe(true);
+    expect(isLoopbackHost('127.0.0.256')).toBe(false);
+    expect(isLoopbackHost('128.0.0.1')).toBe(false);
+  });
+
+  it('is compared without trailing slashes, in the config file as on the page', () => {
+    expect(normalizeBaseUrl(' https://api.iflychat.com// ')).toBe('https://api.iflychat.com');
+    expect(pluginConfigSchema.parse({ baseUrl: 'https://api2.iflychat.com/' }).baseUrl).toBe(
+      'https://api2.iflychat.com'
+    );
+    expect(pluginConfigSchema.safeParse({ baseUrl: 'http://api.iflychat.com' }).success).toBe(
+      false
+    );
+  });
+});
+
+describe('role ids', () => {
+  it('the role map accepts role ids only, in the config file as on the page', () => {
+    expect(
+      pluginConfigSchema.parse({ roleMap: { public: 1, staff: 'site_staff.v2' } }).roleMap
+    ).toEqual({
+      public: '1',
+      staff: 'site_staff.v2',
+    });
+    for (const bad of ['2&room_private=0', 'a b', 'x'.repeat(65)]) {
+      expect([bad, pluginConfigSchema.safeParse({ roleMap: { public: bad } }).success]).toEqual([
+        bad,
+        false,
+      ]);
+    }
+    expect(isRoleId('0')).toBe(true);
+    expect(isRoleId(undefined)).toBe(false);
+    expect(isRoleId(() => '1')).toBe(false);
+  });
+});
