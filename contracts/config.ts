@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 
+import { userConfigFields } from './users';
+
 export const API_VERSIONS = ['1.1', '1.0'] as const;
 export type ApiVersion = (typeof API_VERSIONS)[number];
 
@@ -173,6 +175,8 @@ const pluginConfigObject = z.strictObject({
     .transform((map) => Object.fromEntries(Object.entries(map)))
     .default({}),
   contentTypes: z.record(contentTypeUidSchema, bindingSchema).default({}),
+  /** Chat tokens for the site's users (contracts/users.ts). */
+  ...userConfigFields,
 });
 
 export const pluginConfigSchema = pluginConfigObject.superRefine((config, ctx) => {

@@ -11,6 +11,7 @@ import {
   pluginConfigFields,
   type Binding,
 } from './config';
+import { USER_SETTING_KEYS, userConfigFields, type UserSettings } from './users';
 
 export const PERMISSIONS = {
   read: 'plugin::iflychat.settings.read',
@@ -36,6 +37,7 @@ export const EDITABLE_SCALAR_KEYS = [
   'timeoutMs',
   'concurrency',
   'maxAttempts',
+  ...USER_SETTING_KEYS,
 ] as const;
 
 /** Keys that a value in `config/plugins.ts` (or the environment) takes out of the admin's hands. */
@@ -51,9 +53,11 @@ export interface LockedSettings {
   contentTypes: string[];
 }
 
-export interface SettingsView {
+export interface SettingsView extends UserSettings {
   apiKey: SecretStatus;
   appId: SecretStatus;
+  /** The app id itself: iFlyChat calls it the public APP ID, so it is shown in clear. */
+  appIdValue: string | null;
   apiVersion: (typeof API_VERSIONS)[number];
   baseUrl: string;
   timeoutMs: number;
@@ -90,6 +94,7 @@ export const settingsUpdateSchema = z.strictObject({
   maxAttempts: base.maxAttempts,
   roleMap: base.roleMap,
   contentTypes: base.contentTypes,
+  ...userConfigFields,
 });
 
 export type SettingsUpdateInput = z.input<typeof settingsUpdateSchema>;

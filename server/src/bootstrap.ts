@@ -1,8 +1,10 @@
 import type { Core } from '@strapi/strapi';
 
 import { syncRoomIdFields } from './content-manager/room-id-field';
+import { registerRoomEvents } from './events/room-events';
 import { registerPermissions } from './permissions';
 import { describe } from './sync/service';
+import { subscribeUserChanges } from './tokens/lifecycle';
 import { getService } from './utils/get-service';
 
 export const SWEEP_TASK = 'iflychat-sweep';
@@ -15,6 +17,8 @@ export function sweepRule(seconds: number): string {
 
 const bootstrap = async ({ strapi }: { strapi: Core.Strapi }) => {
   await registerPermissions(strapi);
+  registerRoomEvents(strapi);
+  subscribeUserChanges(strapi);
 
   const settings = getService(strapi, 'settings');
   const sync = getService(strapi, 'sync');

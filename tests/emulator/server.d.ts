@@ -28,14 +28,37 @@ export interface Room {
   room_moderate: string;
 }
 
+export interface IssuedToken {
+  key: string;
+  app_id: string;
+  user_id: string;
+  user_name: string;
+  chat_role: string;
+  user_roles: Record<string, string>;
+  user_avatar_url?: string;
+  user_profile_url?: string;
+  expiresAt: number;
+}
+
+export interface TokenSettings {
+  expiresIn?: number;
+  spacedExpiresKey?: boolean;
+}
+
 export interface Emulator {
   start(port?: number): Promise<Emulator>;
   stop(): Promise<void>;
-  configure(settings: { latencyMs?: number; faults?: FaultRule[]; apiKey?: string }): void;
+  configure(settings: {
+    latencyMs?: number;
+    faults?: FaultRule[];
+    apiKey?: string;
+    tokens?: TokenSettings;
+  }): void;
   reset(): void;
   readonly url: string;
   readonly apiKey: string;
   readonly rooms: Room[];
+  readonly tokens: IssuedToken[];
   readonly requests: RecordedRequest[];
   requestsTo(fragment: string): RecordedRequest[];
 }

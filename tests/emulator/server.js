@@ -10,6 +10,9 @@
  */
 const http = require('node:http');
 
+const { createTokenBlock } = require('./tokens');
+const { serveWidget } = require('./widget');
+
 /**
  * @typedef {'status' | 'hang' | 'reset' | 'non-json' | 'hang-after' | 'reset-after'} FaultKind
  * `hang` / `reset` fail before the call is carried out; `hang-after` / `reset-after` carry it out
@@ -47,6 +50,7 @@ const ROUTES = [
   { re: /^\/api\/(1\.[01])\/room\/([^/]+)\/delete$/, op: 'delete' },
   { re: /^\/api\/(1\.[01])\/rooms\/list$/, op: 'list' },
   { re: /^\/api\/(1\.1)\/token\/generate$/, op: 'token' },
+  { re: /^\/api\/(1\.1)\/token\/([^/]+)\/delete$/, op: 'token-delete' },
 ];
 
 /**
@@ -64,6 +68,7 @@ function createEmulator(options = {}) {
     /** @type {RecordedRequest[]} */
     requests: [],
   };
+  const tokens = createTokenBlock(state);
   const random = options.random ?? Math.random;
   /** @type {Set<import('node:net').Socket>} */
   const sockets = new Set();
@@ -127,12 +132,8 @@ function createEmulator(options = {}) {
       const rooms = [...state.rooms.values()];
       return { status: 200, json: { rooms, length: rooms.length } };
     }
-    // token (1.1 only)
-    if (!body.user_id) return { status: 400, json: { error: 'user_id is required' } };
-    return {
-      status: 200,
-      json: { key: `token-${text(body.user_id)}-${Date.now()}`, expires_in: '3600' },
-    };
+    // token/generate and token/{token}/delete (1.1 only): see tokens.js
+    return tokens.perform(op, roomParam, body);
   }
 
   /**
@@ -204,6 +205,7 @@ function createEmulator(options = {}) {
         requests: state.requests,
         faults: state.faults,
         latencyMs: state.latencyMs,
+        tokens: tokens.list(),
       });
     }
     if (req.method === 'POST' && path === '/__control/configure') {
@@ -223,6 +225,7 @@ function createEmulator(options = {}) {
     const path = url.pathname;
     try {
       if (path.startsWith('/__control/')) return await control(req, res, path);
+      if (await serveWidget(req, res, url, { state, tokens })) return undefined;
       if (req.method === 'GET' && path === '/') {
         res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
         return res.end(renderRooms());
@@ -249,7 +252,9 @@ function createEmulator(options = {}) {
       }
       const version = route.match[1];
       const expected = version === '1.0' ? 'application/x-www-form-urlencoded' : 'application/json';
-      if (!body || !contentType.includes(expected)) {
+      // Older integrations post tokens form-encoded to the 1.1 path.
+      const formToken = route.op.startsWith('token') && contentType.includes('urlencoded');
+      if (!body || (!contentType.includes(expected) && !formToken)) {
         record.outcome = '400';
         return sendJson(res, 400, { error: `API ${version} expects a ${expected} body` });
       }
@@ -288,8 +293,9 @@ function createEmulator(options = {}) {
     socket.on('close', () => sockets.delete(socket));
   });
 
-  /** @param {{ latencyMs?: number, faults?: FaultRule[], apiKey?: string }} settings */
+  /** @param {{ latencyMs?: number, faults?: FaultRule[], apiKey?: string, tokens?: import('./tokens').TokenSettings }} settings */
   function configure(settings) {
+    if (settings.tokens !== undefined) tokens.configure(settings.tokens);
     if (settings.latencyMs !== undefined) state.latencyMs = settings.latencyMs;
     if (settings.faults !== undefined) state.faults = settings.faults.map((rule) => ({ ...rule }));
     if (settings.apiKey !== undefined) state.apiKey = settings.apiKey;
@@ -301,6 +307,7 @@ function createEmulator(options = {}) {
     state.faults = [];
     state.latencyMs = options.latencyMs ?? 0;
     state.nextRoomId = 1;
+    tokens.reset();
   }
 
   return {
@@ -325,6 +332,10 @@ function createEmulator(options = {}) {
     },
     get rooms() {
       return [...state.rooms.values()];
+    },
+    /** Tokens issued and not deleted. */
+    get tokens() {
+      return tokens.list();
     },
     get requests() {
       return state.requests;

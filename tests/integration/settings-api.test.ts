@@ -147,6 +147,7 @@ describe('settings', () => {
     expect(response.json.data).toEqual({
       apiKey: { configured: false, last4: null, source: null },
       appId: { configured: false, last4: null, source: null },
+      appIdValue: null,
       apiVersion: '1.1',
       baseUrl: 'https://api.iflychat.com',
       timeoutMs: 10000,
@@ -154,6 +155,11 @@ describe('settings', () => {
       maxAttempts: 8,
       roleMap: {},
       contentTypes: {},
+      chatRoleMap: {},
+      userIdPrefix: 'strapi-',
+      userNameAttribute: 'username',
+      tokenRequestsPerMinute: 10,
+      scriptUrl: '//cdn.iflychat.com/js/iflychat-v2.min.js',
       locked: { keys: [], roleMap: [], contentTypes: [] },
       encryptedAtRest: true,
     });

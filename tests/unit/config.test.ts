@@ -36,6 +36,11 @@ describe('parsePluginConfig', () => {
       sweepIntervalSeconds: 60,
       roleMap: {},
       contentTypes: {},
+      chatRoleMap: {},
+      userIdPrefix: 'strapi-',
+      userNameAttribute: 'username',
+      tokenRequestsPerMinute: 10,
+      scriptUrl: '//cdn.iflychat.com/js/iflychat-v2.min.js',
     });
   });
 

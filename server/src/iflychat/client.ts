@@ -71,12 +71,12 @@ export function createIflychatClient(options: IflychatClientOptions) {
     return options.apiKey ? text.split(options.apiKey).join('[redacted]') : text;
   }
 
-  async function post(path: string, params: Record<string, string | undefined>): Promise<unknown> {
-    const fields: Record<string, string> = { api_key: options.apiKey };
+  async function post(path: string, params: RequestParams): Promise<unknown> {
+    const fields: Record<string, string | Record<string, string>> = { api_key: options.apiKey };
     for (const [key, value] of Object.entries(params)) {
       if (value !== undefined) fields[key] = value;
     }
-    const body = version === '1.0' ? new URLSearchParams(fields).toString() : fields;
+    const body = version === '1.0' ? formEncode(fields) : fields;
     const contentType =
       version === '1.0' ? 'application/x-www-form-urlencoded' : 'application/json';
 
@@ -138,6 +138,8 @@ export function createIflychatClient(options: IflychatClientOptions) {
 
   return {
     apiVersion: version,
+    /** The request path every call takes, for calls kept in files of their own (tokens.ts). */
+    request: post,
 
     /** `POST /api/{v}/room/create` → the new room's id. */
     async createRoom(room: RoomParams): Promise<{ roomId: string }> {
@@ -186,6 +188,19 @@ export function createIflychatClient(options: IflychatClientOptions) {
 }
 
 export type IflychatClient = ReturnType<typeof createIflychatClient>;
+
+/** Body fields of a call; an object value (`user_roles`) is nested. */
+export type RequestParams = Record<string, string | Record<string, string> | undefined>;
+
+/** A form body as PHP builds it: an object value becomes `key[sub]=value`. */
+function formEncode(fields: Record<string, string | Record<string, string>>): string {
+  const form = new URLSearchParams();
+  for (const [key, value] of Object.entries(fields)) {
+    if (typeof value === 'string') form.append(key, value);
+    else for (const [sub, item] of Object.entries(value)) form.append(`${key}[${sub}]`, item);
+  }
+  return form.toString();
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -14,6 +14,7 @@ import {
   type Binding,
   type PluginConfig,
 } from '../../../contracts/config';
+import { USER_SETTING_KEYS, type UserSettings } from '../../../contracts/users';
 import {
   EDITABLE_SCALAR_KEYS,
   SCALAR_KEYS,
@@ -36,6 +37,7 @@ import {
 } from '../config/bindings';
 import { createIflychatClient, type IflychatClient } from '../iflychat/client';
 import { IflychatApiError, isIflychatError } from '../iflychat/errors';
+import { userNameAttributeProblem } from '../tokens/user-model';
 import { PLUGIN_ID } from '../utils/get-service';
 import { parseOr400, validationError } from '../utils/validation';
 import { openSecret, sealSecret, type StoredSecret } from './secrets';
@@ -56,6 +58,13 @@ export interface StoredSettings {
   maxAttempts?: number;
   roleMap?: Record<string, string>;
   contentTypes?: Record<string, Binding>;
+  chatRoleMap?: UserSettings['chatRoleMap'];
+  userIdPrefix?: string;
+  userNameAttribute?: string;
+  userAvatarUrl?: string;
+  userProfileUrl?: string;
+  tokenRequestsPerMinute?: number;
+  scriptUrl?: string;
 }
 
 /** The settings in force, without the secrets. */
@@ -70,6 +79,7 @@ interface Snapshot {
 }
 
 const STORE_KEY = 'settings';
+const USER_UID = 'plugin::users-permissions.user';
 /** How long another instance's saved settings may take to reach this one. */
 const CACHE_MS = 5_000;
 
@@ -196,6 +206,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
         sweepIntervalSeconds: file.sweepIntervalSeconds,
         roleMap: { ...(stored.roleMap ?? {}), ...file.roleMap },
         contentTypes: { ...usableStoredBindings(stored), ...file.contentTypes },
+        ...(Object.fromEntries(USER_SETTING_KEYS.map((key) => [key, pick(key)])) as UserSettings),
       },
       apiKey: apiKey(),
       appId: secret('appId'),
@@ -225,6 +236,9 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
     const { apiVersion, baseUrl, timeoutMs, concurrency, maxAttempts, roleMap, contentTypes } =
       snap.settings;
     return {
+      ...(Object.fromEntries(
+        USER_SETTING_KEYS.map((key) => [key, snap.settings[key]])
+      ) as UserSettings),
       apiVersion,
       baseUrl,
       timeoutMs,
@@ -234,6 +248,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
       contentTypes,
       apiKey: describeSecret(snap.apiKey?.value, snap.apiKey?.source ?? null),
       appId: describeSecret(snap.appId?.value, snap.appId?.source ?? null),
+      appIdValue: snap.appId?.value ?? null,
       locked,
       encryptedAtRest: Boolean(encryptionKey()),
     };
@@ -249,6 +264,8 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
         strapi.config.get<Record<string, unknown> | undefined>(`plugin::${PLUGIN_ID}`) ?? {};
       const parsed = parsePluginConfig(raw);
       const problems = validateBindings(parsed, getModel);
+      const nameProblem = userNameAttributeProblem(getModel(USER_UID), parsed.userNameAttribute);
+      if (nameProblem) problems.push(nameProblem);
       if (problems.length > 0) throw new PluginConfigError(problems.map(formatProblem));
       fileConfig = parsed;
       const isSet = (value: unknown) => value !== undefined && value !== null && value !== '';
@@ -272,6 +289,11 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
     /** The last settings read, for hot paths that must not wait (such as the worker's pool size). */
     cached(): EffectiveSettings | undefined {
       return snapshot?.settings;
+    },
+
+    /** The app id in force (public: iFlyChat shows it to every visitor of a page with the widget). */
+    async getAppId(): Promise<string | undefined> {
+      return (await current()).appId?.value;
     },
 
     async isConfigured(): Promise<boolean> {
@@ -306,7 +328,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
         }
       }
       for (const key of EDITABLE_SCALAR_KEYS) {
-        if (lockedKeys.has(key) && body[key] !== file[key]) {
+        if (lockedKeys.has(key) && JSON.stringify(body[key]) !== JSON.stringify(file[key])) {
           problems.push({ path: [key], message: LOCKED_MESSAGE });
         }
       }
@@ -334,6 +356,8 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
           });
         }
       }
+      const nameProblem = userNameAttributeProblem(getModel(USER_UID), body.userNameAttribute);
+      if (nameProblem) problems.push(nameProblem);
       if (problems.length > 0) throw validationError(problems);
 
       const next: StoredSettings = {

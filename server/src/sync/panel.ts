@@ -9,6 +9,7 @@ import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
 import type { RoomJobView, RoomStatus, RoomTarget } from '../../../contracts/rooms';
+import { emitRoomEvent } from '../events/room-events';
 import { isLocalized, type ModelLike } from '../config/bindings';
 import { getService } from '../utils/get-service';
 import { validationError } from '../utils/validation';
@@ -272,6 +273,12 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
         if (isUniqueViolation(error)) throw new RoomBusyError('link');
         throw error;
       }
+      emitRoomEvent(strapi, 'updated', {
+        uid: target.uid,
+        documentId: target.documentId,
+        locale: resolved.scope.locale === ALL_LOCALES ? null : resolved.scope.locale,
+        roomId: room.roomId,
+      });
       strapi.log.info(
         `[iflychat] room ${room.roomId} linked to ${target.uid} ${target.documentId}`
       );

@@ -18,6 +18,7 @@ import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
 import type { BackfillProgress } from '../../../contracts/settings';
+import { emitRoomEvent, type RoomEventKind } from '../events/room-events';
 import { IflychatApiError, isIflychatError } from '../iflychat/errors';
 import type { IflychatClient, RoomParams } from '../iflychat/client';
 import { getService } from '../utils/get-service';
@@ -84,6 +85,16 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     documentId: link.entryDocumentId,
     ...(link.entryLocale === ALL_LOCALES ? {} : { locale: link.entryLocale }),
   });
+
+  /** Sends a room event; called right after the change it reports was committed. */
+  const emit = (kind: RoomEventKind, link: Scoped, roomId: string | null, reason?: string) =>
+    emitRoomEvent(strapi, kind, {
+      uid: link.contentType,
+      documentId: link.entryDocumentId,
+      locale: link.entryLocale === ALL_LOCALES ? null : link.entryLocale,
+      roomId,
+      reason,
+    });
 
   /**
    * Every row the room belongs to (draft and published; every locale, or the room's locale)
@@ -177,7 +188,13 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
    * Writes the room id on every row of the entry and marks the job created, in one transaction:
    * both happen or neither does (and SQLite syncs to disk once instead of twice).
    */
-  async function finish(claimed: RoomLink, field: string, roomId: string, room: RoomParams | null) {
+  async function finish(
+    claimed: RoomLink,
+    field: string,
+    roomId: string,
+    room: RoomParams | null,
+    event?: RoomEventKind
+  ) {
     await strapi.db.transaction(async () => {
       // The row first: if another worker took it over meanwhile, nothing is written at all.
       const held = await links.update(claimed, {
@@ -197,6 +214,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       await writeBack(claimed, field, roomId);
       await links.settle(claimed, true);
     });
+    if (event) emit(event, claimed, roomId);
   }
 
   /**
@@ -245,11 +263,18 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       await fail(claimed, resolved.reason, { mayHaveCreated: false });
       return;
     }
-    if (roomChanged(claimed, resolved.params)) {
+    const changed = roomChanged(claimed, resolved.params);
+    if (changed) {
       await call(claimed, () => client.editRoom(claimed.roomId, resolved.params));
       log.info(`[iflychat] room ${claimed.roomId} edited for ${uid} ${claimed.entryDocumentId}`);
     }
-    await finish(claimed, binding.roomIdField, claimed.roomId, resolved.params);
+    await finish(
+      claimed,
+      binding.roomIdField,
+      claimed.roomId,
+      resolved.params,
+      changed ? 'updated' : undefined
+    );
   }
 
   function knownRoom(claimed: RoomLink): RoomParams | null {
@@ -282,6 +307,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       });
       await links.settle(claimed, false);
     });
+    emit('failed', claimed, claimed.roomId, reason);
   }
 
   async function retryLater(claimed: RoomLink, error: unknown, mayHaveCreated: boolean) {
@@ -361,8 +387,10 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       if (removed && binding) await writeBack(claimed, binding.roomIdField, null);
     });
     if (!removed) return; // the lease was lost; whoever holds the row now finishes it
-    if (claimed.roomId)
+    if (claimed.roomId) {
+      emit('deleted', claimed, claimed.roomId);
       log.info(`[iflychat] room ${claimed.roomId} deleted for ${entryLabel(claimed)}`);
+    }
     if (binding && (await isPublished(claimed))) {
       await links.queue(claimed.contentType, [targetOf(claimed)], { retryFailed: true });
       worker.wake();
@@ -464,7 +492,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       // editor's stale form wrote back after an unlink does not bring the old room back.
       const carried = claimed.syncedAt ? '' : asText(entry[binding.roomIdField]);
       if (carried && (await isUnowned(carried, claimed))) {
-        await finish(claimed, binding.roomIdField, carried, null);
+        await finish(claimed, binding.roomIdField, carried, null, 'created');
         return;
       }
 
@@ -486,7 +514,14 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
           throw error;
         }
       }
-      await finish(claimed, binding.roomIdField, roomId, params);
+      // A recreated room replaces the entry's room: its id changes.
+      await finish(
+        claimed,
+        binding.roomIdField,
+        roomId,
+        params,
+        recreating ? 'updated' : 'created'
+      );
       log.info(`[iflychat] room ${roomId} "${params.name}" ready for ${entryLabel(claimed)}`);
     } catch (error) {
       if (error instanceof LeaseLostError) {

@@ -3,6 +3,7 @@ import type { Core } from '@strapi/strapi';
 import type { SettingsService } from '../settings/service';
 import type { PanelService } from '../sync/panel';
 import type { SyncService } from '../sync/service';
+import type { TokenService } from '../tokens/service';
 
 export const PLUGIN_ID = 'iflychat';
 
@@ -10,6 +11,7 @@ interface Services {
   settings: SettingsService;
   sync: SyncService;
   rooms: PanelService;
+  tokens: TokenService;
 }
 
 /** The one typed way to reach the plugin's services. */

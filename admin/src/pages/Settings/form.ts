@@ -4,6 +4,7 @@
  */
 import type { Binding } from '../../../../contracts/config';
 import { issueMessage, roomPerLocaleProblem } from '../../../../contracts/config';
+import { userFormValues, userRequest } from './users-form';
 import {
   settingsUpdateSchema,
   type BindableContentType,
@@ -18,7 +19,10 @@ export interface SecretDraft {
 }
 
 /** The settings as the page edits them: the view's values, with drafts for the secrets. */
-export type FormValues = Omit<SettingsView, 'apiKey' | 'appId' | 'locked' | 'encryptedAtRest'> & {
+export type FormValues = Omit<
+  SettingsView,
+  'apiKey' | 'appId' | 'appIdValue' | 'locked' | 'encryptedAtRest'
+> & {
   apiKey: SecretDraft;
   appId: SecretDraft;
 };
@@ -37,6 +41,7 @@ export function fromView(view: SettingsView): FormValues {
     maxAttempts: view.maxAttempts,
     roleMap: { ...view.roleMap },
     contentTypes: structuredClone(view.contentTypes),
+    ...userFormValues(view),
   };
 }
 
@@ -59,6 +64,7 @@ export function toRequest(values: FormValues): SettingsUpdateInput {
         .filter(([, id]) => id !== '')
     ),
     contentTypes: values.contentTypes,
+    ...userRequest(values),
   };
 }
 

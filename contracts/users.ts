@@ -1,0 +1,147 @@
+/**
+ * The site's own users in the rooms: the configuration of chat tokens (a block of the plugin
+ * configuration, also edited on the settings page) and the shapes of the content-API routes
+ * `POST /api/iflychat/token` and `GET /api/iflychat/config`.
+ */
+import { z } from 'zod';
+
+export const CHAT_ROLES = ['admin', 'moderator', 'participant', 'viewer'] as const;
+export type ChatRole = (typeof CHAT_ROLES)[number];
+
+export const DEFAULT_USER_ID_PREFIX = 'strapi-';
+export const DEFAULT_USER_NAME_ATTRIBUTE = 'username';
+export const DEFAULT_TOKEN_REQUESTS_PER_MINUTE = 10;
+export const DEFAULT_SCRIPT_URL = '//cdn.iflychat.com/js/iflychat-v2.min.js';
+
+/** Placeholders a user URL template may hold. */
+export const USER_URL_PLACEHOLDERS = ['id', 'documentId', 'username'] as const;
+
+/**
+ * Attributes of a user that must never be sent to iFlyChat as a name: Users & Permissions keeps
+ * secrets in them.
+ */
+export const SECRET_USER_ATTRIBUTES = [
+  'password',
+  'resetPasswordToken',
+  'confirmationToken',
+] as const;
+
+/** A users-permissions role type, as a key of the role maps. */
+export const roleTypeSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][\w-]{0,99}$/, 'must be a role type such as authenticated');
+
+const userUrlTemplate = z
+  .string()
+  .trim()
+  .max(500, 'must be at most 500 characters')
+  .optional()
+  .nullable()
+  .transform((value) => (value ? value : undefined))
+  .refine((value) => value === undefined || /^https?:\/\/[^\s/?#]+/.test(value), {
+    message: 'must be an http(s) URL such as https://example.com/users/{id}',
+  })
+  .refine((value) => value === undefined || unknownPlaceholders(value).length === 0, {
+    message: `may only use the placeholders ${USER_URL_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+  });
+
+/** The placeholders of a template that are not in {@link USER_URL_PLACEHOLDERS}. */
+export function unknownPlaceholders(template: string): string[] {
+  const known: readonly string[] = USER_URL_PLACEHOLDERS;
+  return [...template.matchAll(/\{([^{}]*)\}/g)]
+    .map((match) => match[1])
+    .filter((name) => !known.includes(name));
+}
+
+/** The configuration keys of chat tokens, merged into the plugin's configuration schema. */
+export const userConfigFields = {
+  /** users-permissions role type → iFlyChat `chat_role`; a type not listed is a participant. */
+  chatRoleMap: z
+    .record(
+      roleTypeSchema,
+      z.enum(CHAT_ROLES, { error: 'must be admin, moderator, participant or viewer' })
+    )
+    .default({}),
+  /** Put before the user's id to make the iFlyChat `user_id`. */
+  userIdPrefix: z
+    .string()
+    .trim()
+    .regex(/^[\w.:-]{0,40}$/, 'must be at most 40 letters, digits, or _ . : -')
+    .default(DEFAULT_USER_ID_PREFIX),
+  /** The user attribute sent as `user_name`. */
+  userNameAttribute: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, 'must name an attribute of the user')
+    .refine((value) => !(SECRET_USER_ATTRIBUTES as readonly string[]).includes(value), {
+      message: 'must not be a secret attribute of the user',
+    })
+    .default(DEFAULT_USER_NAME_ATTRIBUTE),
+  /** `user_avatar_url`, from `{id}`, `{documentId}`, `{username}`. */
+  userAvatarUrl: userUrlTemplate,
+  /** `user_profile_url`, from the same placeholders. */
+  userProfileUrl: userUrlTemplate,
+  /** Token requests one user may make per minute before getting 429. */
+  tokenRequestsPerMinute: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(DEFAULT_TOKEN_REQUESTS_PER_MINUTE),
+  /** The widget script the front-end kit loads (`?app_id=` is added). */
+  scriptUrl: z
+    .string()
+    .trim()
+    .max(500, 'must be at most 500 characters')
+    .regex(
+      /^(https?:)?\/\/[^\s/?#]+\/[^\s#]*$/,
+      'must be an http(s) or protocol-relative URL of a script such as //cdn.iflychat.com/js/iflychat-v2.min.js'
+    )
+    .default(DEFAULT_SCRIPT_URL),
+};
+
+/** The keys above, locked one by one when set in `config/plugins.ts`. */
+export const USER_SETTING_KEYS = [
+  'chatRoleMap',
+  'userIdPrefix',
+  'userNameAttribute',
+  'userAvatarUrl',
+  'userProfileUrl',
+  'tokenRequestsPerMinute',
+  'scriptUrl',
+] as const;
+
+export const userSettingsSchema = z.object(userConfigFields);
+export type UserSettings = z.output<typeof userSettingsSchema>;
+
+/** `POST /api/iflychat/token` (a signed-in Users & Permissions user; no body). */
+export namespace IssueToken {
+  export interface Response {
+    data: {
+      /** The chat token for iFlyChat's widget (`iflychat_auth_token`). */
+      token: string;
+      /** ISO date after which iFlyChat no longer accepts the token. */
+      expiresAt: string;
+      /** iFlyChat's public app id. */
+      appId: string;
+      /** The user's iFlyChat `user_id`. */
+      userId: string;
+      /** The widget script to load, with its `app_id`. */
+      scriptUrl: string;
+    };
+  }
+}
+
+/** `GET /api/iflychat/config` (public): what a page needs to load the widget for a guest. */
+export namespace PublicConfig {
+  export interface Response {
+    data: { appId: string; scriptUrl: string };
+  }
+}
+
+/** The widget script URL for an app id. */
+export function widgetScriptUrl(scriptUrl: string, appId: string): string {
+  const separator = scriptUrl.includes('?') ? '&' : '?';
+  return `${scriptUrl}${separator}app_id=${encodeURIComponent(appId)}`;
+}

@@ -1,0 +1,27 @@
+/**
+ * The user attribute a chat name is read from must be a plain text attribute of the user that
+ * Users & Permissions does not keep private (never the password hash or a reset token).
+ */
+import type { BindingProblem, ModelLike } from '../config/bindings';
+
+const NAME_TYPES = new Set(['string', 'text', 'email', 'uid', 'enumeration']);
+
+export function userNameAttributeProblem(
+  model: ModelLike | undefined,
+  attribute: string
+): BindingProblem | null {
+  if (!model) return null; // Users & Permissions is not installed: there are no site users
+  const definition = Object.hasOwn(model.attributes, attribute)
+    ? (model.attributes[attribute] as { type: string; private?: boolean })
+    : undefined;
+  if (!definition) {
+    return { path: ['userNameAttribute'], message: `the user has no attribute "${attribute}"` };
+  }
+  if (definition.private === true || !NAME_TYPES.has(definition.type)) {
+    return {
+      path: ['userNameAttribute'],
+      message: `"${attribute}" is not a public text attribute of the user`,
+    };
+  }
+  return null;
+}

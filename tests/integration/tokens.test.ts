@@ -1,0 +1,338 @@
+/**
+ * `POST /api/iflychat/token` and `GET /api/iflychat/config` on a real Strapi, with site users
+ * signing in through Users & Permissions and the emulator receiving the token calls over HTTP.
+ */
+import type { Core } from '@strapi/strapi';
+
+import { createEmulator, type Emulator } from '../emulator/server';
+import {
+  adminSession,
+  bootPlayground,
+  httpClient,
+  playgroundConfig,
+  restClient,
+  roleId,
+  waitFor,
+  type Playground,
+} from '../helpers/playground';
+
+const API_KEY = 'token-route-key-51f0c2';
+const APP_ID = 'app-4f9e21';
+const ACTION = 'plugin::iflychat.token.generate';
+const PASSWORD = 'Site-User-Pass-1';
+
+let emulator: Emulator;
+let pg: Playground;
+const seen: string[] = [];
+
+async function createRole(strapi: Core.Strapi, name: string, type: string) {
+  await strapi
+    .plugin('users-permissions')
+    .service('role')
+    .createRole({ name, type, description: name });
+  return roleId(strapi, type);
+}
+
+async function enableTokenRoute(strapi: Core.Strapi, role: number) {
+  await strapi.db
+    .query('plugin::users-permissions.permission')
+    .create({ data: { action: ACTION, role } });
+}
+
+async function createUser(username: string, roleType: string) {
+  const user = await pg.strapi
+    .plugin('users-permissions')
+    .service('user')
+    .add({
+      username,
+      email: `${username}@example.com`,
+      password: PASSWORD,
+      provider: 'local',
+      confirmed: true,
+      blocked: false,
+      role: await roleId(pg.strapi, roleType),
+    });
+  return user as { id: number; documentId: string };
+}
+
+async function signIn(username: string) {
+  const response = await fetch(`${pg.url}/api/auth/local`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ identifier: username, password: PASSWORD }),
+  });
+  const body = (await response.json()) as { jwt?: string };
+  if (!body.jwt) throw new Error(`sign-in of ${username} failed: ${response.status}`);
+  return body.jwt;
+}
+
+async function askToken(jwt?: string) {
+  const response = await fetch(`${pg.url}/api/iflychat/token`, {
+    method: 'POST',
+    headers: jwt ? { Authorization: `Bearer ${jwt}` } : {},
+  });
+  const text = await response.text();
+  seen.push(text);
+  return {
+    status: response.status,
+    json: text ? JSON.parse(text) : undefined,
+    retryAfter: response.headers.get('retry-after'),
+    cacheControl: response.headers.get('cache-control'),
+  };
+}
+
+const generateCalls = () => emulator.requestsTo('token/generate');
+
+beforeAll(async () => {
+  emulator = await createEmulator({ apiKey: API_KEY }).start();
+  pg = await bootPlayground({
+    pluginConfig: playgroundConfig(emulator, {
+      timeoutMs: 1_000,
+      roleMap: { public: '1', authenticated: '2', members: '7' },
+      chatRoleMap: { members: 'moderator' },
+      userAvatarUrl: 'https://example.com/avatars/{id}.png',
+      tokenRequestsPerMinute: 4,
+    }),
+    listen: true,
+  });
+  const strapi = pg.strapi;
+  // Users & Permissions allows five sign-ins per address and interval; this file signs in more.
+  strapi.config.set('plugin::users-permissions.ratelimit', { enabled: false });
+  await enableTokenRoute(strapi, await roleId(strapi, 'authenticated'));
+  await enableTokenRoute(strapi, await createRole(strapi, 'Members', 'members'));
+  await enableTokenRoute(strapi, await createRole(strapi, 'Editors', 'editors'));
+  await createRole(strapi, 'Readers', 'readers'); // without the action
+});
+
+afterAll(async () => {
+  await pg?.close();
+  await emulator?.stop();
+  for (const body of seen) expect(body).not.toContain(API_KEY);
+});
+
+describe('before an app id is set', () => {
+  it('answers 503 naming what is missing, for the token and the public config', async () => {
+    await createUser('early', 'authenticated');
+    const response = await askToken(await signIn('early'));
+    expect(response.status).toBe(503);
+    expect(response.json.error.message).toMatch(/no iFlyChat app id is configured/);
+    expect(response.json.error.message).not.toMatch(/API key/);
+    const config = await fetch(`${pg.url}/api/iflychat/config`);
+    expect(config.status).toBe(503);
+    expect(generateCalls()).toHaveLength(0);
+  });
+
+  it('saving the app id on the settings page makes tokens available, and shows it in clear', async () => {
+    const admin = await adminSession(pg);
+    const { data: view } = (await admin.get('/iflychat/settings')).json;
+    expect(view.appIdValue).toBeNull();
+    const {
+      apiKey: _k,
+      appId: _a,
+      appIdValue: _v,
+      locked: _l,
+      encryptedAtRest: _e,
+      ...values
+    } = view;
+    for (const [userNameAttribute, message] of [
+      ['password', 'must not be a secret attribute of the user'],
+      ['nickname', 'the user has no attribute "nickname"'],
+      ['blocked', '"blocked" is not a public text attribute of the user'],
+    ]) {
+      const refused = await admin.put('/iflychat/settings', { ...values, userNameAttribute });
+      expect(refused.status).toBe(400);
+      expect(refused.json.error.details.errors).toEqual([
+        expect.objectContaining({ path: ['userNameAttribute'], message }),
+      ]);
+    }
+    const saved = await admin.put('/iflychat/settings', { ...values, appId: APP_ID });
+    expect(saved.status).toBe(200);
+    expect(saved.json.data.appIdValue).toBe(APP_ID);
+    expect(saved.json.data.chatRoleMap).toEqual({ members: 'moderator' });
+  });
+});
+
+describe('tokens for signed-in users', () => {
+  it('a user of Authenticated gets a token for role 2, as a participant', async () => {
+    const user = await createUser('alice', 'authenticated');
+    const response = await askToken(await signIn('alice'));
+    expect(response.status).toBe(200);
+    expect(response.cacheControl).toBe('no-store');
+    const calls = generateCalls();
+    expect(calls).toHaveLength(1);
+    expect(calls[0].path).toBe('/api/1.1/token/generate');
+    expect(calls[0].body).toEqual({
+      api_key: API_KEY,
+      app_id: APP_ID,
+      user_id: `strapi-${user.id}`,
+      user_name: 'alice',
+      chat_role: 'participant',
+      user_roles: { '2': 'Authenticated' },
+      user_avatar_url: `https://example.com/avatars/${user.id}.png`,
+    });
+    const issued = emulator.tokens.find((token) => token.user_id === `strapi-${user.id}`)!;
+    expect(response.json).toEqual({
+      data: {
+        token: issued.key,
+        expiresAt: expect.any(String),
+        appId: APP_ID,
+        userId: `strapi-${user.id}`,
+        scriptUrl: `//cdn.iflychat.com/js/iflychat-v2.min.js?app_id=${APP_ID}`,
+      },
+    });
+    const expiresIn = Date.parse(response.json.data.expiresAt) - Date.now();
+    expect(expiresIn).toBeGreaterThan(3_500_000);
+    expect(expiresIn).toBeLessThanOrEqual(3_600_000);
+  });
+
+  it('a second request within the expiry makes no second call', async () => {
+    const jwt = await signIn('alice');
+    const before = generateCalls().length;
+    const first = await askToken(jwt);
+    const second = await askToken(jwt);
+    expect(second.json.data.token).toBe(first.json.data.token);
+    expect(generateCalls().length).toBe(before);
+  });
+
+  it('a user of a custom role gets its mapped role and chat role', async () => {
+    const user = await createUser('mia', 'members');
+    expect((await askToken(await signIn('mia'))).status).toBe(200);
+    expect(generateCalls().at(-1)!.body).toMatchObject({
+      user_id: `strapi-${user.id}`,
+      chat_role: 'moderator',
+      user_roles: { '7': 'Members' },
+    });
+  });
+
+  it('a user of an unmapped role gets no role at all', async () => {
+    await createUser('eve', 'editors');
+    expect((await askToken(await signIn('eve'))).status).toBe(200);
+    const body = generateCalls().at(-1)!.body;
+    expect(body.chat_role).toBe('participant');
+    expect(body.user_roles).toEqual({});
+  });
+
+  it('a changed role gets a new token, and the old one is deleted in iFlyChat', async () => {
+    const user = await createUser('rolf', 'authenticated');
+    const jwt = await signIn('rolf');
+    const old = (await askToken(jwt)).json.data.token as string;
+    await pg.strapi
+      .plugin('users-permissions')
+      .service('user')
+      .edit(user.id, {
+        role: await roleId(pg.strapi, 'members'),
+      });
+    await pg.strapi.plugin('iflychat').service('tokens').idle();
+    expect(emulator.requestsTo(`/token/${old}/delete`)).toHaveLength(1);
+    const fresh = await askToken(jwt);
+    expect(fresh.json.data.token).not.toBe(old);
+    expect(generateCalls().at(-1)!.body.user_roles).toEqual({ '7': 'Members' });
+  });
+});
+
+describe('refusals', () => {
+  it('401 without a session, with a bad JWT or with an API token', async () => {
+    expect((await askToken()).status).toBe(401);
+    expect((await askToken('not-a-jwt')).status).toBe(401);
+    const token = (await pg.strapi.service('admin::api-token').create({
+      name: 'full',
+      type: 'full-access',
+      lifespan: null,
+      kind: 'content-api',
+    })) as { accessKey: string };
+    expect((await askToken(token.accessKey)).status).toBe(401);
+    // A full-access API token still reaches the rest of the content API.
+    expect((await (await restClient(pg)).get('/api/communities')).status).toBe(200);
+  });
+
+  it('403 for a role whose route is not enabled', async () => {
+    await createUser('rita', 'readers');
+    expect((await askToken(await signIn('rita'))).status).toBe(403);
+  });
+
+  it('429 with Retry-After past tokenRequestsPerMinute', async () => {
+    await createUser('greedy', 'authenticated');
+    const jwt = await signIn('greedy');
+    const statuses = [];
+    for (let i = 0; i < 5; i += 1) statuses.push((await askToken(jwt)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    const limited = await askToken(jwt);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.retryAfter)).toBeLessThanOrEqual(15);
+  });
+
+  it('502 with a readable message when iFlyChat refuses', async () => {
+    await createUser('refused', 'authenticated');
+    emulator.configure({
+      faults: [
+        { kind: 'status', status: 400, path: 'token/generate', body: `bad ${API_KEY}`, times: 1 },
+      ],
+    });
+    const response = await askToken(await signIn('refused'));
+    expect(response.status).toBe(502);
+    expect(response.json.error.message).toBe('iFlyChat refused to issue a chat token');
+  });
+
+  it('503 with Retry-After when iFlyChat fails or times out', async () => {
+    await createUser('unlucky', 'authenticated');
+    const jwt = await signIn('unlucky');
+    emulator.configure({
+      faults: [{ kind: 'status', status: 500, path: 'token/generate', retryAfter: 7, times: 1 }],
+    });
+    const failed = await askToken(jwt);
+    expect([failed.status, failed.retryAfter]).toEqual([503, '7']);
+    emulator.configure({ faults: [{ kind: 'hang', path: 'token/generate', times: 1 }] });
+    const timedOut = await askToken(jwt);
+    expect([timedOut.status, timedOut.retryAfter]).toEqual([503, '30']);
+    expect(timedOut.json.error.message).toMatch(/not available/);
+    // And it recovers.
+    expect((await askToken(jwt)).status).toBe(200);
+  });
+});
+
+describe('blocked and deleted users', () => {
+  it('blocking a user drops the token and deletes it in iFlyChat; the user gets 401', async () => {
+    const user = await createUser('bob', 'authenticated');
+    const jwt = await signIn('bob');
+    const token = (await askToken(jwt)).json.data.token as string;
+    await pg.strapi.plugin('users-permissions').service('user').edit(user.id, { blocked: true });
+    await pg.strapi.plugin('iflychat').service('tokens').idle();
+    expect(emulator.requestsTo(`/token/${token}/delete`)).toHaveLength(1);
+    expect(emulator.tokens.some((issued) => issued.key === token)).toBe(false);
+    expect((await askToken(jwt)).status).toBe(401);
+  });
+
+  it('deleting a user deletes the token; a failing delete is logged, never thrown', async () => {
+    const user = await createUser('carl', 'authenticated');
+    const token = (await askToken(await signIn('carl'))).json.data.token as string;
+    await pg.strapi.db.query('plugin::users-permissions.user').delete({ where: { id: user.id } });
+    await pg.strapi.plugin('iflychat').service('tokens').idle();
+    expect(emulator.requestsTo(`/token/${token}/delete`)).toHaveLength(1);
+
+    const dora = await createUser('dora', 'authenticated');
+    const doraToken = (await askToken(await signIn('dora'))).json.data.token as string;
+    emulator.configure({ faults: [{ kind: 'status', status: 500, path: '/delete', times: 1 }] });
+    await pg.strapi.plugin('users-permissions').service('user').edit(dora.id, { blocked: true });
+    await pg.strapi.plugin('iflychat').service('tokens').idle();
+    const line = await waitFor(() =>
+      pg.logs.find((entry) => entry.includes('could not delete the chat token of user'))
+    );
+    expect(line).toContain('[token]');
+    expect(line).not.toContain(doraToken);
+  });
+});
+
+describe('GET /api/iflychat/config', () => {
+  it('is public and answers the app id and the script, nothing else', async () => {
+    const response = await httpClient(pg.url).get('/api/iflychat/config');
+    seen.push(response.text);
+    expect(response.status).toBe(200);
+    expect(response.json).toEqual({
+      data: {
+        appId: APP_ID,
+        scriptUrl: `//cdn.iflychat.com/js/iflychat-v2.min.js?app_id=${APP_ID}`,
+      },
+    });
+  });
+});
