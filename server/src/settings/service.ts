@@ -43,6 +43,7 @@ export interface StoredSettings {
   timeoutMs?: number;
   concurrency?: number;
   maxAttempts?: number;
+  maxRequestsPerSecond?: number | null;
   roleMap?: Record<string, string>;
   contentTypes?: Record<string, Binding>;
 }
@@ -147,8 +148,8 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
         timeoutMs: pick('timeoutMs'),
         concurrency: pick('concurrency'),
         maxAttempts: pick('maxAttempts'),
+        maxRequestsPerSecond: pick('maxRequestsPerSecond'),
         // Operational tuning lives in config/plugins.ts only.
-        maxRequestsPerSecond: file.maxRequestsPerSecond,
         retryBaseDelayMs: file.retryBaseDelayMs,
         retryMaxDelayMs: file.retryMaxDelayMs,
         leaseSeconds: file.leaseSeconds,
@@ -189,6 +190,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
       timeoutMs,
       concurrency,
       maxAttempts,
+      maxRequestsPerSecond: snap.settings.maxRequestsPerSecond ?? null,
       roleMap,
       contentTypes,
       apiKey: describeSecret(snap.apiKey?.value, snap.apiKey?.source ?? null),
