@@ -37,6 +37,7 @@ export const EDITABLE_SCALAR_KEYS = [
   'timeoutMs',
   'concurrency',
   'maxAttempts',
+  'maxRequestsPerSecond',
   ...USER_SETTING_KEYS,
 ] as const;
 
@@ -63,6 +64,8 @@ export interface SettingsView extends UserSettings {
   timeoutMs: number;
   concurrency: number;
   maxAttempts: number;
+  /** Calls to iFlyChat per second and Strapi instance; null: no limit. */
+  maxRequestsPerSecond: number | null;
   roleMap: Record<string, string>;
   contentTypes: Record<string, Binding>;
   locked: LockedSettings;
@@ -92,6 +95,8 @@ export const settingsUpdateSchema = z.strictObject({
   timeoutMs: base.timeoutMs,
   concurrency: base.concurrency,
   maxAttempts: base.maxAttempts,
+  /** Absent or null: no limit. */
+  maxRequestsPerSecond: base.maxRequestsPerSecond.nullable(),
   roleMap: base.roleMap,
   contentTypes: base.contentTypes,
   ...userConfigFields,
@@ -198,4 +203,38 @@ export namespace Backfill {
   export interface Response {
     data: BackfillProgress;
   }
+}
+
+/** The delivery tuning the settings page shows (its "Delivery" section). */
+export const TUNING_KEYS = [
+  'timeoutMs',
+  'concurrency',
+  'maxAttempts',
+  'maxRequestsPerSecond',
+] as const;
+export type TuningKey = (typeof TUNING_KEYS)[number];
+
+export interface TuningBounds {
+  min: number;
+  /** The minimum itself is not allowed (`maxRequestsPerSecond` must be more than 0). */
+  minExclusive: boolean;
+  max: number;
+  integer: boolean;
+  /** May be left empty (no limit). */
+  optional: boolean;
+}
+
+/** A tuning key's bounds, read from the config schema so the page and config/plugins.ts agree. */
+export function tuningBounds(key: TuningKey): TuningBounds {
+  const field = pluginConfigFields[key];
+  // Each is a number with a default, or an optional number.
+  const number = field.unwrap() as z.ZodNumber;
+  const min = number.minValue ?? 0;
+  return {
+    min,
+    minExclusive: !number.safeParse(min).success,
+    max: number.maxValue ?? Number.MAX_SAFE_INTEGER,
+    integer: number.isInt,
+    optional: field instanceof z.ZodOptional,
+  };
 }

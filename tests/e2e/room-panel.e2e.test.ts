@@ -196,6 +196,21 @@ it('shows no panel on an entry of a type that is not bound', async () => {
   await screenshot(page, 'room-panel-06-unbound');
 });
 
+it('shows a delivery key set in config/plugins.ts locked on the settings page', async () => {
+  // The playground's config sets timeoutMs, and nothing else of the Delivery section.
+  await page.goto(`${pg.url}/admin/settings/iflychat`);
+  const section = page.getByRole('region', { name: 'Delivery' });
+  await section.getByRole('button', { name: /Delivery/ }).click();
+  const timeout = section.getByLabel('Time limit of one call (ms)');
+  await expect(timeout.inputValue()).resolves.toBe('2,000');
+  await expect(timeout.isDisabled()).resolves.toBe(true);
+  await section
+    .getByText('Set in config/plugins.ts or the environment; change it there.')
+    .waitFor();
+  await expect(section.getByLabel('Calls at the same time').isDisabled()).resolves.toBe(false);
+  await screenshot(page, 'room-panel-08-delivery-locked');
+});
+
 it('shows an Editor the room without its actions', async () => {
   const account = await createAdminUser(pg, 'panel-editor@example.com', ['strapi-editor']);
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });

@@ -182,6 +182,60 @@ it('asks before leaving with unsaved changes', async () => {
   await page.waitForURL(/\/admin\/settings\/webhooks$/);
 });
 
+it('tunes delivery in the collapsed Delivery section, with the bounds of config/plugins.ts', async () => {
+  await page.goto(`${pg.url}/admin/settings/iflychat`);
+  await page.getByRole('heading', { name: 'Connection' }).waitFor();
+  const section = page.getByRole('region', { name: 'Delivery' });
+  const toggle = section.getByRole('button', { name: /Delivery/ });
+  // Collapsed: its fields are not on the page until it is opened.
+  await expect(toggle.getAttribute('aria-expanded')).resolves.toBe('false');
+  expect(await page.getByLabel('Calls at the same time').count()).toBe(0);
+  await toggle.click();
+  const timeout = section.getByLabel('Time limit of one call (ms)');
+  await expect(timeout.inputValue()).resolves.toBe('10,000');
+  await section.getByText('From 100 to 120000.', { exact: false }).first().waitFor();
+  await section.getByText('More than 0, at most 1000.', { exact: false }).waitFor();
+  await expect(section.getByLabel('Calls per second').inputValue()).resolves.toBe('');
+  await screenshot(page, '06a-delivery-open');
+
+  // Out of bounds: each field says what is wrong, and nothing is saved.
+  await timeout.fill('50');
+  await section.getByLabel('Calls at the same time').fill('65');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await section.getByText('Too small: expected number to be >=100').waitFor();
+  await section.getByText('Too big: expected number to be <=64').waitFor();
+  await screenshot(page, '06b-delivery-errors');
+  const stored = await pg.strapi.plugin('iflychat').service('settings').get();
+  expect(stored).toMatchObject({ timeoutMs: 10_000, concurrency: 4 });
+
+  await timeout.fill('5000');
+  await section.getByLabel('Calls at the same time').fill('2');
+  await section.getByLabel('Attempts').fill('5');
+  await section.getByLabel('Calls per second').fill('2.5');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Settings saved').waitFor();
+  await expect(pg.strapi.plugin('iflychat').service('settings').get()).resolves.toMatchObject({
+    timeoutMs: 5000,
+    concurrency: 2,
+    maxAttempts: 5,
+    maxRequestsPerSecond: 2.5,
+  });
+
+  // After a reload the section is collapsed again and holds the saved values.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Connection' }).waitFor();
+  await section.getByRole('button', { name: /Delivery/ }).click();
+  await expect(timeout.inputValue()).resolves.toBe('5,000');
+  await expect(section.getByLabel('Calls per second').inputValue()).resolves.toBe('2.5');
+  // Emptying the rate limit removes it.
+  await section.getByLabel('Calls per second').fill('');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Settings saved').waitFor();
+  await expect(pg.strapi.plugin('iflychat').service('settings').get()).resolves.toMatchObject({
+    maxRequestsPerSecond: undefined,
+  });
+});
+
 it('speaks French when the admin does', async () => {
   await page.evaluate("localStorage.setItem('strapi-admin-language', 'fr')");
   await page.goto(`${pg.url}/admin/settings/iflychat`);

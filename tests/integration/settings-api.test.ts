@@ -153,6 +153,7 @@ describe('settings', () => {
       timeoutMs: 10000,
       concurrency: 4,
       maxAttempts: 8,
+      maxRequestsPerSecond: null,
       roleMap: {},
       contentTypes: {},
       chatRoleMap: {},
@@ -246,6 +247,46 @@ describe('settings', () => {
     expect(cleared.json.data.apiKey).toEqual({ configured: false, last4: null, source: null });
     const back = await admin.put('/iflychat/settings', validSettings({ apiKey: API_KEY }));
     expect(back.json.data.apiKey.configured).toBe(true);
+  });
+
+  it('saves the delivery tuning within the bounds of config/plugins.ts', async () => {
+    const refused = await admin.put(
+      '/iflychat/settings',
+      validSettings({ timeoutMs: 99, concurrency: 65, maxAttempts: 0, maxRequestsPerSecond: 0 })
+    );
+    expect(refused.status).toBe(400);
+    expect(
+      refused.json.error.details.errors.map((error: { path: string[] }) => error.path.join('.'))
+    ).toEqual(['timeoutMs', 'concurrency', 'maxAttempts', 'maxRequestsPerSecond']);
+
+    const saved = await admin.put(
+      '/iflychat/settings',
+      validSettings({ timeoutMs: 5000, concurrency: 2, maxAttempts: 3, maxRequestsPerSecond: 2.5 })
+    );
+    expect(saved.status).toBe(200);
+    expect(saved.json.data).toMatchObject({
+      timeoutMs: 5000,
+      concurrency: 2,
+      maxAttempts: 3,
+      maxRequestsPerSecond: 2.5,
+    });
+    // In force at once: the worker reads them from the settings service.
+    await expect(pg.strapi.plugin('iflychat').service('settings').get()).resolves.toMatchObject({
+      timeoutMs: 5000,
+      concurrency: 2,
+      maxAttempts: 3,
+      maxRequestsPerSecond: 2.5,
+    });
+
+    // Emptied, the rate limit is gone; the others are back to what the next tests expect.
+    const reset = await admin.put(
+      '/iflychat/settings',
+      validSettings({ apiKey: undefined, maxRequestsPerSecond: null })
+    );
+    expect(reset.json.data).toMatchObject({ timeoutMs: 2000, maxRequestsPerSecond: null });
+    await expect(pg.strapi.plugin('iflychat').service('settings').get()).resolves.toMatchObject({
+      maxRequestsPerSecond: undefined,
+    });
   });
 
   it('takes effect for the next publish without a restart', async () => {

@@ -25,6 +25,7 @@ beforeAll(async () => {
       baseUrl: config.baseUrl,
       roleMap: { public: '1' },
       contentTypes: config.contentTypes,
+      maxRequestsPerSecond: 50,
     },
     listen: true,
   });
@@ -51,6 +52,7 @@ function body(overrides: Record<string, unknown> = {}) {
     timeoutMs: 10000,
     concurrency: 4,
     maxAttempts: 8,
+    maxRequestsPerSecond: 50,
     roleMap: { public: '1', authenticated: '2' },
     contentTypes: {
       [COMMUNITY]: playgroundConfig(emulator).contentTypes[COMMUNITY],
@@ -66,7 +68,12 @@ it('shows which values come from the config file, without the key', async () => 
     apiKey: { configured: true, last4: '0042', source: 'config' },
     baseUrl: emulator.url,
     roleMap: { public: '1' },
-    locked: { keys: ['apiKey', 'baseUrl'], roleMap: ['public'], contentTypes: [COMMUNITY] },
+    maxRequestsPerSecond: 50,
+    locked: {
+      keys: ['apiKey', 'baseUrl', 'maxRequestsPerSecond'],
+      roleMap: ['public'],
+      contentTypes: [COMMUNITY],
+    },
   });
   expect(response.text).not.toContain('config-file-key-0042');
 });
@@ -102,6 +109,11 @@ it('refuses to change a locked value, naming it', async () => {
     expect.objectContaining({ path: ['baseUrl'] }),
     expect.objectContaining({ path: ['roleMap', 'public'] }),
     expect.objectContaining({ path: ['contentTypes', COMMUNITY] }),
+  ]);
+  const faster = await admin.put('/iflychat/settings', body({ maxRequestsPerSecond: 100 }));
+  expect(faster.status).toBe(400);
+  expect(faster.json.error.details.errors).toEqual([
+    expect.objectContaining({ path: ['maxRequestsPerSecond'] }),
   ]);
   const clear = await admin.put('/iflychat/settings', body({ clearApiKey: true }));
   expect(clear.status).toBe(400);

@@ -26,6 +26,7 @@ const view: SettingsView = {
   timeoutMs: 10_000,
   concurrency: 4,
   maxAttempts: 8,
+  maxRequestsPerSecond: null,
   roleMap: { public: '1' },
   contentTypes: {
     'api::community.community': {
@@ -77,6 +78,30 @@ describe('the settings form', () => {
       baseUrl: 'must be an https URL such as https://api.iflychat.com',
       'contentTypes.api::community.community.roomName':
         'must contain at least one {attribute} placeholder',
+    });
+  });
+
+  it('checks the delivery tuning with the bounds of config/plugins.ts', () => {
+    const form = fromView(view);
+    expect(toRequest(form)).toMatchObject({ timeoutMs: 10_000, maxRequestsPerSecond: null });
+    expect(validate({ ...form, maxRequestsPerSecond: 2.5 })).toEqual({});
+    expect(
+      validate({
+        ...form,
+        timeoutMs: 50,
+        concurrency: 65,
+        maxAttempts: 1.5,
+        maxRequestsPerSecond: 0,
+      })
+    ).toEqual({
+      timeoutMs: 'Too small: expected number to be >=100',
+      concurrency: 'Too big: expected number to be <=64',
+      maxAttempts: 'Invalid input: expected int, received number',
+      maxRequestsPerSecond: 'Too small: expected number to be >0',
+    });
+    // Emptied: required ones are reported; the rate limit may be empty (no limit).
+    expect(validate({ ...form, timeoutMs: null, maxRequestsPerSecond: null })).toEqual({
+      timeoutMs: 'is required',
     });
   });
 

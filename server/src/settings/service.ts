@@ -56,6 +56,7 @@ export interface StoredSettings {
   timeoutMs?: number;
   concurrency?: number;
   maxAttempts?: number;
+  maxRequestsPerSecond?: number | null;
   roleMap?: Record<string, string>;
   contentTypes?: Record<string, Binding>;
   chatRoleMap?: UserSettings['chatRoleMap'];
@@ -198,8 +199,8 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
         timeoutMs: pick('timeoutMs'),
         concurrency: pick('concurrency'),
         maxAttempts: pick('maxAttempts'),
+        maxRequestsPerSecond: pick('maxRequestsPerSecond'),
         // Operational tuning lives in config/plugins.ts only.
-        maxRequestsPerSecond: file.maxRequestsPerSecond,
         retryBaseDelayMs: file.retryBaseDelayMs,
         retryMaxDelayMs: file.retryMaxDelayMs,
         leaseSeconds: file.leaseSeconds,
@@ -244,6 +245,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
       timeoutMs,
       concurrency,
       maxAttempts,
+      maxRequestsPerSecond: snap.settings.maxRequestsPerSecond ?? null,
       roleMap,
       contentTypes,
       apiKey: describeSecret(snap.apiKey?.value, snap.apiKey?.source ?? null),

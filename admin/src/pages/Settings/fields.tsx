@@ -49,18 +49,28 @@ export function TextField({
   );
 }
 
+/** A number; emptied, it gives null (the form says whether that is allowed). */
 export function NumberField({
   value,
   onChange,
+  step,
+  placeholder,
   ...field
-}: BaseProps & { value: number; onChange: (value: number) => void }) {
+}: BaseProps & {
+  value: number | null;
+  onChange: (value: number | null) => void;
+  step?: number;
+  placeholder?: string;
+}) {
   return (
     <Field.Root name={field.name} error={field.error} hint={field.hint} required={field.required}>
       <Field.Label>{field.label}</Field.Label>
       <NumberInput
-        value={value}
+        value={value ?? undefined}
+        step={step}
+        placeholder={placeholder}
         disabled={field.disabled}
-        onValueChange={(next: number | undefined) => onChange(next ?? 0)}
+        onValueChange={(next: number | undefined) => onChange(next ?? null)}
       />
       <Field.Hint />
       <Field.Error />

@@ -7,9 +7,12 @@ import { issueMessage, roomPerLocaleProblem } from '../../../../contracts/config
 import { userFormValues, userRequest } from './users-form';
 import {
   settingsUpdateSchema,
+  tuningBounds,
+  TUNING_KEYS,
   type BindableContentType,
   type SettingsUpdateInput,
   type SettingsView,
+  type TuningKey,
 } from '../../../../contracts/settings';
 
 /** A write-only secret in the form: keep what is stored, type a new one, or remove it. */
@@ -18,14 +21,17 @@ export interface SecretDraft {
   input: string;
 }
 
-/** The settings as the page edits them: the view's values, with drafts for the secrets. */
+/**
+ * The settings as the page edits them: the view's values, with drafts for the secrets, and the
+ * tuning numbers possibly empty (null) while being typed.
+ */
 export type FormValues = Omit<
   SettingsView,
-  'apiKey' | 'appId' | 'appIdValue' | 'locked' | 'encryptedAtRest'
+  'apiKey' | 'appId' | 'appIdValue' | 'locked' | 'encryptedAtRest' | TuningKey
 > & {
   apiKey: SecretDraft;
   appId: SecretDraft;
-};
+} & { [K in TuningKey]: number | null };
 
 /** Field errors keyed by their path joined with dots, such as `contentTypes.api::a.a.roomName`. */
 export type FormErrors = Record<string, string>;
@@ -39,6 +45,7 @@ export function fromView(view: SettingsView): FormValues {
     timeoutMs: view.timeoutMs,
     concurrency: view.concurrency,
     maxAttempts: view.maxAttempts,
+    maxRequestsPerSecond: view.maxRequestsPerSecond,
     roleMap: { ...view.roleMap },
     contentTypes: structuredClone(view.contentTypes),
     ...userFormValues(view),
@@ -48,6 +55,8 @@ export function fromView(view: SettingsView): FormValues {
 export function toRequest(values: FormValues): SettingsUpdateInput {
   const secret = (draft: SecretDraft) =>
     draft.mode === 'replace' && draft.input.trim() ? draft.input.trim() : undefined;
+  // An empty required number is reported by validate() and never sent.
+  const number = (value: number | null) => value ?? Number.NaN;
   return {
     apiKey: secret(values.apiKey),
     clearApiKey: values.apiKey.mode === 'clear' ? true : undefined,
@@ -55,9 +64,10 @@ export function toRequest(values: FormValues): SettingsUpdateInput {
     clearAppId: values.appId.mode === 'clear' ? true : undefined,
     apiVersion: values.apiVersion,
     baseUrl: values.baseUrl.trim(),
-    timeoutMs: values.timeoutMs,
-    concurrency: values.concurrency,
-    maxAttempts: values.maxAttempts,
+    timeoutMs: number(values.timeoutMs),
+    concurrency: number(values.concurrency),
+    maxAttempts: number(values.maxAttempts),
+    maxRequestsPerSecond: values.maxRequestsPerSecond,
     roleMap: Object.fromEntries(
       Object.entries(values.roleMap)
         .map(([type, id]) => [type, id.trim()] as const)
@@ -78,6 +88,9 @@ export function pathKey(path: ReadonlyArray<string | number | symbol>): string {
  */
 export function validate(values: FormValues, types: BindableContentType[] = []): FormErrors {
   const errors: FormErrors = {};
+  for (const key of TUNING_KEYS) {
+    if (values[key] === null && !tuningBounds(key).optional) errors[key] = 'is required';
+  }
   const result = settingsUpdateSchema.safeParse(toRequest(values));
   if (!result.success) {
     for (const issue of result.error.issues) {

@@ -1,5 +1,6 @@
 /**
- * Settings → iFlyChat: the connection, the bound content types and the role map.
+ * Settings → iFlyChat: the connection, the bound content types, the role map and the delivery
+ * tuning.
  * Values from config/plugins.ts are shown read-only; users with `settings.read` only see the
  * page in read-only mode.
  */
@@ -31,6 +32,7 @@ import {
 import { useT } from '../../utils/translate';
 import { ConnectionSection } from './ConnectionSection';
 import { ContentTypesSection } from './ContentTypesSection';
+import { DeliverySection } from './DeliverySection';
 import {
   fromView,
   isDirty,
@@ -229,6 +231,13 @@ function SettingsPage() {
               errors={errors}
               readOnly={readOnly}
               onChange={(roleMap) => setField('roleMap', roleMap)}
+            />
+            <DeliverySection
+              values={values}
+              view={view}
+              errors={errors}
+              readOnly={readOnly}
+              onChange={setField}
             />
           </Flex>
         </Layouts.Content>

@@ -1,0 +1,315 @@
+/**
+ * The fields of one content type's binding, one small component each. They share the same props:
+ * the binding, its content type's attributes, whether the card is editable, its errors, and a
+ * callback with the changed binding.
+ */
+import * as React from 'react';
+import { Flex, Typography } from '@strapi/design-system';
+import { useFetchClient } from '@strapi/strapi/admin';
+
+import type { Binding } from '../../../../../contracts/config';
+import type {
+  BindableContentType,
+  PreviewRoomName,
+  SiteRole,
+} from '../../../../../contracts/settings';
+import { useT } from '../../../utils/translate';
+import { SelectField, TextField, type Option } from '../fields';
+import { flagMode, roleMode, type FlagMode, type RoleMode } from '../form';
+
+export interface BindingFieldProps {
+  uid: string;
+  binding: Binding;
+  type: BindableContentType | undefined;
+  disabled: boolean;
+  /** The error of a path inside this binding (`''` for the binding itself). */
+  errorAt: (path: string) => string | undefined;
+  onChange: (binding: Binding) => void;
+}
+
+export const fieldOptions = (names: string[] = []): Option[] =>
+  names.map((name) => ({ value: name, label: name }));
+
+/** Shows the room name the template gives for the latest entry, refreshed as the user types. */
+function RoomNamePreview({ uid, template }: { uid: string; template: string }) {
+  const t = useT();
+  const { post } = useFetchClient();
+  const [preview, setPreview] = React.useState<PreviewRoomName.Response['data'] | null>(null);
+
+  React.useEffect(() => {
+    let cancelled = false;
+    const timer = setTimeout(() => {
+      post<PreviewRoomName.Response>('/iflychat/preview-room-name', { uid, roomName: template })
+        .then(({ data }) => {
+          if (!cancelled) setPreview(data.data);
+        })
+        .catch(() => {
+          if (!cancelled) setPreview(null);
+        });
+    }, 400);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [post, uid, template]);
+
+  if (!preview) return null;
+  return (
+    <Typography variant="pi" textColor="neutral600" data-testid={`preview-${uid}`}>
+      {preview.preview === null
+        ? t('settings.binding.previewNone', 'No entry yet to preview the name with.')
+        : t('settings.binding.preview', 'Latest entry: “{name}”', { name: preview.preview })}
+    </Typography>
+  );
+}
+
+export function RoomNameField({
+  uid,
+  binding,
+  type,
+  disabled,
+  errorAt,
+  onChange,
+}: BindingFieldProps) {
+  const t = useT();
+  return (
+    <>
+      <TextField
+        name={`contentTypes.${uid}.roomName`}
+        label={t('settings.binding.roomName', 'Room name')}
+        hint={t(
+          'settings.binding.roomNameHint',
+          'A template: {placeholders} can be {fields}, documentId or locale.',
+          {
+            placeholders: '{field}',
+            fields: (type?.nameFields ?? []).join(', ') || '—',
+          }
+        )}
+        value={binding.roomName}
+        disabled={disabled}
+        error={errorAt('roomName')}
+        onChange={(roomName) => onChange({ ...binding, roomName })}
+      />
+      <RoomNamePreview uid={uid} template={binding.roomName} />
+    </>
+  );
+}
+
+export function RoomIdField({
+  uid,
+  binding,
+  type,
+  disabled,
+  errorAt,
+  onChange,
+}: BindingFieldProps) {
+  const t = useT();
+  return (
+    <SelectField
+      name={`contentTypes.${uid}.roomIdField`}
+      label={t('settings.binding.roomIdField', 'Room id field')}
+      hint={t(
+        'settings.binding.roomIdFieldHint',
+        'The string, integer or big integer field that receives the room id.'
+      )}
+      value={binding.roomIdField}
+      disabled={disabled}
+      error={errorAt('roomIdField')}
+      options={fieldOptions(type?.roomIdFields)}
+      onChange={(roomIdField) => onChange({ ...binding, roomIdField })}
+    />
+  );
+}
+
+/** Who the room is for: everyone, a fixed role, or the role in a field of the entry. */
+export function RoomRoleField({
+  uid,
+  binding,
+  type,
+  disabled,
+  errorAt,
+  onChange,
+  roles,
+}: BindingFieldProps & { roles: SiteRole[] }) {
+  const t = useT();
+  const mode = roleMode(binding.roomRole);
+  const source = binding.roomRole;
+  return (
+    <Flex direction="column" alignItems="stretch" gap={2}>
+      <SelectField
+        name={`contentTypes.${uid}.roomRole`}
+        label={t('settings.binding.roomRole', 'Who the room is for')}
+        value={mode}
+        disabled={disabled}
+        error={mode === 'everyone' ? errorAt('roomRole') : undefined}
+        options={[
+          { value: 'everyone', label: t('settings.role.everyone', 'Everyone (role 0)') },
+          { value: 'role', label: t('settings.role.fixed', 'A fixed role') },
+          { value: 'field', label: t('settings.role.field', 'The role in a field') },
+        ]}
+        onChange={(value) => {
+          const next = value as RoleMode;
+          onChange({
+            ...binding,
+            roomRole:
+              next === 'everyone'
+                ? 'everyone'
+                : next === 'role'
+                  ? { role: roles[0]?.type ?? '' }
+                  : { field: type?.roleFields[0] ?? '' },
+          });
+        }}
+      />
+      {typeof source === 'object' && 'role' in source && (
+        <SelectField
+          name={`contentTypes.${uid}.roomRole.role`}
+          label={t('settings.binding.role', 'Role')}
+          value={source.role}
+          disabled={disabled}
+          error={errorAt('roomRole.role') ?? errorAt('roomRole')}
+          options={roles.map((role) => ({ value: role.type, label: role.name }))}
+          onChange={(role) => onChange({ ...binding, roomRole: { role } })}
+        />
+      )}
+      {typeof source === 'object' && 'field' in source && (
+        <SelectField
+          name={`contentTypes.${uid}.roomRole.field`}
+          label={t('settings.binding.roleField', 'Role field')}
+          hint={t(
+            'settings.binding.roleFieldHint',
+            'A relation to a Users & Permissions role, an enumeration or a text field holding a role type.'
+          )}
+          value={source.field}
+          disabled={disabled}
+          error={errorAt('roomRole.field') ?? errorAt('roomRole')}
+          options={fieldOptions(type?.roleFields)}
+          onChange={(field) => onChange({ ...binding, roomRole: { field } })}
+        />
+      )}
+    </Flex>
+  );
+}
+
+/** Private or moderated: off, on, or from a boolean field of the entry. */
+export function FlagField({
+  uid,
+  binding,
+  type,
+  disabled,
+  errorAt,
+  onChange,
+  flag,
+  label,
+  hint,
+}: BindingFieldProps & { flag: 'private' | 'moderate'; label: string; hint: string }) {
+  const t = useT();
+  const current = binding[flag];
+  return (
+    <Flex direction="column" alignItems="stretch" gap={2}>
+      <SelectField
+        name={`contentTypes.${uid}.${flag}`}
+        label={label}
+        hint={hint}
+        value={flagMode(current)}
+        disabled={disabled}
+        error={typeof current === 'object' ? undefined : errorAt(flag)}
+        options={[
+          { value: 'off', label: t('settings.flag.off', 'Off') },
+          { value: 'on', label: t('settings.flag.on', 'On') },
+          { value: 'field', label: t('settings.flag.field', 'From a boolean field') },
+        ]}
+        onChange={(value) => {
+          const next = value as FlagMode;
+          onChange({
+            ...binding,
+            [flag]: next === 'field' ? { field: type?.booleanFields[0] ?? '' } : next === 'on',
+          });
+        }}
+      />
+      {typeof current === 'object' && (
+        <SelectField
+          name={`contentTypes.${uid}.${flag}.field`}
+          label={t('settings.binding.booleanField', 'Boolean field')}
+          value={current.field}
+          disabled={disabled}
+          error={errorAt(`${flag}.field`) ?? errorAt(flag)}
+          options={fieldOptions(type?.booleanFields)}
+          onChange={(field) => onChange({ ...binding, [flag]: { field } })}
+        />
+      )}
+    </Flex>
+  );
+}
+
+/** For a translated type: one room for all languages, or one per language. */
+export function RoomPerField({
+  uid,
+  binding,
+  type,
+  disabled,
+  errorAt,
+  onChange,
+}: BindingFieldProps) {
+  const t = useT();
+  if (!type?.localized) return null;
+  return (
+    <SelectField
+      name={`contentTypes.${uid}.roomPer`}
+      label={t('settings.binding.roomPer', 'Rooms and languages')}
+      hint={t(
+        'settings.binding.roomPerHint',
+        'One room per language needs a localized room id field.'
+      )}
+      value={binding.roomPer}
+      disabled={disabled}
+      error={errorAt('roomPer')}
+      options={[
+        {
+          value: 'document',
+          label: t('settings.roomPer.document', 'One room for all languages'),
+        },
+        {
+          value: 'locale',
+          label: t('settings.roomPer.locale', 'One room per language'),
+        },
+      ]}
+      onChange={(value) => {
+        const roomPer = value as Binding['roomPer'];
+        const localizedIds = type.localizedRoomIdFields;
+        // Per language, offer a localized room id field at once.
+        const roomIdField =
+          roomPer === 'locale' && !localizedIds.includes(binding.roomIdField) && localizedIds[0]
+            ? localizedIds[0]
+            : binding.roomIdField;
+        onChange({ ...binding, roomPer, roomIdField });
+      }}
+    />
+  );
+}
+
+/** What happens to the room when an entry is unpublished, or deleted. */
+export function PolicyField({
+  uid,
+  binding,
+  disabled,
+  errorAt,
+  onChange,
+  policy,
+  label,
+}: BindingFieldProps & { policy: 'onUnpublish' | 'onDelete'; label: string }) {
+  const t = useT();
+  return (
+    <SelectField
+      name={`contentTypes.${uid}.${policy}`}
+      label={label}
+      value={binding[policy]}
+      disabled={disabled}
+      error={errorAt(policy)}
+      options={[
+        { value: 'keep', label: t('settings.policy.keep', 'Keep its room') },
+        { value: 'delete', label: t('settings.policy.delete', 'Delete its room in iFlyChat') },
+      ]}
+      onChange={(value) => onChange({ ...binding, [policy]: value as Binding[typeof policy] })}
+    />
+  );
+}
