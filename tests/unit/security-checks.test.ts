@@ -1,6 +1,8 @@
 /** The pure checks behind the plugin's trust boundaries (see the README's Security section). */
+import { validateBinding } from '../../server/src/config/bindings';
 import {
   baseUrlProblem,
+  bindingSchema,
   isLoopbackHost,
   isRoleId,
   normalizeBaseUrl,
@@ -71,5 +73,54 @@ describe('role ids', () => {
     expect(isRoleId('0')).toBe(true);
     expect(isRoleId(undefined)).toBe(false);
     expect(isRoleId(() => '1')).toBe(false);
+  });
+});
+
+describe('the room id field of a binding', () => {
+  const model = {
+    uid: 'api::a.a',
+    options: { draftAndPublish: true },
+    attributes: {
+      name: { type: 'string' },
+      roomId: { type: 'biginteger' },
+      locale: { type: 'string', configurable: false },
+      documentId: { type: 'string' },
+      createdBy: { type: 'relation', relation: 'oneToOne', target: 'admin::user' },
+      owner: { type: 'relation', relation: 'manyToOne', target: 'api::b.b' },
+    },
+  };
+  const check = (roomIdField: string, uid = 'api::a.a') =>
+    validateBinding(uid, bindingSchema.parse({ roomName: '{name}', roomIdField }), {
+      ...model,
+      uid,
+    });
+
+  it('may be a string, integer or biginteger attribute of the type', () => {
+    expect(check('roomId')).toEqual([]);
+    expect(check('name')).toEqual([]);
+  });
+
+  it.each(['locale', 'documentId', 'createdBy'])('may not be the system attribute %s', (field) => {
+    expect(check(field)).toEqual([
+      {
+        path: ['contentTypes', 'api::a.a', 'roomIdField'],
+        message: `"${field}" is managed by Strapi and cannot receive the room id`,
+      },
+    ]);
+  });
+
+  it('may not be a relation, nor a name from Object.prototype', () => {
+    expect(check('owner')[0].message).toMatch(/is a relation attribute/);
+    expect(check('constructor')[0].message).toMatch(/is not an attribute/);
+    expect(check('__proto__')[0].message).toMatch(/is not an attribute/);
+  });
+
+  it('only api:: content types can be bound', () => {
+    expect(check('roomId', 'plugin::x.a')).toEqual([
+      {
+        path: ['contentTypes', 'plugin::x.a'],
+        message: "only the site's own api:: content types can be bound",
+      },
+    ]);
   });
 });
