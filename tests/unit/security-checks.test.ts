@@ -1,5 +1,6 @@
 /** The pure checks behind the plugin's trust boundaries (see the README's Security section). */
 import { validateBinding } from '../../server/src/config/bindings';
+import { redactSecret, sanitizeReason } from '../../server/src/utils/sanitize';
 import {
   baseUrlProblem,
   bindingSchema,
@@ -122,5 +123,37 @@ describe('the room id field of a binding', () => {
         message: "only the site's own api:: content types can be bound",
       },
     ]);
+  });
+});
+
+describe('redaction and stored reasons', () => {
+  const key = 'k€y/with spaces+"quotes"&more';
+
+  it('redacts the key as is, URL-encoded both ways and JSON-escaped', () => {
+    const forms = [
+      key,
+      encodeURIComponent(key),
+      new URLSearchParams({ k: key }).toString().slice(2),
+      JSON.stringify(key).slice(1, -1),
+      JSON.stringify(key).slice(1, -1).replace(/€/g, '\\u20ac'),
+    ];
+    for (const form of forms) {
+      const text = `before ${form} after`;
+      expect([form, redactSecret(text, key)]).toEqual([form, 'before [redacted] after']);
+    }
+    expect(redactSecret('nothing to hide', '')).toBe('nothing to hide');
+  });
+
+  it('lower-case percent escapes are redacted too', () => {
+    const lower = encodeURIComponent(key).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase());
+    expect(redactSecret(`x=${lower}`, key)).toBe('x=[redacted]');
+  });
+
+  it('strips control characters, separators and bidi overrides from reasons', () => {
+    expect(sanitizeReason('ok\r\n[iflychat] forged line\u0000\u001b[31m red')).toBe(
+      'ok [iflychat] forged line [31m red'
+    );
+    expect(sanitizeReason('a\u2028b\u202ec\u2066d\u0085e')).toBe('a b c d e');
+    expect(sanitizeReason('  plain   text ')).toBe('plain text');
   });
 });
