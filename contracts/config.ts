@@ -12,6 +12,10 @@ export type ApiVersion = (typeof API_VERSIONS)[number];
 
 export const DEFAULT_BASE_URL = 'https://api.iflychat.com';
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Largest answer read from iFlyChat; a longer one is cut off and treated as invalid. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
+/** The same for `rooms/list`, which grows with the number of rooms in the account. */
+export const DEFAULT_MAX_LIST_RESPONSE_BYTES = 16 * 1_048_576;
 
 export const ROOM_SCOPES = ['document', 'locale'] as const;
 export type RoomScope = (typeof ROOM_SCOPES)[number];
@@ -150,6 +154,24 @@ const pluginConfigObject = z.strictObject({
   apiVersion: z.enum(API_VERSIONS).default('1.1'),
   baseUrl: baseUrlSchema.default(DEFAULT_BASE_URL),
   timeoutMs: z.number().int().min(100).max(120_000).default(DEFAULT_TIMEOUT_MS),
+  /** Largest answer read from iFlyChat, in bytes; longer ones are invalid answers. */
+  maxResponseBytes: z
+    .number()
+    .int()
+    .min(1_024)
+    .max(64 * 1_048_576)
+    .default(DEFAULT_MAX_RESPONSE_BYTES),
+  /** The same for `rooms/list` (at least maxResponseBytes is used). */
+  maxListResponseBytes: z
+    .number()
+    .int()
+    .min(1_024)
+    .max(512 * 1_048_576)
+    .default(DEFAULT_MAX_LIST_RESPONSE_BYTES),
+  /** An http(s) proxy for the calls to iFlyChat; none unless set here (the environment's is ignored). */
+  proxy: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://proxy:3128' })
+    .optional(),
   /** Room jobs run at the same time by one Strapi instance. */
   concurrency: z.number().int().min(1).max(64).default(4),
   /** Attempts before a job that keeps failing for a passing reason is marked failed. */

@@ -1,4 +1,13 @@
-export type FaultKind = 'status' | 'hang' | 'reset' | 'non-json' | 'hang-after' | 'reset-after';
+export type FaultKind =
+  | 'status'
+  | 'hang'
+  | 'reset'
+  | 'non-json'
+  | 'hang-after'
+  | 'reset-after'
+  | 'drip'
+  | 'huge'
+  | 'json';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -8,6 +17,12 @@ export interface FaultRule {
   retryAfter?: number;
   times?: number;
   probability?: number;
+  /** 'drip' / 'huge': length of the answer in bytes. */
+  bytes?: number;
+  /** 'drip': pause between two bytes. */
+  intervalMs?: number;
+  /** 'json': the answer sent with HTTP 200. */
+  json?: unknown;
 }
 
 export interface RecordedRequest {

@@ -14,9 +14,10 @@ const { createTokenBlock } = require('./tokens');
 const { serveWidget } = require('./widget');
 
 /**
- * @typedef {'status' | 'hang' | 'reset' | 'non-json' | 'hang-after' | 'reset-after'} FaultKind
+ * @typedef {'status' | 'hang' | 'reset' | 'non-json' | 'hang-after' | 'reset-after' | 'drip' | 'huge' | 'json'} FaultKind
  * `hang` / `reset` fail before the call is carried out; `hang-after` / `reset-after` carry it out
  * (a room is really created) and then never answer or drop the connection.
+ * `drip`, `huge` and `json` are hostile answers (see `hostileAnswer`).
  *
  * @typedef {object} FaultRule
  * @property {FaultKind} kind
@@ -26,6 +27,9 @@ const { serveWidget } = require('./widget');
  * @property {number} [retryAfter]  seconds, sent as Retry-After (kind 'status')
  * @property {number} [times]       apply to this many matching requests, then drop the rule
  * @property {number} [probability] 0..1, chance to apply to a matching request (default 1)
+ * @property {number} [bytes]       for 'drip' / 'huge': how many bytes the answer has
+ * @property {number} [intervalMs]  for 'drip': pause between two bytes (default 400)
+ * @property {unknown} [json]       for 'json': the (wrongly typed) answer sent with HTTP 200
  *
  * @typedef {object} RecordedRequest
  * @property {string} method
@@ -220,6 +224,58 @@ function createEmulator(options = {}) {
     return sendJson(res, 404, { error: 'unknown control call' });
   }
 
+  /**
+   * Hostile answers, for the tests of the client's limits:
+   * - `drip`: HTTP 200, then one byte every `intervalMs` (default 400) up to `bytes` (default
+   *   100), so that no single pause is long but the whole answer takes very long;
+   * - `huge`: HTTP 200 and a JSON body of `bytes` bytes, streamed as fast as the client reads;
+   * - `json`: HTTP 200 with `json` as the answer (a room_id that is an object, rooms that are a
+   *   string...).
+   * Returns false for other faults.
+   * @param {FaultRule} fault @param {http.IncomingMessage} req @param {http.ServerResponse} res
+   */
+  function hostileAnswer(fault, req, res) {
+    if (fault.kind === 'json') {
+      sendJson(res, 200, fault.json ?? null);
+      return true;
+    }
+    if (fault.kind === 'drip') {
+      const total = fault.bytes ?? 100;
+      const body = `{"room_id":1,"pad":"${'x'.repeat(Math.max(0, total - 22))}"}`.slice(0, total);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (sent >= body.length || res.destroyed) {
+          clearInterval(timer);
+          if (!res.destroyed) res.end();
+          return;
+        }
+        res.write(body[sent]);
+        sent += 1;
+      }, fault.intervalMs ?? 400);
+      req.socket.once('close', () => clearInterval(timer));
+      return true;
+    }
+    if (fault.kind === 'huge') {
+      const total = fault.bytes ?? 300 * 1024 * 1024;
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{"pad":"');
+      let sent = 0;
+      const pump = () => {
+        while (sent < total && !res.destroyed) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return res.once('drain', pump);
+        }
+        if (!res.destroyed) res.end('"}');
+        return undefined;
+      };
+      pump();
+      return true;
+    }
+    return false;
+  }
+
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
@@ -261,6 +317,10 @@ function createEmulator(options = {}) {
 
       if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
       const fault = takeFault(path);
+      if (fault && hostileAnswer(fault, req, res)) {
+        record.outcome = fault.kind;
+        return;
+      }
       if (fault && (fault.kind === 'hang' || fault.kind === 'reset')) {
         record.outcome = fault.kind;
         if (fault.kind === 'reset') req.socket.destroy();

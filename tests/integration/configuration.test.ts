@@ -141,7 +141,12 @@ describe('a config/plugins.ts that cannot work stops Strapi with a clear message
     [
       'a base URL that is not http(s)',
       { baseUrl: 'ftp://example.com' },
-      [/baseUrl: must be an http\(s\) URL/],
+      [/baseUrl: must be an https URL/],
+    ],
+    [
+      'a plain http base URL to another machine',
+      { baseUrl: 'http://api.iflychat.com' },
+      [/baseUrl: must be an https URL .*plain http only for 127\.0\.0\.1 or localhost/],
     ],
     ['an unknown key', { apiKeys: 'oops' }, [/apiKeys/]],
     [

@@ -217,8 +217,8 @@ describe("roomPer: 'locale'", () => {
       documentId,
       locale: 'de',
     });
-    expect(unknownLocale.status).toBe(400);
-    expect(unknownLocale.json.error.details.errors[0].path).toEqual(['documentId']);
+    expect(unknownLocale.status).toBe(404);
+    expect(unknownLocale.json.error.name).toBe('NotFoundError');
 
     const before = emulator.requests.length;
     const recreated = await admin.post('/iflychat/rooms/recreate', {

@@ -27,6 +27,46 @@ export interface ModelLike {
 }
 
 export const ROOM_ID_TYPES = new Set(['string', 'integer', 'biginteger']);
+
+/**
+ * Attributes Strapi manages itself. None of them may receive a room id (`locale` would rewrite
+ * every language row's locale, `documentId` would merge documents), and none is offered in a
+ * binding.
+ */
+export const SYSTEM_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'id',
+  'documentId',
+  'createdAt',
+  'updatedAt',
+  'publishedAt',
+  'createdBy',
+  'updatedBy',
+  'locale',
+  'localizations',
+  'strapi_stage',
+  'strapi_assignee',
+]);
+
+/** Why an attribute cannot receive the room id, or null when it can. */
+export function roomIdFieldProblem(
+  name: string,
+  attribute: AttributeLike | undefined,
+  uid: string
+): string | null {
+  if (SYSTEM_ATTRIBUTES.has(name) || attribute?.configurable === false) {
+    return `"${name}" is managed by Strapi and cannot receive the room id`;
+  }
+  if (!attribute) return `"${name}" is not an attribute of ${uid}`;
+  if (attribute.type === 'relation' || !ROOM_ID_TYPES.has(attribute.type)) {
+    return `"${name}" is a ${attribute.type} attribute; it must be string, integer or biginteger`;
+  }
+  return null;
+}
+
+/** An attribute of a model by name: own attributes only (`constructor` is no attribute). */
+export function ownAttribute(model: ModelLike, name: string): AttributeLike | undefined {
+  return Object.hasOwn(model.attributes, name) ? model.attributes[name] : undefined;
+}
 export const TEMPLATE_TYPES = new Set([
   'string',
   'text',
@@ -92,21 +132,19 @@ export function validateBinding(
     report([], 'there is no content type with this uid');
     return problems;
   }
-  const attributes = model.attributes;
+  if (!uid.startsWith('api::') || model.uid !== uid) {
+    report([], "only the site's own api:: content types can be bound");
+    return problems;
+  }
+  const attribute = (name: string) => ownAttribute(model, name);
 
   if (!model.options?.draftAndPublish) {
     report([], 'draft & publish is off for this content type, so it is never published');
   }
 
-  const roomIdAttribute = attributes[binding.roomIdField];
-  if (!roomIdAttribute) {
-    report(['roomIdField'], `"${binding.roomIdField}" is not an attribute of ${uid}`);
-  } else if (!ROOM_ID_TYPES.has(roomIdAttribute.type)) {
-    report(
-      ['roomIdField'],
-      `"${binding.roomIdField}" is a ${roomIdAttribute.type} attribute; it must be string, integer or biginteger`
-    );
-  }
+  const roomIdAttribute = attribute(binding.roomIdField);
+  const roomIdProblem = roomIdFieldProblem(binding.roomIdField, roomIdAttribute, uid);
+  if (roomIdProblem) report(['roomIdField'], roomIdProblem);
 
   if (binding.roomPer === 'locale') {
     const problem = roomPerLocaleProblem(
@@ -120,20 +158,20 @@ export function validateBinding(
 
   for (const name of templatePlaceholders(binding.roomName)) {
     if ((BUILT_IN_PLACEHOLDERS as readonly string[]).includes(name)) continue;
-    const attribute = attributes[name];
-    if (!attribute) {
+    const placeholder = attribute(name);
+    if (!placeholder) {
       report(['roomName'], `{${name}} is not an attribute of ${uid}`);
-    } else if (!TEMPLATE_TYPES.has(attribute.type)) {
-      report(['roomName'], `{${name}} is a ${attribute.type} attribute, which has no text form`);
+    } else if (!TEMPLATE_TYPES.has(placeholder.type)) {
+      report(['roomName'], `{${name}} is a ${placeholder.type} attribute, which has no text form`);
     }
   }
 
   const role = binding.roomRole;
   if (typeof role === 'object' && 'field' in role) {
-    const attribute = attributes[role.field];
-    if (!attribute) {
+    const source = attribute(role.field);
+    if (!source) {
       report(['roomRole', 'field'], `"${role.field}" is not an attribute of ${uid}`);
-    } else if (!isRoleSource(attribute)) {
+    } else if (!isRoleSource(source)) {
       report(
         ['roomRole', 'field'],
         `"${role.field}" must be a single relation to ${ROLE_UID}, an enumeration or a string`
@@ -144,14 +182,11 @@ export function validateBinding(
   for (const flag of ['private', 'moderate'] as const) {
     const source = binding[flag];
     if (typeof source !== 'object') continue;
-    const attribute = attributes[source.field];
-    if (!attribute) {
+    const field = attribute(source.field);
+    if (!field) {
       report([flag, 'field'], `"${source.field}" is not an attribute of ${uid}`);
-    } else if (attribute.type !== 'boolean') {
-      report(
-        [flag, 'field'],
-        `"${source.field}" is a ${attribute.type} attribute; it must be boolean`
-      );
+    } else if (field.type !== 'boolean') {
+      report([flag, 'field'], `"${source.field}" is a ${field.type} attribute; it must be boolean`);
     }
   }
 

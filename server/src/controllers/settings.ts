@@ -17,6 +17,7 @@ import {
   type UpdateSettings,
 } from '../../../contracts/settings';
 import { syncRoomIdFields } from '../content-manager/room-id-field';
+import { withStrapiErrors } from '../utils/errors';
 import { getService } from '../utils/get-service';
 import { parseOr400, validationError } from '../utils/validation';
 import { isBindable, listBindableContentTypes, listRoles, previewRoomName } from '../settings/site';
@@ -32,13 +33,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function boundUid(input: unknown): Promise<string> {
     const { uid } = parseOr400(backfillSchema, input);
     const { contentTypes } = await getService(strapi, 'settings').get();
-    if (!(uid in contentTypes)) {
+    if (!Object.hasOwn(contentTypes, uid)) {
       throw fieldError('uid', `${uid} is not bound to iFlyChat: save its binding first`);
     }
     return uid;
   }
 
-  return {
+  return withStrapiErrors({
     async find(ctx: AdminContext) {
       ctx.body = {
         data: await getService(strapi, 'settings').view(),
@@ -70,9 +71,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     async preview(ctx: AdminContext) {
       const { uid, roomName } = parseOr400(previewSchema, ctx.request.body);
-      const model = strapi.contentTypes[uid as keyof typeof strapi.contentTypes] as Parameters<
-        typeof isBindable
-      >[0];
+      const model = Object.hasOwn(strapi.contentTypes, uid)
+        ? (strapi.contentTypes[uid as keyof typeof strapi.contentTypes] as Parameters<
+            typeof isBindable
+          >[0])
+        : undefined;
       if (!isBindable(model)) {
         throw fieldError('uid', `${uid} is not a content type that can be bound`);
       }
@@ -97,5 +100,5 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         data: await getService(strapi, 'sync').progress(uid),
       } satisfies Backfill.Response;
     },
-  };
+  });
 };

@@ -1,12 +1,23 @@
 /**
  * The iFlyChat HTTP client: the only code in the plugin that talks to iFlyChat.
  *
- * One axios instance per configuration (base URL, timeout, User-Agent), TLS verification left on,
- * no global interceptors. API 1.1 takes JSON bodies, API 1.0 form-encoded ones; both answer JSON.
+ * One axios instance per configuration (base URL, timeout, User-Agent), no global interceptors.
+ * Every call goes through one request function, {@link IflychatClient.request}, which applies
+ * the rules of the boundary: the base URL the key was saved with, a whole-call deadline (an
+ * abort signal, not a silence timeout), a cap on the answer's size, the plugin's own HTTPS agent
+ * with certificate checking on, no proxy unless one is configured, and the key redacted from
+ * anything an error keeps. API 1.1 takes JSON bodies, API 1.0 form-encoded ones; both answer JSON.
  */
-import axios, { type AxiosError, type AxiosInstance } from 'axios';
+import https from 'node:https';
 
-import type { ApiVersion } from '../../../contracts/config';
+import axios, { type AxiosError, type AxiosInstance, type AxiosProxyConfig } from 'axios';
+
+import {
+  DEFAULT_MAX_LIST_RESPONSE_BYTES,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  type ApiVersion,
+} from '../../../contracts/config';
+import { redactSecret, sanitizeReason } from '../utils/sanitize';
 import { asText } from '../utils/text';
 import { PLUGIN_VERSION } from '../version';
 import { IflychatApiError, IflychatRequestError, IflychatTimeoutError } from './errors';
@@ -15,7 +26,19 @@ export interface IflychatClientOptions {
   apiKey: string;
   apiVersion: ApiVersion;
   baseUrl: string;
+  /** The whole call, connection to last byte, ends after this long. */
   timeoutMs: number;
+  /** Largest answer read, in bytes (default 1 MB); a longer one is an invalid answer. */
+  maxResponseBytes?: number;
+  /** The same for `rooms/list`, which grows with the account (default 16 MB). */
+  maxListResponseBytes?: number;
+  /** An http(s) proxy URL; without it no proxy is used, whatever the environment says. */
+  proxy?: string;
+}
+
+export interface RequestOptions {
+  /** Overrides the answer size cap for this call. */
+  maxResponseBytes?: number;
 }
 
 export interface RoomParams {
@@ -53,9 +76,42 @@ const NOT_SENT_CODES = new Set([
 
 const MAX_BODY_CHARS = 500;
 
+/**
+ * The plugin's own HTTPS agent: certificates are always checked here, whatever
+ * `NODE_TLS_REJECT_UNAUTHORIZED` or another module sets for the process's default agent.
+ */
+export function createHttpsAgent(): https.Agent {
+  return new https.Agent({ rejectUnauthorized: true, keepAlive: true, minVersion: 'TLSv1.2' });
+}
+
+/** axios' proxy setting: the configured proxy, or none at all (never the environment's). */
+export function proxyConfig(proxy: string | undefined): AxiosProxyConfig | false {
+  if (!proxy) return false;
+  const url = new URL(proxy);
+  return {
+    protocol: url.protocol.replace(/:$/, ''),
+    host: url.hostname,
+    port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+    ...(url.username
+      ? {
+          auth: {
+            username: decodeURIComponent(url.username),
+            password: decodeURIComponent(url.password),
+          },
+        }
+      : {}),
+  };
+}
+
 export function createIflychatClient(options: IflychatClientOptions) {
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const maxListResponseBytes = Math.max(
+    maxResponseBytes,
+    options.maxListResponseBytes ?? DEFAULT_MAX_LIST_RESPONSE_BYTES
+  );
   const http: AxiosInstance = axios.create({
     baseURL: options.baseUrl,
+    // The deadline is the abort signal below; this only catches a silent socket sooner.
     timeout: options.timeoutMs,
     headers: { 'User-Agent': USER_AGENT, Accept: 'application/json' },
     // Statuses and bodies are interpreted below, so axios hands over every answer as text.
@@ -63,33 +119,58 @@ export function createIflychatClient(options: IflychatClientOptions) {
     responseType: 'text',
     transformResponse: [(data: unknown) => data],
     maxRedirects: 0,
+    maxContentLength: maxResponseBytes,
+    httpsAgent: createHttpsAgent(),
+    proxy: proxyConfig(options.proxy),
   });
 
   const version = options.apiVersion;
 
   function redact(text: string): string {
-    return options.apiKey ? text.split(options.apiKey).join('[redacted]') : text;
+    return redactSecret(text, options.apiKey);
   }
 
-  async function post(path: string, params: RequestParams): Promise<unknown> {
+  /**
+   * The one way to call iFlyChat: `POST {baseUrl}{path}` with `api_key` and the fields, as
+   * JSON (API 1.1) or form-encoded (API 1.0); the parsed JSON answer, or a typed error.
+   */
+  async function request(
+    path: string,
+    params: RequestParams,
+    requestOptions: RequestOptions = {}
+  ): Promise<unknown> {
+    if (!path.startsWith('/') || path.startsWith('//') || /[?#]/.test(path)) {
+      throw new Error(`iFlyChat paths start with one "/" and have no query: ${path}`);
+    }
     const fields: Record<string, string | Record<string, string>> = { api_key: options.apiKey };
     for (const [key, value] of Object.entries(params)) {
-      if (value !== undefined) fields[key] = value;
+      if (value !== undefined && key !== 'api_key') fields[key] = value;
     }
     const body = version === '1.0' ? formEncode(fields) : fields;
     const contentType =
       version === '1.0' ? 'application/x-www-form-urlencoded' : 'application/json';
+    const cap = requestOptions.maxResponseBytes ?? maxResponseBytes;
 
+    // The whole call ends at timeoutMs: a server that drips one byte at a time cannot keep it
+    // open longer.
+    const controller = new AbortController();
+    const deadline = setTimeout(() => controller.abort(), options.timeoutMs);
     let response;
     try {
-      response = await http.post<string>(path, body, { headers: { 'Content-Type': contentType } });
+      response = await http.post<string>(path, body, {
+        headers: { 'Content-Type': contentType },
+        signal: controller.signal,
+        maxContentLength: cap,
+      });
     } catch (error) {
-      throw toNetworkError(error as AxiosError, path, options.timeoutMs);
+      throw toNetworkError(error as AxiosError, path, options.timeoutMs, cap);
+    } finally {
+      clearTimeout(deadline);
     }
 
     const text = typeof response.data === 'string' ? response.data : '';
-    // What an error keeps of the answer: redacted and short.
-    const excerpt = () => redact(text).slice(0, MAX_BODY_CHARS);
+    // What an error keeps of the answer: redacted, without control characters, and short.
+    const excerpt = () => sanitizeReason(redact(text)).slice(0, MAX_BODY_CHARS);
     if (response.status < 200 || response.status >= 300) {
       throw new IflychatApiError({
         path,
@@ -115,7 +196,7 @@ export function createIflychatClient(options: IflychatClientOptions) {
     return new IflychatApiError({
       path,
       status,
-      body: redact(JSON.stringify(answer) ?? '').slice(0, MAX_BODY_CHARS),
+      body: sanitizeReason(redact(JSON.stringify(answer) ?? '')).slice(0, MAX_BODY_CHARS),
       invalidAnswer: true,
       message: `iFlyChat answered ${path} without ${what}`,
     });
@@ -136,10 +217,15 @@ export function createIflychatClient(options: IflychatClientOptions) {
     }
   }
 
+  const post = (path: string, params: RequestParams) => request(path, params);
+
   return {
     apiVersion: version,
-    /** The request path every call takes, for calls kept in files of their own (tokens.ts). */
-    request: post,
+    /**
+     * Any other iFlyChat call (`/api/1.1/token/generate`...), under the same rules as the room
+     * calls: base URL, deadline, size cap, agent, proxy, redaction.
+     */
+    request,
 
     /** `POST /api/{v}/room/create` → the new room's id. */
     async createRoom(room: RoomParams): Promise<{ roomId: string }> {
@@ -165,7 +251,7 @@ export function createIflychatClient(options: IflychatClientOptions) {
     /** `POST /api/{v}/rooms/list`. */
     async listRooms(): Promise<RoomSummary[]> {
       const path = `/api/${version}/rooms/list`;
-      const answer = await post(path, {});
+      const answer = await request(path, {}, { maxResponseBytes: maxListResponseBytes });
       if (!isRecord(answer) || !Array.isArray(answer.rooms)) {
         throw invalid(path, 200, answer, 'a "rooms" list');
       }
@@ -230,13 +316,28 @@ export function parseRetryAfter(header: unknown): number | undefined {
   return Math.max(0, (date - Date.now()) / 1000);
 }
 
-function toNetworkError(error: AxiosError, path: string, timeoutMs: number) {
+function toNetworkError(error: AxiosError, path: string, timeoutMs: number, cap: number) {
   const code = error.code;
   const sent = !(code && NOT_SENT_CODES.has(code));
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') {
     return new IflychatTimeoutError({ path, timeoutMs, sent });
+  }
+  if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(error.message)) {
+    // The call was carried out; only its answer was too long to read.
+    return new IflychatApiError({
+      path,
+      status: error.response?.status ?? 200,
+      body: '',
+      invalidAnswer: true,
+      message: `iFlyChat answered ${path} with more than ${cap} bytes; the answer was cut off`,
+    });
   }
   // axios' message for network failures is the system error ("connect ECONNREFUSED 127.0.0.1:9"),
   // which names the host but never the request body.
-  return new IflychatRequestError({ path, code, message: error.message || String(code), sent });
+  return new IflychatRequestError({
+    path,
+    code,
+    message: sanitizeReason(error.message || String(code)),
+    sent,
+  });
 }

@@ -201,6 +201,9 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
         maxAttempts: pick('maxAttempts'),
         maxRequestsPerSecond: pick('maxRequestsPerSecond'),
         // Operational tuning lives in config/plugins.ts only.
+        maxResponseBytes: file.maxResponseBytes,
+        maxListResponseBytes: file.maxListResponseBytes,
+        proxy: file.proxy,
         retryBaseDelayMs: file.retryBaseDelayMs,
         retryMaxDelayMs: file.retryMaxDelayMs,
         leaseSeconds: file.leaseSeconds,
@@ -231,6 +234,12 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
       cachedClient = { signature, client: createIflychatClient(options) };
     }
     return cachedClient.client;
+  }
+
+  /** Answer size caps and proxy: config/plugins.ts only. */
+  function transport(snap: Snapshot) {
+    const { maxResponseBytes, maxListResponseBytes, proxy } = snap.settings;
+    return { maxResponseBytes, maxListResponseBytes, proxy };
   }
 
   function view(snap: Snapshot): SettingsView {
@@ -308,7 +317,13 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
       if (!snap.apiKey) return null;
       const { apiVersion, baseUrl, timeoutMs } = snap.settings;
       if (snap.apiKey.baseUrl !== baseUrl) return null;
-      return clientFor({ apiKey: snap.apiKey.value, apiVersion, baseUrl, timeoutMs });
+      return clientFor({
+        apiKey: snap.apiKey.value,
+        apiVersion,
+        baseUrl,
+        timeoutMs,
+        ...transport(snap),
+      });
     },
 
     /** What `GET /iflychat/settings` answers. */
@@ -430,6 +445,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
         apiVersion: request.apiVersion ?? snap.settings.apiVersion,
         baseUrl,
         timeoutMs,
+        ...transport(snap),
       });
       try {
         const rooms = await client.listRooms();

@@ -12,25 +12,13 @@ import {
   isRoleSource,
   ROLE_UID,
   ROOM_ID_TYPES,
+  SYSTEM_ATTRIBUTES,
   TEMPLATE_TYPES,
   type ModelLike,
 } from '../config/bindings';
 import { renderRoomName, type Entry } from '../sync/room-params';
 
 type Model = ModelLike & { info?: { displayName?: string } };
-
-/** Attributes Strapi manages itself; none of them is a sensible choice in a binding. */
-const SYSTEM_ATTRIBUTES = new Set([
-  'id',
-  'documentId',
-  'createdAt',
-  'updatedAt',
-  'publishedAt',
-  'createdBy',
-  'updatedBy',
-  'locale',
-  'localizations',
-]);
 
 function models(strapi: Core.Strapi): Model[] {
   return Object.values(strapi.contentTypes as unknown as Record<string, Model>);

@@ -1,0 +1,48 @@
+/**
+ * HTTP errors of the admin API: Strapi's own (`ValidationError` 400, `ForbiddenError` 403,
+ * `NotFoundError` 404), and a conflict (409) that services throw as {@link ConflictError} and
+ * {@link withStrapiErrors} turns into Strapi's error body, in this one place. No controller builds
+ * an error body by hand.
+ */
+import { errors } from '@strapi/utils';
+import type { Context } from 'koa';
+
+export const { ForbiddenError, NotFoundError } = errors;
+
+/** The request is valid but clashes with the current state (HTTP 409), such as a stale save. */
+export class ConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
+/** Errors that mean 409: the plugin's own, and any error that says so by its name. */
+export function isConflict(error: unknown): error is Error {
+  return (
+    error instanceof ConflictError ||
+    (error instanceof Error && (error.name === 'ConflictError' || error.name === 'RoomBusyError'))
+  );
+}
+
+/**
+ * Wraps each action of a controller so that a conflict answers 409 through Strapi's error
+ * middleware (`ctx.throw` gives the `{ data: null, error: { status, name, message } }` body),
+ * and every other error goes on to Strapi untouched.
+ */
+export function withStrapiErrors<C extends Context, T extends Record<string, (ctx: C) => unknown>>(
+  actions: T
+): T {
+  const wrapped: Record<string, (ctx: C) => Promise<unknown>> = {};
+  for (const [name, action] of Object.entries(actions)) {
+    wrapped[name] = async (ctx: C) => {
+      try {
+        return await action(ctx);
+      } catch (error) {
+        if (isConflict(error)) ctx.throw(409, error.message);
+        throw error;
+      }
+    };
+  }
+  return wrapped as T;
+}
