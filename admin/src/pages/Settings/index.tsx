@@ -41,6 +41,8 @@ import {
   type FormValues,
 } from './form';
 import { RoleMapSection } from './RoleMapSection';
+import { RoomEventsSection } from './RoomEventsSection';
+import { UsersSection } from './UsersSection';
 
 const READ = [{ action: PERMISSIONS.read, subject: null }];
 const UPDATE = [{ action: PERMISSIONS.update, subject: null }];
@@ -229,7 +231,17 @@ function SettingsPage() {
               errors={errors}
               readOnly={readOnly}
               onChange={(roleMap) => setField('roleMap', roleMap)}
+              onChatRoleChange={(chatRoleMap) => setField('chatRoleMap', chatRoleMap)}
             />
+            <UsersSection
+              roles={loaded.roles}
+              values={values}
+              view={view}
+              errors={errors}
+              readOnly={readOnly}
+              onChange={setField}
+            />
+            <RoomEventsSection />
           </Flex>
         </Layouts.Content>
       </form>
