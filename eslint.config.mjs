@@ -35,6 +35,7 @@ export default tseslint.config(
           './tests/tsconfig.json',
           './playground/tsconfig.json',
           './playground/src/admin/tsconfig.json',
+          './kit/tsconfig.json',
         ],
         tsconfigRootDir: import.meta.dirname,
       },
@@ -56,6 +57,13 @@ export default tseslint.config(
     rules: {
       ...reactHooks.configs.recommended.rules,
     },
+  },
+  {
+    // The front-end kit runs in browsers.
+    files: ['kit/**/*.ts', 'kit/**/*.tsx'],
+    plugins: { 'react-hooks': reactHooks },
+    languageOptions: { globals: { ...globals.browser } },
+    rules: { ...reactHooks.configs.recommended.rules },
   },
   {
     // Request/response contracts are grouped per route in namespaces, as in Strapi's own code.

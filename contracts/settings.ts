@@ -161,6 +161,8 @@ export interface SiteRole {
   name: string;
   type: string;
   description: string | null;
+  /** Whether the role may ask for chat tokens (`POST /api/iflychat/token`). */
+  tokenRoute: boolean;
 }
 
 export namespace ListRoles {

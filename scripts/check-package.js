@@ -35,6 +35,14 @@ const required = [
   'dist/server/index.mjs',
   'dist/admin/index.js',
   'dist/admin/index.mjs',
+  // The front-end kit (strapi-plugin-iflychat/client and /react).
+  'dist/kit/cjs/client.js',
+  'dist/kit/cjs/client.d.ts',
+  'dist/kit/cjs/react.js',
+  'dist/kit/cjs/react.d.ts',
+  'dist/kit/esm/client.js',
+  'dist/kit/esm/react.js',
+  'dist/kit/esm/package.json',
 ];
 const missing = required.filter((file) => !files.includes(file));
 
@@ -56,4 +64,21 @@ for (const key of ['register', 'bootstrap', 'destroy', 'config', 'contentTypes',
     process.exit(1);
   }
 }
-console.log('npm pack contents and strapi-server.js are as expected');
+// The kit's entry points load, in both module systems, without a browser and without React
+// being touched until a component renders.
+const kit = require(path.join(root, 'dist', 'kit', 'cjs', 'client.js'));
+for (const name of ['loadIflychat', 'embedRoom', 'IflychatKitError']) {
+  if (typeof kit[name] !== 'function') {
+    console.error(`strapi-plugin-iflychat/client does not export ${name}`);
+    process.exit(1);
+  }
+}
+import(path.join(root, 'dist', 'kit', 'esm', 'client.js'))
+  .then((esm) => {
+    if (typeof esm.loadIflychat !== 'function') throw new Error('no loadIflychat in the ES module');
+    console.log('npm pack contents, strapi-server.js and the kit are as expected');
+  })
+  .catch((error) => {
+    console.error(`the kit's ES module does not load: ${error.message}`);
+    process.exit(1);
+  });

@@ -2,6 +2,8 @@
 module.exports = {
   rootDir: '..',
   testMatch: ['<rootDir>/tests/unit/**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tests/tsconfig.json' }] },
+  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tests/tsconfig.json' }] },
   testEnvironment: 'node',
+  // The kit's sources import each other as `./client.js`, as its ES module build needs.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 };

@@ -145,6 +145,18 @@ describe('before an app id is set', () => {
         expect.objectContaining({ path: ['userNameAttribute'], message }),
       ]);
     }
+    // The settings page says for which roles the route is enabled.
+    const roles = (await admin.get('/iflychat/roles')).json.data as Array<{
+      type: string;
+      tokenRoute: boolean;
+    }>;
+    expect(Object.fromEntries(roles.map((role) => [role.type, role.tokenRoute]))).toEqual({
+      public: false,
+      authenticated: true,
+      members: true,
+      editors: true,
+      readers: false,
+    });
     const saved = await admin.put('/iflychat/settings', { ...values, appId: APP_ID });
     expect(saved.status).toBe(200);
     expect(saved.json.data.appIdValue).toBe(APP_ID);

@@ -56,6 +56,29 @@ describe('the settings form', () => {
     expect(toRequest({ ...form, apiKey: { mode: 'clear', input: '' } }).clearApiKey).toBe(true);
   });
 
+  it('sends the chat-token settings, empty URL templates as not set, and checks them', () => {
+    const form = fromView(view);
+    expect(form.userAvatarUrl).toBe('');
+    expect(toRequest(form)).toMatchObject({
+      chatRoleMap: {},
+      userIdPrefix: 'strapi-',
+      userNameAttribute: 'username',
+      userAvatarUrl: undefined,
+      tokenRequestsPerMinute: 10,
+    });
+    const edited = {
+      ...form,
+      chatRoleMap: { authenticated: 'owner' as never },
+      userProfileUrl: ' https://example.com/u/{email} ',
+      tokenRequestsPerMinute: 0,
+    };
+    expect(validate(edited)).toEqual({
+      'chatRoleMap.authenticated': 'must be admin, moderator, participant or viewer',
+      userProfileUrl: 'may only use the placeholders {id}, {documentId}, {username}',
+      tokenRequestsPerMinute: expect.stringMatching(/>=1|at least|too small/i),
+    });
+  });
+
   it('drops unmapped roles from the request', () => {
     const form = { ...fromView(view), roleMap: { public: '1', authenticated: '' } };
     expect(toRequest(form).roleMap).toEqual({ public: '1' });

@@ -17,6 +17,7 @@ import {
   type ModelLike,
 } from '../config/bindings';
 import { renderRoomName, type Entry } from '../sync/room-params';
+import { rolesWithTokenRoute } from '../tokens/roles';
 
 type Model = ModelLike & { info?: { displayName?: string } };
 
@@ -61,11 +62,13 @@ export async function listRoles(strapi: Core.Strapi): Promise<SiteRole[]> {
     select: ['id', 'name', 'type', 'description'],
     orderBy: { id: 'asc' },
   })) as SiteRole[];
+  const withTokens = await rolesWithTokenRoute(strapi);
   return roles.map(({ id, name, type, description }) => ({
     id,
     name,
     type,
     description: description ?? null,
+    tokenRoute: withTokens.has(id),
   }));
 }
 

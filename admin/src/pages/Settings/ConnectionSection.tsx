@@ -4,6 +4,7 @@ import { useFetchClient, useAPIErrorHandler, isFetchError } from '@strapi/strapi
 
 import type { SecretStatus, SettingsView, TestConnection } from '../../../../contracts/settings';
 import { useT } from '../../utils/translate';
+import { AppIdField } from './AppIdField';
 import { SelectField, TextField } from './fields';
 import type { FormErrors, FormValues, SecretDraft } from './form';
 import { Section } from './Section';
@@ -211,11 +212,8 @@ export function ConnectionSection({ values, view, errors, readOnly, canTest, onC
           />
         </Grid.Item>
         <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
-          <SecretField
-            name="appId"
-            label={t('settings.appId.label', 'App id')}
-            hint={t('settings.appId.hint', 'Optional: used when the site issues chat tokens.')}
-            status={view.appId}
+          <AppIdField
+            view={view}
             draft={values.appId}
             locked={locked('appId')}
             readOnly={readOnly}

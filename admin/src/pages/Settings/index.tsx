@@ -43,6 +43,8 @@ import {
   type FormValues,
 } from './form';
 import { RoleMapSection } from './RoleMapSection';
+import { RoomEventsSection } from './RoomEventsSection';
+import { UsersSection } from './UsersSection';
 
 const READ = [{ action: PERMISSIONS.read, subject: null }];
 const UPDATE = [{ action: PERMISSIONS.update, subject: null }];
@@ -231,7 +233,17 @@ function SettingsPage() {
               errors={errors}
               readOnly={readOnly}
               onChange={(roleMap) => setField('roleMap', roleMap)}
+              onChatRoleChange={(chatRoleMap) => setField('chatRoleMap', chatRoleMap)}
             />
+            <UsersSection
+              roles={loaded.roles}
+              values={values}
+              view={view}
+              errors={errors}
+              readOnly={readOnly}
+              onChange={setField}
+            />
+            <RoomEventsSection />
             <DeliverySection
               values={values}
               view={view}
