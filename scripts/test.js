@@ -56,7 +56,7 @@ const steps = [
   { name: 'lint', cmd: [bin('eslint'), '.', '--max-warnings', '0'] },
   { name: 'format', cmd: [bin('prettier'), '--check', '.', '--log-level', 'warn'] },
   { name: 'translations', cmd: [process.execPath, 'scripts/translations.js', '--check'] },
-  { name: 'build', cmd: [bin('strapi-plugin'), 'build'] },
+  { name: 'build', cmd: ['npm', 'run', '--silent', 'build'] },
   { name: 'verify', cmd: [bin('strapi-plugin'), 'verify'] },
   { name: 'unit', cmd: jest('tests/jest.unit.config.js', 'unit'), jest: true },
   {
