@@ -217,7 +217,7 @@ export interface TuningBounds {
 export function tuningBounds(key: TuningKey): TuningBounds {
   const field = pluginConfigFields[key];
   // Each is a number with a default, or an optional number.
-  const number = field.unwrap() as z.ZodNumber;
+  const number = field.unwrap();
   const min = number.minValue ?? 0;
   return {
     min,
