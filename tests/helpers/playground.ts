@@ -12,6 +12,7 @@ import type { Core } from '@strapi/strapi';
 
 import type { PluginConfigInput } from '../../contracts/config';
 import type { Emulator } from '../emulator/server';
+import { createMysqlDatabase, MYSQL_ADMIN_URL, type MysqlDatabase } from './mysql';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const PLAYGROUND = path.join(ROOT, 'playground');
@@ -125,7 +126,14 @@ export async function bootPlayground(options: {
   env?: Record<string, string>;
 }): Promise<Playground> {
   const distDir = prepareDist(options.pluginConfig, Boolean(options.admin));
-  Object.assign(process.env, playgroundEnv(distDir, options.env));
+  // The MySQL tier (tests/jest.mysql.config.js) runs the same files on a MariaDB/MySQL server
+  // started by its global setup: each boot gets a database of its own there.
+  let mysql: MysqlDatabase | undefined;
+  const mysqlAdminUrl = process.env[MYSQL_ADMIN_URL];
+  if (mysqlAdminUrl) {
+    mysql = await createMysqlDatabase(mysqlAdminUrl, `iflychat_${process.pid}_${runCounter}`);
+  }
+  Object.assign(process.env, playgroundEnv(distDir, { ...mysql?.env, ...options.env }));
 
   const strapi = createStrapi({
     appDir: PLAYGROUND,
@@ -138,7 +146,15 @@ export async function bootPlayground(options: {
     await strapi.load();
   } catch (error) {
     await strapi.destroy().catch(() => undefined);
+    await mysql?.drop();
     throw error;
+  }
+  // The MySQL tier must really run on MySQL: a wrong configuration would fall back to SQLite.
+  const client = (strapi.db.config.connection as { client?: unknown }).client;
+  if (mysql && client !== 'mysql') {
+    await strapi.destroy();
+    await mysql.drop();
+    throw new Error(`the MySQL tier booted Strapi on ${String(client)}`);
   }
   let url = '';
   if (options.listen) {
@@ -152,6 +168,7 @@ export async function bootPlayground(options: {
     logs,
     async close() {
       await strapi.destroy();
+      await mysql?.drop();
       removeRun(distDir);
     },
   };
