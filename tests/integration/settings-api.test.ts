@@ -156,6 +156,7 @@ describe('settings', () => {
       contentTypes: {},
       locked: { keys: [], roleMap: [], contentTypes: [] },
       encryptedAtRest: true,
+      revision: 0,
     });
   });
 
@@ -226,7 +227,7 @@ describe('settings', () => {
       .findOne({ where: { key: 'plugin_iflychat_settings' } });
     expect(stored.value).not.toContain(API_KEY);
     expect(JSON.parse(stored.value).apiKey).toEqual({
-      value: expect.stringMatching(/^v1:/),
+      value: expect.stringMatching(/^v2:[0-9a-f]{32}:[0-9a-f]{24}:[0-9a-f]+:[0-9a-f]{32}$/),
       encrypted: true,
     });
   });

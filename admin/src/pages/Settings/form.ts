@@ -35,6 +35,7 @@ export function fromView(view: SettingsView): FormValues {
     timeoutMs: view.timeoutMs,
     concurrency: view.concurrency,
     maxAttempts: view.maxAttempts,
+    revision: view.revision,
     roleMap: { ...view.roleMap },
     contentTypes: structuredClone(view.contentTypes),
   };
@@ -44,6 +45,7 @@ export function toRequest(values: FormValues): SettingsUpdateInput {
   const secret = (draft: SecretDraft) =>
     draft.mode === 'replace' && draft.input.trim() ? draft.input.trim() : undefined;
   return {
+    revision: values.revision,
     apiKey: secret(values.apiKey),
     clearApiKey: values.apiKey.mode === 'clear' ? true : undefined,
     appId: secret(values.appId),
