@@ -145,7 +145,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
       value = null;
     }
     return {
-      value: value && typeof value === 'object' ? (value) : {},
+      value: value && typeof value === 'object' ? value : {},
       id: row.id,
       raw: row.value,
     };
@@ -163,10 +163,10 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
       await store().set({ key: STORE_KEY, value: next });
       return;
     }
-    const written = (await strapi.db.query(CORE_STORE).updateMany({
+    const written = await strapi.db.query(CORE_STORE).updateMany({
       where: { id: row.id, value: row.raw },
       data: { value: JSON.stringify(next), type: 'object' },
-    }));
+    });
     if (written.count !== 1) throw new ConflictError(STALE_MESSAGE);
   }
 
