@@ -69,8 +69,13 @@ export interface SettingsView extends UserSettings {
   roleMap: Record<string, string>;
   contentTypes: Record<string, Binding>;
   locked: LockedSettings;
-  /** False when Strapi has no `admin.secrets.encryptionKey`: secrets are then stored unencrypted. */
+  /**
+   * Whether the stored secrets really are encrypted (AES-256-GCM): false without Strapi's
+   * `admin.secrets.encryptionKey`, or while a secret saved before it existed is still in clear.
+   */
   encryptedAtRest: boolean;
+  /** Changes with every save: a save made from an older revision is refused (HTTP 409). */
+  revision: number;
 }
 
 export namespace GetSettings {
@@ -86,6 +91,8 @@ const base = pluginConfigFields;
  * key; `clearApiKey: true` removes it. Every other field replaces the stored value.
  */
 export const settingsUpdateSchema = z.strictObject({
+  /** The revision the form was loaded from; a stale one is refused with HTTP 409. */
+  revision: z.number().int().nonnegative().optional(),
   apiKey: z.string().trim().optional(),
   clearApiKey: z.boolean().optional(),
   appId: z.string().trim().optional(),

@@ -108,6 +108,17 @@ it('configures iFlyChat from Settings and creates a room when a Community is pub
   await page.getByTestId(`binding-${COMMUNITY}`).waitFor();
   expect(await page.content()).not.toContain(API_KEY);
   await screenshot(page, '03-settings-saved');
+
+  // The stored key only goes to the base URL it was saved with: another one asks for the key.
+  await page.getByLabel('Base URL').fill('https://api2.iflychat.com');
+  await page.getByText('Type the API key again').waitFor();
+  await expect(page.getByLabel('API key').inputValue()).resolves.toBe('');
+  await screenshot(page, '03b-settings-retype-key');
+  await page.getByLabel('Base URL').fill(emulator.url);
+  await page.getByRole('button', { name: 'Keep current' }).click();
+  await expect(page.getByLabel('API key').inputValue()).resolves.toBe(
+    `••••••••${API_KEY.slice(-4)}`
+  );
   expect(received.length).toBeGreaterThanOrEqual(4);
   for (const body of received) expect(body).not.toContain(API_KEY);
 

@@ -163,6 +163,7 @@ describe('settings', () => {
       scriptUrl: '//cdn.iflychat.com/js/iflychat-v2.min.js',
       locked: { keys: [], roleMap: [], contentTypes: [] },
       encryptedAtRest: true,
+      revision: 0,
     });
   });
 
@@ -233,7 +234,7 @@ describe('settings', () => {
       .findOne({ where: { key: 'plugin_iflychat_settings' } });
     expect(stored.value).not.toContain(API_KEY);
     expect(JSON.parse(stored.value).apiKey).toEqual({
-      value: expect.stringMatching(/^v1:/),
+      value: expect.stringMatching(/^v2:[0-9a-f]{32}:[0-9a-f]{24}:[0-9a-f]+:[0-9a-f]{32}$/),
       encrypted: true,
     });
   });

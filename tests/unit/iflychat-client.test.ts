@@ -89,6 +89,31 @@ describe('errors', () => {
     expect(error.message).not.toContain(emulator.apiKey);
   });
 
+  it('a body that echoes the key URL-encoded or JSON-escaped is redacted too', async () => {
+    const key = 'k3y/with "quotes"&spaces é';
+    const echoes = [
+      encodeURIComponent(key),
+      new URLSearchParams({ k: key }).toString().slice(2),
+      JSON.stringify(key).slice(1, -1),
+    ];
+    const server = http.createServer((_req, res) => {
+      res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end(`echo: ${echoes.join(' | ')}\r\nX-Forged: yes`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const error = (await caught(
+        client({ apiKey: key, baseUrl: `http://127.0.0.1:${port}` }).createRoom(room)
+      )) as IflychatApiError;
+      expect(error.body).toBe('echo: [redacted] | [redacted] | [redacted] X-Forged: yes');
+      for (const echo of echoes) expect(error.message).not.toContain(echo);
+      expect(error.message).not.toMatch(/[\r\n]/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it.each([500, 502, 503])('HTTP %i is retryable', async (status) => {
     emulator.configure({ faults: [{ kind: 'status', status }] });
     const error = await caught(client().createRoom(room));

@@ -42,6 +42,7 @@ const view: SettingsView = {
   },
   locked: { keys: [], roleMap: [], contentTypes: [] },
   encryptedAtRest: true,
+  revision: 3,
 };
 
 describe('the settings form', () => {
@@ -50,6 +51,8 @@ describe('the settings form', () => {
     expect(form.apiKey).toEqual({ mode: 'keep', input: '' });
     expect(form.appId).toEqual({ mode: 'replace', input: '' });
     expect(toRequest(form)).toMatchObject({ apiKey: undefined, clearApiKey: undefined });
+    // The revision the page was loaded from goes back, so a stale save is refused.
+    expect(toRequest(form).revision).toBe(3);
     expect(toRequest({ ...form, apiKey: { mode: 'replace', input: ' new-key ' } }).apiKey).toBe(
       'new-key'
     );

@@ -16,6 +16,8 @@ export interface AttributeLike {
   target?: string;
   enum?: string[];
   configurable?: boolean;
+  /** Never returned by Strapi's APIs: never put in a room name either. */
+  private?: boolean;
   pluginOptions?: { i18n?: { localized?: boolean } };
 }
 
@@ -83,6 +85,24 @@ export const TEMPLATE_TYPES = new Set([
 
 export function templatePlaceholders(template: string): string[] {
   return [...template.matchAll(/\{([^{}\s]+)\}/g)].map((match) => match[1]);
+}
+
+/**
+ * Why a room name placeholder cannot be used, or null when it can: it must be a built-in one or
+ * an attribute of a type with a text form, and never a private attribute.
+ */
+export function placeholderProblem(
+  name: string,
+  attribute: AttributeLike | undefined,
+  uid: string
+): string | null {
+  if ((BUILT_IN_PLACEHOLDERS as readonly string[]).includes(name)) return null;
+  if (!attribute) return `{${name}} is not an attribute of ${uid}`;
+  if (attribute.private === true) return `{${name}} is a private attribute`;
+  if (!TEMPLATE_TYPES.has(attribute.type)) {
+    return `{${name}} is a ${attribute.type} attribute, which has no text form`;
+  }
+  return null;
 }
 
 export function isRoleRelation(attribute: AttributeLike | undefined): boolean {
@@ -158,12 +178,8 @@ export function validateBinding(
 
   for (const name of templatePlaceholders(binding.roomName)) {
     if ((BUILT_IN_PLACEHOLDERS as readonly string[]).includes(name)) continue;
-    const placeholder = attribute(name);
-    if (!placeholder) {
-      report(['roomName'], `{${name}} is not an attribute of ${uid}`);
-    } else if (!TEMPLATE_TYPES.has(placeholder.type)) {
-      report(['roomName'], `{${name}} is a ${placeholder.type} attribute, which has no text form`);
-    }
+    const problem = placeholderProblem(name, attribute(name), uid);
+    if (problem) report(['roomName'], problem);
   }
 
   const role = binding.roomRole;

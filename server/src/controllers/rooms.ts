@@ -16,43 +16,23 @@ import {
   type RoomTarget,
 } from '../../../contracts/rooms';
 import { isLocalized, type ModelLike } from '../config/bindings';
+import { CONDITION_POPULATE, contentManagerChecker } from '../utils/content-manager';
 import { ForbiddenError, NotFoundError, withStrapiErrors } from '../utils/errors';
 import { getService } from '../utils/get-service';
 import { parseOr400, validationError } from '../utils/validation';
 
-type Ability = unknown;
-
 type AdminContext = Context & {
   request: Context['request'] & { body?: unknown };
-  state: { userAbility?: Ability };
+  state: { userAbility?: unknown };
 };
-
-/** The Content Manager's permission checker, as far as the panel uses it. */
-interface PermissionChecker {
-  can: {
-    read(entity?: object, field?: string): boolean;
-    update(entity?: object, field?: string): boolean;
-  };
-  cannot: { read(entity?: object): boolean; update(entity?: object): boolean };
-}
 
 type Version = Record<string, unknown> & { locale?: string | null };
-
-/** What the built-in conditions ("own entries", "same role as the creator") look at. */
-const CONDITION_POPULATE = {
-  createdBy: { populate: { roles: true } },
-  updatedBy: { populate: { roles: true } },
-};
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const panel = () => getService(strapi, 'rooms');
 
-  function checkerFor(ctx: AdminContext, uid: string): PermissionChecker {
-    const service = strapi.plugin('content-manager').service<{
-      create(options: { userAbility: Ability; model: string }): PermissionChecker;
-    }>('permission-checker');
-    return service.create({ userAbility: ctx.state.userAbility, model: uid });
-  }
+  const checkerFor = (ctx: AdminContext, uid: string) =>
+    contentManagerChecker(strapi, ctx.state.userAbility, uid);
 
   function modelOf(uid: string): ModelLike | undefined {
     if (!Object.hasOwn(strapi.contentTypes, uid)) return undefined;

@@ -17,12 +17,22 @@ import {
   type UpdateSettings,
 } from '../../../contracts/settings';
 import { syncRoomIdFields } from '../content-manager/room-id-field';
-import { withStrapiErrors } from '../utils/errors';
+import {
+  BUILT_IN_PLACEHOLDERS,
+  ownAttribute,
+  placeholderProblem,
+  templatePlaceholders,
+} from '../config/bindings';
+import { CONDITION_POPULATE, contentManagerChecker } from '../utils/content-manager';
+import { ForbiddenError, withStrapiErrors } from '../utils/errors';
 import { getService } from '../utils/get-service';
 import { parseOr400, validationError } from '../utils/validation';
 import { isBindable, listBindableContentTypes, listRoles, previewRoomName } from '../settings/site';
 
-type AdminContext = Context & { request: Context['request'] & { body?: unknown } };
+type AdminContext = Context & {
+  request: Context['request'] & { body?: unknown };
+  state: { userAbility?: unknown };
+};
 
 function fieldError(path: string, message: string) {
   return validationError([{ path: [path], message }]);
@@ -79,8 +89,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!isBindable(model)) {
         throw fieldError('uid', `${uid} is not a content type that can be bound`);
       }
+      // Only what a room name may hold: attributes with a text form, never private ones.
+      const placeholders = templatePlaceholders(roomName);
+      for (const name of placeholders) {
+        const problem = placeholderProblem(name, ownAttribute(model, name), uid);
+        if (problem) throw fieldError('roomName', problem);
+      }
+      // Only for those who may read the type, and these fields, in the Content Manager.
+      const checker = contentManagerChecker(strapi, ctx.state.userAbility, uid);
+      const fields = placeholders.filter((name) => !BUILT_IN_PLACEHOLDERS.includes(name as never));
+      if (checker.cannot.read() || fields.some((field) => !checker.can.read(undefined, field))) {
+        throw new ForbiddenError(`You may not read ${uid} entries in the Content Manager`);
+      }
       ctx.body = {
-        data: await previewRoomName(strapi, uid, roomName),
+        data: await previewRoomName(
+          strapi,
+          uid,
+          roomName,
+          (entry) =>
+            fields.every((field) => checker.can.read(entry, field)) && checker.can.read(entry),
+          CONDITION_POPULATE
+        ),
       } satisfies PreviewRoomName.Response;
     },
 

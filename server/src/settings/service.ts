@@ -40,10 +40,13 @@ import { IflychatApiError, isIflychatError } from '../iflychat/errors';
 import { userNameAttributeProblem } from '../tokens/user-model';
 import { PLUGIN_ID } from '../utils/get-service';
 import { parseOr400, validationError } from '../utils/validation';
-import { openSecret, sealSecret, type StoredSecret } from './secrets';
+import { ConflictError } from '../utils/errors';
+import { isSealed, openSecret, resealed, sealSecret, type StoredSecret } from './secrets';
 
 /** What the settings page saved. Absent keys fall back to the defaults. */
 export interface StoredSettings {
+  /** Counts saves, so that a save made from an older page is refused. */
+  revision?: number;
   apiKey?: StoredSecret;
   /**
    * The base URL the API key was saved with: the key is only ever sent there. Settings saved
@@ -73,6 +76,9 @@ export type EffectiveSettings = Omit<PluginConfig, 'apiKey' | 'appId'>;
 
 interface Snapshot {
   settings: EffectiveSettings;
+  revision: number;
+  /** Whether every stored secret is encrypted in the current format. */
+  encryptedAtRest: boolean;
   /** The key in force, with the one base URL it may be sent to. */
   apiKey: { value: string; source: SecretSource; baseUrl: string } | undefined;
   appId: { value: string; source: SecretSource } | undefined;
@@ -81,6 +87,12 @@ interface Snapshot {
 
 const STORE_KEY = 'settings';
 const USER_UID = 'plugin::users-permissions.user';
+const CORE_STORE = 'strapi::core-store';
+/** The core store row's key: `strapi.store({ type: 'plugin', name })` writes `plugin_<name>_<key>`. */
+const STORE_ROW_KEY = `plugin_${PLUGIN_ID}_${STORE_KEY}`;
+
+const STALE_MESSAGE =
+  'the settings were changed by someone else since this page was loaded: reload the page and make your changes again';
 /** How long another instance's saved settings may take to reach this one. */
 const CACHE_MS = 5_000;
 
@@ -122,8 +134,85 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
   }
 
   async function readStored(): Promise<StoredSettings> {
-    const value = (await store().get({ key: STORE_KEY })) as StoredSettings | null | undefined;
-    return value && typeof value === 'object' ? value : {};
+    return (await readRow()).value;
+  }
+
+  interface StoredRow {
+    value: StoredSettings;
+    /** The row as stored, to write over it only if no one else did meanwhile. */
+    id: number | null;
+    raw: string | null;
+  }
+
+  async function readRow(): Promise<StoredRow> {
+    const row = (await strapi.db.query(CORE_STORE).findOne({
+      where: { key: STORE_ROW_KEY, environment: null, tag: null },
+    })) as { id: number; value: string | null } | null;
+    if (!row) return { value: {}, id: null, raw: null };
+    let value: unknown;
+    try {
+      value = row.value === null ? null : JSON.parse(row.value);
+    } catch {
+      value = null;
+    }
+    return {
+      value: value && typeof value === 'object' ? value : {},
+      id: row.id,
+      raw: row.value,
+    };
+  }
+
+  let writing: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Writes the settings over `row` only if it is still what is stored (compare and set on the
+   * row's text, which holds on every database and across Strapi instances); a ConflictError
+   * otherwise.
+   */
+  async function writeStored(next: StoredSettings, row: StoredRow): Promise<void> {
+    if (row.id === null) {
+      await store().set({ key: STORE_KEY, value: next });
+      return;
+    }
+    const written = await strapi.db.query(CORE_STORE).updateMany({
+      where: { id: row.id, value: row.raw },
+      data: { value: JSON.stringify(next), type: 'object' },
+    });
+    if (written.count !== 1) throw new ConflictError(STALE_MESSAGE);
+  }
+
+  /** Runs `task` after the saves already running in this process (one read-check-write at a time). */
+  function serialized<T>(task: () => Promise<T>): Promise<T> {
+    const run = writing.then(task, task);
+    writing = run.catch(() => undefined);
+    return run;
+  }
+
+  let upgradeChecked = false;
+
+  /**
+   * Once per process: a secret saved in clear before `ENCRYPTION_KEY` existed, or in the older
+   * format, is encrypted again in the current one.
+   */
+  async function upgradeStoredSecrets(): Promise<void> {
+    if (upgradeChecked) return;
+    upgradeChecked = true;
+    const key = encryptionKey();
+    if (!key) return;
+    // Not serialized with saves (a save refreshes, which would wait for itself): the compare
+    // and set keeps it from overwriting one.
+    const row = await readRow();
+    const apiKey = resealed(row.value.apiKey, key);
+    const appId = resealed(row.value.appId, key);
+    if (!apiKey && !appId) return;
+    const next = { ...row.value, ...(apiKey ? { apiKey } : {}), ...(appId ? { appId } : {}) };
+    try {
+      await writeStored(next, row);
+      strapi.log.info('[iflychat] the stored secrets are now encrypted with the current format');
+    } catch (error) {
+      // Someone saved meanwhile; the next start does the upgrade.
+      if (!(error instanceof ConflictError)) throw error;
+    }
   }
 
   function openStored(secret: StoredSecret | undefined, name: string): string | undefined {
@@ -159,6 +248,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
 
   async function refresh(): Promise<Snapshot> {
     const file = config();
+    await upgradeStoredSecrets();
     const stored = await readStored();
     const lockedKeys = new Set<ScalarKey>(locked.keys);
     const defaults = pluginConfigSchema.parse({});
@@ -212,6 +302,10 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
         contentTypes: { ...usableStoredBindings(stored), ...file.contentTypes },
         ...(Object.fromEntries(USER_SETTING_KEYS.map((key) => [key, pick(key)])) as UserSettings),
       },
+      revision: stored.revision ?? 0,
+      encryptedAtRest:
+        Boolean(encryptionKey()) &&
+        [stored.apiKey, stored.appId].every((value) => !value || isSealed(value)),
       apiKey: apiKey(),
       appId: secret('appId'),
       loadedAt: Date.now(),
@@ -261,8 +355,86 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
       appId: describeSecret(snap.appId?.value, snap.appId?.source ?? null),
       appIdValue: snap.appId?.value ?? null,
       locked,
-      encryptedAtRest: Boolean(encryptionKey()),
+      encryptedAtRest: snap.encryptedAtRest,
+      revision: snap.revision,
     };
+  }
+
+  /** Validates and saves what the settings page sent; 400 naming each bad field, 409 if stale. */
+  async function save(input: unknown): Promise<SettingsView> {
+    const body = parseOr400(settingsUpdateSchema, input);
+
+    const file = config();
+    const problems: BindingProblem[] = [];
+    const lockedKeys = new Set<ScalarKey>(locked.keys);
+
+    for (const key of ['apiKey', 'appId'] as const) {
+      const clear = key === 'apiKey' ? body.clearApiKey : body.clearAppId;
+      if (lockedKeys.has(key) && (body[key] || clear)) {
+        problems.push({ path: [key], message: LOCKED_MESSAGE });
+      }
+    }
+    for (const key of EDITABLE_SCALAR_KEYS) {
+      if (lockedKeys.has(key) && JSON.stringify(body[key]) !== JSON.stringify(file[key])) {
+        problems.push({ path: [key], message: LOCKED_MESSAGE });
+      }
+    }
+    for (const [type, id] of Object.entries(body.roleMap)) {
+      if (locked.roleMap.includes(type) && file.roleMap[type] !== id) {
+        problems.push({ path: ['roleMap', type], message: LOCKED_MESSAGE });
+      }
+    }
+    for (const [uid, binding] of Object.entries(body.contentTypes)) {
+      if (locked.contentTypes.includes(uid)) {
+        if (JSON.stringify(binding) !== JSON.stringify(file.contentTypes[uid])) {
+          problems.push({ path: ['contentTypes', uid], message: LOCKED_MESSAGE });
+        }
+        continue;
+      }
+      problems.push(...validateBinding(uid, binding, getModel(uid)));
+    }
+    const row = await readRow();
+    const previous = row.value;
+    if (body.revision !== undefined && body.revision !== (previous.revision ?? 0)) {
+      throw new ConflictError(STALE_MESSAGE);
+    }
+    if (!lockedKeys.has('apiKey') && !body.apiKey && !body.clearApiKey && previous.apiKey) {
+      const boundTo = storedKeyBaseUrl(previous);
+      if (boundTo !== body.baseUrl) {
+        problems.push({
+          path: ['apiKey'],
+          message: retypeKeyMessage(boundTo, `use it with ${body.baseUrl}`),
+        });
+      }
+    }
+    const nameProblem = userNameAttributeProblem(getModel(USER_UID), body.userNameAttribute);
+    if (nameProblem) problems.push(nameProblem);
+    if (problems.length > 0) throw validationError(problems);
+
+    const next: StoredSettings = {
+      revision: (previous.revision ?? 0) + 1,
+      roleMap: Object.fromEntries(
+        Object.entries(body.roleMap).filter(([type]) => !locked.roleMap.includes(type))
+      ),
+      contentTypes: Object.fromEntries(
+        Object.entries(body.contentTypes).filter(([uid]) => !locked.contentTypes.includes(uid))
+      ),
+    };
+    for (const key of EDITABLE_SCALAR_KEYS) {
+      if (!lockedKeys.has(key)) (next as Record<string, unknown>)[key] = body[key];
+    }
+    for (const key of ['apiKey', 'appId'] as const) {
+      if (lockedKeys.has(key)) continue;
+      const clear = key === 'apiKey' ? body.clearApiKey : body.clearAppId;
+      const entered = body[key];
+      if (clear) continue;
+      if (entered) next[key] = sealSecret(entered, encryptionKey());
+      else if (previous[key]) next[key] = previous[key];
+    }
+    // Checked above: a kept key was saved with this same base URL.
+    if (next.apiKey) next.apiKeyBaseUrl = body.baseUrl;
+    await writeStored(next, row);
+    return view(await refresh());
   }
 
   return {
@@ -333,73 +505,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
 
     /** Validates and saves what the settings page sent; throws a 400 naming each bad field. */
     async update(input: unknown): Promise<SettingsView> {
-      const body = parseOr400(settingsUpdateSchema, input);
-      const file = config();
-      const problems: BindingProblem[] = [];
-      const lockedKeys = new Set<ScalarKey>(locked.keys);
-
-      for (const key of ['apiKey', 'appId'] as const) {
-        const clear = key === 'apiKey' ? body.clearApiKey : body.clearAppId;
-        if (lockedKeys.has(key) && (body[key] || clear)) {
-          problems.push({ path: [key], message: LOCKED_MESSAGE });
-        }
-      }
-      for (const key of EDITABLE_SCALAR_KEYS) {
-        if (lockedKeys.has(key) && JSON.stringify(body[key]) !== JSON.stringify(file[key])) {
-          problems.push({ path: [key], message: LOCKED_MESSAGE });
-        }
-      }
-      for (const [type, id] of Object.entries(body.roleMap)) {
-        if (locked.roleMap.includes(type) && file.roleMap[type] !== id) {
-          problems.push({ path: ['roleMap', type], message: LOCKED_MESSAGE });
-        }
-      }
-      for (const [uid, binding] of Object.entries(body.contentTypes)) {
-        if (locked.contentTypes.includes(uid)) {
-          if (JSON.stringify(binding) !== JSON.stringify(file.contentTypes[uid])) {
-            problems.push({ path: ['contentTypes', uid], message: LOCKED_MESSAGE });
-          }
-          continue;
-        }
-        problems.push(...validateBinding(uid, binding, getModel(uid)));
-      }
-      const previous = await readStored();
-      if (!lockedKeys.has('apiKey') && !body.apiKey && !body.clearApiKey && previous.apiKey) {
-        const boundTo = storedKeyBaseUrl(previous);
-        if (boundTo !== body.baseUrl) {
-          problems.push({
-            path: ['apiKey'],
-            message: retypeKeyMessage(boundTo, `use it with ${body.baseUrl}`),
-          });
-        }
-      }
-      const nameProblem = userNameAttributeProblem(getModel(USER_UID), body.userNameAttribute);
-      if (nameProblem) problems.push(nameProblem);
-      if (problems.length > 0) throw validationError(problems);
-
-      const next: StoredSettings = {
-        roleMap: Object.fromEntries(
-          Object.entries(body.roleMap).filter(([type]) => !locked.roleMap.includes(type))
-        ),
-        contentTypes: Object.fromEntries(
-          Object.entries(body.contentTypes).filter(([uid]) => !locked.contentTypes.includes(uid))
-        ),
-      };
-      for (const key of EDITABLE_SCALAR_KEYS) {
-        if (!lockedKeys.has(key)) (next as Record<string, unknown>)[key] = body[key];
-      }
-      for (const key of ['apiKey', 'appId'] as const) {
-        if (lockedKeys.has(key)) continue;
-        const clear = key === 'apiKey' ? body.clearApiKey : body.clearAppId;
-        const entered = body[key];
-        if (clear) continue;
-        if (entered) next[key] = sealSecret(entered, encryptionKey());
-        else if (previous[key]) next[key] = previous[key];
-      }
-      // Checked above: a kept key was saved with this same base URL.
-      if (next.apiKey) next.apiKeyBaseUrl = body.baseUrl;
-      await store().set({ key: STORE_KEY, value: next });
-      return view(await refresh());
+      return serialized(() => save(input));
     },
 
     /**

@@ -41,7 +41,9 @@ export function listBindableContentTypes(strapi: Core.Strapi): BindableContentTy
       return {
         uid: model.uid,
         displayName: model.info?.displayName ?? model.uid,
-        nameFields: named((attribute) => TEMPLATE_TYPES.has(attribute.type)),
+        nameFields: named(
+          (attribute) => TEMPLATE_TYPES.has(attribute.type) && attribute.private !== true
+        ),
         roomIdFields: named((attribute) => ROOM_ID_TYPES.has(attribute.type)),
         roleFields: named(isRoleSource),
         booleanFields: named((attribute) => attribute.type === 'boolean'),
@@ -72,15 +74,28 @@ export async function listRoles(strapi: Core.Strapi): Promise<SiteRole[]> {
   }));
 }
 
-/** The room name the template gives for the most recently edited entry, if there is one. */
+/** How many recent published entries the preview looks through for one the user may read. */
+const PREVIEW_CANDIDATES = 20;
+
+/**
+ * The room name the template gives for the most recently published entry that `mayRead`
+ * allows, if there is one. Only published entries: a draft may hold what is not public yet.
+ * The template's placeholders must have been checked (see `placeholderProblem`).
+ */
 export async function previewRoomName(
   strapi: Core.Strapi,
   uid: string,
-  template: string
+  template: string,
+  mayRead: (entry: Entry) => boolean,
+  populate: Record<string, unknown> = {}
 ): Promise<{ preview: string | null; documentId: string | null }> {
-  const entry = (await strapi.db
-    .query(uid)
-    .findOne({ orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }] })) as Entry | null;
+  const entries = (await strapi.db.query(uid).findMany({
+    where: { publishedAt: { $notNull: true } },
+    orderBy: [{ publishedAt: 'desc' }, { id: 'desc' }],
+    limit: PREVIEW_CANDIDATES,
+    populate,
+  })) as Entry[];
+  const entry = entries.find(mayRead);
   if (!entry) return { preview: null, documentId: null };
   return { preview: renderRoomName(template, entry), documentId: entry.documentId };
 }

@@ -26,9 +26,25 @@ export function isConflict(error: unknown): error is Error {
 }
 
 /**
+ * A 409 as Strapi's error middleware formats HTTP errors (`{ data: null, error: { status,
+ * name, message } }`, no error log line). Strapi only knows 4xx classes for 400/401/403/404/
+ * 413/429; a conflict is an HTTP error of its `errors.HttpError` kind, which cannot be
+ * constructed directly, so the error is given that prototype.
+ */
+function httpConflict(message: string): Error {
+  const error = Object.assign(new Error(message), {
+    name: 'ConflictError',
+    status: 409,
+    statusCode: 409,
+    expose: true,
+  });
+  Object.setPrototypeOf(error, errors.HttpError.prototype as object);
+  return error;
+}
+
+/**
  * Wraps each action of a controller so that a conflict answers 409 through Strapi's error
- * middleware (`ctx.throw` gives the `{ data: null, error: { status, name, message } }` body),
- * and every other error goes on to Strapi untouched.
+ * middleware, and every other error goes on to Strapi untouched.
  */
 export function withStrapiErrors<C extends Context, T extends Record<string, (ctx: C) => unknown>>(
   actions: T
@@ -39,7 +55,7 @@ export function withStrapiErrors<C extends Context, T extends Record<string, (ct
       try {
         return await action(ctx);
       } catch (error) {
-        if (isConflict(error)) ctx.throw(409, error.message);
+        if (isConflict(error)) throw httpConflict(error.message);
         throw error;
       }
     };

@@ -46,6 +46,7 @@ export function fromView(view: SettingsView): FormValues {
     concurrency: view.concurrency,
     maxAttempts: view.maxAttempts,
     maxRequestsPerSecond: view.maxRequestsPerSecond,
+    revision: view.revision,
     roleMap: { ...view.roleMap },
     contentTypes: structuredClone(view.contentTypes),
     ...userFormValues(view),
@@ -58,6 +59,7 @@ export function toRequest(values: FormValues): SettingsUpdateInput {
   // An empty required number is reported by validate() and never sent.
   const number = (value: number | null) => value ?? Number.NaN;
   return {
+    revision: values.revision,
     apiKey: secret(values.apiKey),
     clearApiKey: values.apiKey.mode === 'clear' ? true : undefined,
     appId: secret(values.appId),
