@@ -82,8 +82,11 @@ async function main() {
       });
     }
 
-    // 1. Many requests, few calls.
+    // Every user first: a pause between requests would let Strapi close idle connections.
     const callers = await createUsers(strapi, 'caller', USERS);
+    const readers = await createUsers(strapi, 'reader', Math.ceil(SAMPLES / 8));
+
+    // 1. Many requests, few calls.
     const before = (await emulator.state()).requests.length;
     const statuses = new Map<number, number>();
     let next = 0;
@@ -118,7 +121,6 @@ async function main() {
 
     // 2. A cached token against a plain content request, alternating, by fresh users (each user
     // may ask 10 times a minute: one call to fill the cache, then cached answers).
-    const readers = await createUsers(strapi, 'reader', Math.ceil(SAMPLES / 8));
     for (const jwt of readers) await timed(`${pg.url}/api/iflychat/token`, jwt, 'POST');
     const token: number[] = [];
     const plain: number[] = [];
