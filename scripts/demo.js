@@ -94,6 +94,7 @@ async function ensureDemoAdmin(url) {
 
 async function main() {
   run('building the plugin (strapi-plugin build)', bin('strapi-plugin'), ['build']);
+  run('building the front-end kit', process.execPath, [path.join(root, 'scripts', 'build-kit.js')]);
   ensureEnvFile();
 
   const adminBuilt = path.join(playground, 'dist', 'build', 'index.html');

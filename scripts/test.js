@@ -3,7 +3,7 @@
 
 /**
  * `npm test`: the whole suite, in the order that fails fastest.
- *   type checks (server, admin, tests; strict) → lint → formatting → plugin build + verify →
+ *   type checks (server, admin, tests, kit; strict) → lint → formatting → plugin and kit build + verify →
  *   unit tests → integration tests (real Strapi + SQLite + emulator) → package contents →
  *   playground admin build → browser tests (Debian's Chromium + playwright-core).
  * Set IFLYCHAT_TEST_ONLY=unit,integration (comma separated step names) to run a subset.
@@ -36,6 +36,7 @@ const steps = [
   { name: 'format', cmd: [bin('prettier'), '--check', '.', '--log-level', 'warn'] },
   { name: 'translations', cmd: [process.execPath, 'scripts/translations.js', '--check'] },
   { name: 'build', cmd: [bin('strapi-plugin'), 'build'] },
+  { name: 'build-kit', cmd: [process.execPath, 'scripts/build-kit.js'] },
   { name: 'verify', cmd: [bin('strapi-plugin'), 'verify'] },
   { name: 'unit', cmd: jest('tests/jest.unit.config.js', 'unit'), jest: true },
   {
