@@ -25,6 +25,11 @@ export default tseslint.config(
     languageOptions: { sourceType: 'module' },
   },
   {
+    // The playground's public pages are ES modules that run in browsers.
+    files: ['playground/public/**/*.js'],
+    languageOptions: { globals: { ...globals.browser }, sourceType: 'module' },
+  },
+  {
     files: ['**/*.ts', '**/*.tsx'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {

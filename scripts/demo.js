@@ -8,6 +8,8 @@
  *
  * Steps: build the plugin → write playground/.env with fresh secrets (first run) → build the
  * playground admin → start the emulator → start Strapi → create the demo admin (first run).
+ * The playground also creates two site users, a custom role and a Community for each role
+ * (IFLYCHAT_DEMO), and serves the public chat page at /chat/.
  */
 const { spawn, spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -92,6 +94,7 @@ async function ensureDemoAdmin(url) {
 
 async function main() {
   run('building the plugin (strapi-plugin build)', bin('strapi-plugin'), ['build']);
+  run('building the front-end kit', process.execPath, [path.join(root, 'scripts', 'build-kit.js')]);
   ensureEnvFile();
 
   const adminBuilt = path.join(playground, 'dist', 'build', 'index.html');
@@ -113,7 +116,7 @@ async function main() {
     console.log('\nthe playground admin panel is up to date');
   }
 
-  const env = { ...process.env, PORT: String(PORT) };
+  const env = { ...process.env, PORT: String(PORT), IFLYCHAT_DEMO: 'true' };
   let emulator = null;
   if (process.env.IFLYCHAT_API_KEY) {
     console.log(
@@ -124,6 +127,10 @@ async function main() {
     emulator = await createEmulator().start(EMULATOR_PORT);
     env.IFLYCHAT_API_KEY = emulator.apiKey;
     env.IFLYCHAT_BASE_URL = emulator.url;
+    // Site users get chat tokens from the emulator, and the page loads its stand-in widget.
+    env.IFLYCHAT_APP_ID = 'demo-app';
+    env.IFLYCHAT_SCRIPT_URL = `${emulator.url}/js/iflychat-v2.min.js`;
+    env.IFLYCHAT_WIDGET_ORIGIN = emulator.url;
     console.log(`\niFlyChat emulator listening on ${emulator.url}`);
   }
 
@@ -153,6 +160,10 @@ async function main() {
  Try it: Content Manager → Community → Create new entry, give it a name,
  pick an audience (Authenticated or Public), Save, then Publish.
  A moment later the entry shows its Room Id.
+
+ Chat page for site users:  ${url}/chat/
+ Sign in as ada (Authenticated) or max (Members), password Demo-User-Pass-1:
+ each sees the room of their Community, and the widget says who may enter.
 ${emulator ? `\n Rooms in the emulator:  ${emulator.url}/\n` : ''}
  Stop with Ctrl+C.
 ────────────────────────────────────────────────────────────────────`);

@@ -3,7 +3,7 @@
 
 /**
  * `npm test`: the whole suite, in the order that fails fastest.
- *   type checks (server, admin, tests; strict) → lint → formatting → plugin build + verify →
+ *   type checks (server, admin, tests, kit; strict) → lint → formatting → plugin and kit build + verify →
  *   unit tests → integration tests (real Strapi + SQLite + emulator) → the delivery and lifecycle
  *   integration tests again on MariaDB/MySQL → package contents →
  *   playground admin build → browser tests (Chromium or Chrome + playwright-core).

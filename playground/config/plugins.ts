@@ -1,16 +1,4 @@
-import fs from 'fs';
-import path from 'path';
-
-/** The plugin is the package at the repository root, found upwards from this (compiled) file. */
-function pluginRoot(): string {
-  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
-    if (!fs.existsSync(manifest)) continue;
-    const { name } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string };
-    if (name === 'strapi-plugin-iflychat') return dir;
-  }
-  throw new Error('strapi-plugin-iflychat was not found above the playground');
-}
+import { pluginRoot } from '../src/plugin-root';
 
 export default ({ env }: { env: (key: string, fallback?: string) => string }) => ({
   iflychat: {
@@ -20,7 +8,11 @@ export default ({ env }: { env: (key: string, fallback?: string) => string }) =>
       apiKey: env('IFLYCHAT_API_KEY'),
       apiVersion: env('IFLYCHAT_API_VERSION', '1.1'),
       baseUrl: env('IFLYCHAT_BASE_URL', 'https://api.iflychat.com'),
-      roleMap: { public: '1', authenticated: '2' },
+      appId: env('IFLYCHAT_APP_ID'),
+      roleMap: { public: '1', authenticated: '2', members: '3' },
+      // Site users: Members are moderators in the chat; the widget comes from the emulator in the demo.
+      chatRoleMap: { members: 'moderator' },
+      scriptUrl: env('IFLYCHAT_SCRIPT_URL', '//cdn.iflychat.com/js/iflychat-v2.min.js'),
       contentTypes: {
         'api::community.community': {
           roomName: '{name}',

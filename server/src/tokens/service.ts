@@ -15,6 +15,7 @@ import { deleteToken, generateToken, tokenFields } from '../iflychat/tokens';
 import { getService } from '../utils/get-service';
 import { createTokenCache } from './cache';
 import { tokenParams, type SiteUser } from './params';
+import { userNameAttributeProblem } from './user-model';
 import { createUserRateLimit } from './rate-limit';
 
 export type TokenFailureKind = 'rate-limited' | 'not-configured' | 'refused' | 'unavailable';
@@ -53,6 +54,16 @@ export function createTokenService({
   const background = new Set<Promise<void>>();
 
   const keyOf = (user: Pick<SiteUser, 'id'>) => String(user.id);
+  /** A number per client: a new API key, base URL or version makes a new client, and new tokens. */
+  const clientIds = new WeakMap<object, number>();
+  let clientCount = 0;
+  const clientId = (client: object) => {
+    if (!clientIds.has(client)) clientIds.set(client, (clientCount += 1));
+    return clientIds.get(client);
+  };
+  const userModel = () =>
+    strapi.contentTypes['plugin::users-permissions.user' as keyof typeof strapi.contentTypes] as
+      Parameters<typeof userNameAttributeProblem>[0] | undefined;
 
   /** Deletes a token in iFlyChat in the background; the log never shows the token. */
   function dropRemote(token: string, why: string): void {
@@ -116,8 +127,12 @@ export function createTokenService({
           `Chat tokens are not available: no iFlyChat ${missing.join(' and no ')} is configured`
         );
       }
-      const params = tokenParams(user, current, appId);
-      const signature = JSON.stringify([current.baseUrl, tokenFields(params)]);
+      // Checked again here: the user model may have changed since the setting was saved.
+      const nameAttribute = userNameAttributeProblem(userModel(), current.userNameAttribute)
+        ? 'username'
+        : current.userNameAttribute;
+      const params = tokenParams(user, { ...current, userNameAttribute: nameAttribute }, appId);
+      const signature = JSON.stringify([clientId(client), tokenFields(params)]);
 
       let issued: { token: string; expiresAt: number };
       const cached = cache.get(userKey, signature);

@@ -100,7 +100,7 @@ export function RoleMapSection({
                   <Box flex="1">
                     <SelectField
                       name={`chatRoleMap.${role.type}`}
-                      label={t('settings.chatRole.label', 'Chat role of {name}', {
+                      label={t('settings.chatRole.label', '{name} in the chat', {
                         name: role.name,
                       })}
                       hint={
