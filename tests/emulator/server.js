@@ -370,6 +370,12 @@ function createEmulator(options = {}) {
     tokens.reset();
   }
 
+  // Idle keep-alive connections stay open for a minute (Node's default is 5 s). Several Strapi
+  // instances booted one after another in one test process share Node's global agent, and a
+  // boot can take longer than 5 s on a loaded machine: the next call would then race the server
+  // closing its idle socket and fail with ECONNRESET before reaching the emulator.
+  server.keepAliveTimeout = 60_000;
+
   return {
     state,
     configure,
