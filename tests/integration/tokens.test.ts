@@ -257,6 +257,14 @@ describe('refusals', () => {
     expect((await (await restClient(pg)).get('/api/communities')).status).toBe(200);
   });
 
+  it('the route is a Users & Permissions action, off until a role gets it', () => {
+    const actions = pg.strapi.plugin('users-permissions').service('users-permissions').getActions();
+    expect(actions['plugin::iflychat'].controllers.token.generate).toEqual({
+      enabled: false,
+      policy: '',
+    });
+  });
+
   it('403 for a role whose route is not enabled', async () => {
     await createUser('rita', 'readers');
     expect((await askToken(await signIn('rita'))).status).toBe(403);
