@@ -8,6 +8,7 @@
  * with certificate checking on, no proxy unless one is configured, and the key redacted from
  * anything an error keeps. API 1.1 takes JSON bodies, API 1.0 form-encoded ones; both answer JSON.
  */
+import http from 'node:http';
 import https from 'node:https';
 
 import axios, { type AxiosError, type AxiosInstance, type AxiosProxyConfig } from 'axios';
@@ -103,13 +104,21 @@ export function proxyConfig(proxy: string | undefined): AxiosProxyConfig | false
   };
 }
 
+/**
+ * A connection pool of the client's own for plain http (loopback only): a client never reuses
+ * a socket another client (another Strapi in the same process, older settings) left open.
+ */
+export function createHttpAgent(): http.Agent {
+  return new http.Agent({ keepAlive: true });
+}
+
 export function createIflychatClient(options: IflychatClientOptions) {
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const maxListResponseBytes = Math.max(
     maxResponseBytes,
     options.maxListResponseBytes ?? DEFAULT_MAX_LIST_RESPONSE_BYTES
   );
-  const http: AxiosInstance = axios.create({
+  const api: AxiosInstance = axios.create({
     baseURL: options.baseUrl,
     // The deadline is the abort signal below; this only catches a silent socket sooner.
     timeout: options.timeoutMs,
@@ -120,6 +129,7 @@ export function createIflychatClient(options: IflychatClientOptions) {
     transformResponse: [(data: unknown) => data],
     maxRedirects: 0,
     maxContentLength: maxResponseBytes,
+    httpAgent: createHttpAgent(),
     httpsAgent: createHttpsAgent(),
     proxy: proxyConfig(options.proxy),
   });
@@ -157,7 +167,7 @@ export function createIflychatClient(options: IflychatClientOptions) {
     const deadline = setTimeout(() => controller.abort(), options.timeoutMs);
     let response;
     try {
-      response = await http.post<string>(path, body, {
+      response = await api.post<string>(path, body, {
         headers: { 'Content-Type': contentType },
         signal: controller.signal,
         maxContentLength: cap,
