@@ -1,16 +1,7 @@
 import type { Core } from '@strapi/strapi';
 
 import { registerPermissions } from './permissions';
-import { describe } from './sync/service';
 import { getService } from './utils/get-service';
-
-export const SWEEP_TASK = 'iflychat-sweep';
-
-/** A cron rule (with seconds) that fires every `seconds`, rounded to whole minutes past 59 s. */
-export function sweepRule(seconds: number): string {
-  if (seconds < 60) return `*/${seconds} * * * * *`;
-  return `0 */${Math.max(1, Math.round(seconds / 60))} * * * *`;
-}
 
 const bootstrap = async ({ strapi }: { strapi: Core.Strapi }) => {
   await registerPermissions(strapi);
@@ -29,21 +20,9 @@ const bootstrap = async ({ strapi }: { strapi: Core.Strapi }) => {
     strapi.log.info(`[iflychat] creating rooms for ${bound.join(', ')}`);
   }
 
-  const runSweep = () =>
-    sync
-      .sweep()
-      .catch((error: unknown) => strapi.log.error(`[iflychat] sweep failed: ${describe(error)}`));
-
-  // The worker picks up jobs left over by a previous run; the sweep finds publishes whose job
-  // was never recorded, then runs again on a schedule.
+  // The runner picks up jobs left over by a previous run; the sweep finds publishes whose job
+  // was never recorded, now and then every sweepIntervalSeconds (see sync/sweep.ts).
   sync.start();
-  void runSweep();
-  strapi.cron.add({
-    [SWEEP_TASK]: {
-      task: runSweep,
-      options: { rule: sweepRule(current.sweepIntervalSeconds) },
-    },
-  });
 };
 
 export default bootstrap;

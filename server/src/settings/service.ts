@@ -153,6 +153,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
         retryMaxDelayMs: file.retryMaxDelayMs,
         leaseSeconds: file.leaseSeconds,
         sweepIntervalSeconds: file.sweepIntervalSeconds,
+        adoptExistingRoomIds: file.adoptExistingRoomIds,
         roleMap: { ...(stored.roleMap ?? {}), ...file.roleMap },
         contentTypes: { ...usableStoredBindings(stored), ...file.contentTypes },
       },
