@@ -197,3 +197,54 @@ describe('a room id the entry carries on its first publish', () => {
     expect(roomsNamed('Somebody else')).toHaveLength(1);
   });
 });
+
+describe('room events', () => {
+  it('one event per change, after commit: created, updated, deleted, failed', async () => {
+    const seen: Array<{ event: string; payload: Record<string, unknown> }> = [];
+    const names = ['created', 'updated', 'deleted', 'failed'].map(
+      (kind) => `iflychat-room.${kind}`
+    );
+    const listeners = names.map((event) => {
+      const listener = (payload: Record<string, unknown>) => {
+        seen.push({ event, payload });
+        return Promise.resolve();
+      };
+      pg.strapi.eventHub.on(event, listener);
+      return () => pg.strapi.eventHub.off(event, listener);
+    });
+    try {
+      const { documentId, roomId } = await published(GROUP, 'Eventful');
+      await documents(GROUP).update({ documentId, data: { name: 'Eventful, renamed' } as never });
+      await documents(GROUP).publish({ documentId });
+      await settle(pg.strapi);
+      await documents(GROUP).unpublish({ documentId });
+      await settle(pg.strapi);
+      const refused = await draft(GROUP, { name: 'No audience', audience: null });
+      await documents(GROUP).publish({ documentId: refused.documentId });
+      await settle(pg.strapi);
+
+      const mine = (id: string) => seen.filter((item) => item.payload.documentId === id);
+      expect(mine(documentId)).toEqual([
+        {
+          event: 'iflychat-room.created',
+          payload: { uid: GROUP, documentId, locale: null, roomId },
+        },
+        {
+          event: 'iflychat-room.updated',
+          payload: { uid: GROUP, documentId, locale: null, roomId },
+        },
+        {
+          event: 'iflychat-room.deleted',
+          payload: { uid: GROUP, documentId, locale: null, roomId },
+        },
+      ]);
+      const failed = mine(refused.documentId);
+      expect(failed).toHaveLength(1);
+      expect(failed[0].event).toBe('iflychat-room.failed');
+      expect(failed[0].payload).toMatchObject({ roomId: null, locale: null });
+      expect(String(failed[0].payload.reason)).toContain('audience');
+    } finally {
+      for (const off of listeners) off();
+    }
+  });
+});

@@ -84,7 +84,7 @@ export function createOutcomeApplier({ strapi, links, entries, requeue }: Applie
         return await strapi.db.transaction(async () => {
           const now = await links.rowNow(job);
           if (!now) return null; // the lease was lost
-          const patch = outcomePatch(job, outcome, now, new Date(), delayMs);
+          const patch = outcomePatch(job, outcome, now, links.now(), delayMs);
           const newRoom = outcome.kind === 'synced' && outcome.roomId !== job.roomId;
           if (newRoom) await links.claimRoom(outcome.roomId, job.linkKey);
           if (!(await links.update(job, patch, now))) throw new RowMovedError();

@@ -13,21 +13,20 @@ import { targetsFor, type LinkTarget, type RoomLinks } from './room-links';
 type Query = ReturnType<Core.Strapi['db']['query']>;
 
 /**
- * The rooms the published entries of `uid` should have (published since `since`, if given),
- * page by page in id order: one per document, or one per published locale.
+ * The rooms the published entries of `uid` should have, page by page in id order: one per
+ * document, or one per published locale.
  */
-export async function* publishedTargets(
+async function* publishedTargets(
   query: Query,
   binding: Binding | undefined,
-  localized: boolean,
-  since?: Date
+  localized: boolean
 ): AsyncGenerator<LinkTarget[]> {
   let lastId = 0;
   for (;;) {
     const rows = (await query.findMany({
       where: {
         id: { $gt: lastId },
-        publishedAt: since ? { $gte: since } : { $notNull: true },
+        publishedAt: { $notNull: true },
       },
       select: localized ? ['id', 'documentId', 'locale'] : ['id', 'documentId'],
       orderBy: { id: 'asc' },

@@ -35,3 +35,6 @@ export const CLAIM_BACKFILL_PAGE = 500;
 
 /** The largest value an `integer` room id attribute holds on every supported database. */
 export const MAX_INTEGER_ROOM_ID = 2_147_483_647;
+
+/** How often the offset between this process's clock and the database's is measured again. */
+export const CLOCK_RESYNC_MS = 60_000;

@@ -60,7 +60,7 @@ export function createRoomDesk({ strapi, links, entries, wake }: DeskDeps) {
     async retry(scope: RoomScope, link: RoomLink | null): Promise<void> {
       if (link) {
         busyUnless(link.status !== 'processing', 'retry');
-        busyUnless(await links.change(link, requeuePatch(new Date())), 'retry');
+        busyUnless(await links.change(link, requeuePatch(links.now())), 'retry');
       } else {
         await links.queue(scope.contentType, [scope], { retryFailed: true });
       }
@@ -84,7 +84,7 @@ export function createRoomDesk({ strapi, links, entries, wake }: DeskDeps) {
             lastError: null,
             mayHaveCreated: false,
             nextAttemptAt: null,
-            syncedAt: new Date(),
+            syncedAt: links.now(),
           }),
           'unlink'
         );
@@ -113,7 +113,7 @@ export function createRoomDesk({ strapi, links, entries, wake }: DeskDeps) {
         mayHaveCreated: false,
         nextAttemptAt: null,
         leaseExpiresAt: null,
-        syncedAt: new Date(),
+        syncedAt: links.now(),
       };
       const key = `${scope.contentType}:${scope.documentId}:${scope.locale}`;
       try {
@@ -149,7 +149,7 @@ export function createRoomDesk({ strapi, links, entries, wake }: DeskDeps) {
       busyUnless(
         await links.change(link, {
           operation: 'recreate',
-          ...requeuePatch(new Date()),
+          ...requeuePatch(links.now()),
           lastError: null,
         }),
         'recreate'

@@ -20,6 +20,8 @@ export interface JobLoopOptions {
   /** When the next queued job is due, if any. */
   nextDueAt: () => Promise<Date | null>;
   concurrency: () => number;
+  /** The clock due times are written with (the database's). */
+  now: () => number;
   onError: (error: unknown) => void;
 }
 
@@ -74,7 +76,7 @@ export function createJobLoop(options: JobLoopOptions) {
   async function scheduleNext(): Promise<void> {
     if (stopped) return;
     const next = await options.nextDueAt();
-    const delay = next ? Math.max(0, next.getTime() - Date.now()) : MAX_SLEEP_MS;
+    const delay = next ? Math.max(0, next.getTime() - options.now()) : MAX_SLEEP_MS;
     clearTimeout(timer);
     timer = setTimeout(wake, Math.min(delay, MAX_SLEEP_MS));
     timer.unref();

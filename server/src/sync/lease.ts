@@ -21,7 +21,7 @@ export function createLeases(links: RoomLinks, leaseMs: () => number, log: Core.
     let lost = false;
     const renew = async () => {
       if (lost) return;
-      const next = new Date(Date.now() + leaseMs());
+      const next = new Date(links.now().getTime() + leaseMs());
       if (await links.renew(job, next)) expiresAt = next.getTime();
       else lost = true;
     };
@@ -32,8 +32,8 @@ export function createLeases(links: RoomLinks, leaseMs: () => number, log: Core.
     return {
       /** Before a call: the lease must outlast the call, or the answer could not be recorded. */
       async ensure(ms: number): Promise<void> {
-        if (!lost && Date.now() + ms > expiresAt) await renew();
-        if (lost || Date.now() + ms > expiresAt) throw new LeaseLostError();
+        if (!lost && links.now().getTime() + ms > expiresAt) await renew();
+        if (lost || links.now().getTime() + ms > expiresAt) throw new LeaseLostError();
       },
       stop: () => clearInterval(timer),
     };

@@ -26,6 +26,7 @@ import {
 
 export type { ClaimedJob, LinkStatus, RoomLink };
 
+import { localClock, type Clock } from './clock';
 import { createRoomClaims } from './room-claims';
 import { ALL_LOCALES, isUniqueViolation, linkKeyOf, type LinkTarget } from './room-links-keys';
 
@@ -57,7 +58,7 @@ function newRow(uid: string, target: LinkTarget, now: Date) {
 }
 
 /** Queueing: rows inserted for new targets, and rows put back in the queue. */
-function createQueueWrites(strapi: Core.Strapi) {
+function createQueueWrites(strapi: Core.Strapi, clock: Clock) {
   const query = () => strapi.db.query(ROOM_LINK_UID);
 
   /**
@@ -164,7 +165,7 @@ function createQueueWrites(strapi: Core.Strapi) {
       { retryFailed, recheckCreated = false }: { retryFailed: boolean; recheckCreated?: boolean }
     ): Promise<{ inserted: number; requeued: number; waiting: number }> {
       const total = { inserted: 0, requeued: 0, waiting: 0 };
-      const now = new Date();
+      const now = clock.now();
       for (let start = 0; start < targets.length; start += QUEUE_BATCH) {
         const byKey = new Map<string, LinkTarget>();
         for (const target of targets.slice(start, start + QUEUE_BATCH)) {
@@ -193,7 +194,7 @@ function createQueueWrites(strapi: Core.Strapi) {
       if (count > 0) {
         await query().updateMany({
           where: { linkKey, status: { $ne: 'processing' } },
-          data: { status: 'pending', attempts: 0, nextAttemptAt: new Date() },
+          data: { status: 'pending', attempts: 0, nextAttemptAt: clock.now() },
         });
       }
       return count;
@@ -201,7 +202,7 @@ function createQueueWrites(strapi: Core.Strapi) {
 
     /** Inserts the row of a room linked by hand. Throws a unique violation when it exists. */
     async insertLinked(uid: string, target: LinkTarget, data: RowPatch): Promise<void> {
-      await query().create({ data: { ...newRow(uid, target, new Date()), ...data } });
+      await query().create({ data: { ...newRow(uid, target, clock.now()), ...data } });
     },
   };
 }
@@ -315,7 +316,7 @@ function createJobWrites(strapi: Core.Strapi) {
   };
 }
 
-export function createRoomLinks(strapi: Core.Strapi) {
+export function createRoomLinks(strapi: Core.Strapi, clock: Clock = localClock) {
   const query = () => strapi.db.query(ROOM_LINK_UID);
   const claims = createRoomClaims(strapi);
 
@@ -333,7 +334,9 @@ export function createRoomLinks(strapi: Core.Strapi) {
   }
 
   return {
-    ...createQueueWrites(strapi),
+    ...createQueueWrites(strapi, clock),
+    /** The database's time now (see `clock.ts`): every time written to a row comes from it. */
+    now: () => clock.now(),
     ...createJobWrites(strapi),
     ...claims,
     findByKey,

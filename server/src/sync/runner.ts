@@ -99,9 +99,9 @@ export function createRunner({ strapi, links, entries, requeue }: RunnerDeps) {
 
   const loop = createJobLoop({
     async claim(limit) {
-      const due = await links.findDue(limit, new Date());
+      const due = await links.findDue(limit, links.now());
       if (due.length === 0) return { due: 0, claimed: [] };
-      const claimed = await links.claimMany(due, new Date(Date.now() + leaseMs()));
+      const claimed = await links.claimMany(due, new Date(links.now().getTime() + leaseMs()));
       if (claimed.length > 0) {
         const config = await settings().get();
         await entries.preload(claimed, config.contentTypes).catch((error: unknown) => {
@@ -115,6 +115,7 @@ export function createRunner({ strapi, links, entries, requeue }: RunnerDeps) {
       await links.update(job, unstartedPatch(job));
     },
     nextDueAt: () => links.nextDueAt(),
+    now: () => links.now().getTime(),
     concurrency: () => concurrency() * JOBS_PER_CALL_SLOT,
     onError: (error) => log.error(`[iflychat] room worker error: ${describe(error)}`),
   });

@@ -14,6 +14,7 @@ import type { Core } from '@strapi/strapi';
 import type { BackfillProgress } from '../../../contracts/settings';
 import { getService } from '../utils/get-service';
 import { createBackfill } from './backfill';
+import { createDbClock } from './clock';
 import { CLAIM_BACKFILL_PAGE, MAX_INTEGER_ROOM_ID } from './constants';
 import { createRoomDesk } from './desk';
 import { createEntries } from './entries';
@@ -28,7 +29,8 @@ export { describe };
 export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   const settings = () => getService(strapi, 'settings');
   const log = strapi.log;
-  const links = createRoomLinks(strapi);
+  const clock = createDbClock(strapi);
+  const links = createRoomLinks(strapi, clock);
   const entries = createEntries(strapi);
   const runner = createRunner({
     strapi,
@@ -41,7 +43,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     },
   });
   const intake = createIntake({ strapi, links, entries, wake: () => runner.wake() });
-  const sweeper = createSweep(strapi, links);
+  const sweeper = createSweep(strapi, links, clock);
   const backfill = createBackfill(strapi, links);
   const desk = createRoomDesk({ strapi, links, entries, wake: () => runner.wake() });
 
@@ -53,6 +55,10 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       });
     }
   );
+
+  /** Startup (the clock measured, then the runner and the sweep started), once begun. */
+  let starting: Promise<void> | null = null;
+  let stopping = false;
 
   const bindingOf = async (uid: string) => {
     const bindings = (await settings().get()).contentTypes;
@@ -99,7 +105,8 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
      * due, including jobs whose lease ran out because their process died.
      */
     async sweep(): Promise<number> {
-      const queued = await sweeper.run((await settings().get()).contentTypes);
+      const config = await settings().get();
+      const queued = await sweeper.run(config.contentTypes, config.sweepIntervalSeconds * 1000);
       if (queued > 0) {
         log.warn(`[iflychat] the sweep found ${queued} published entries without a room job`);
       }
@@ -133,8 +140,12 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
      * every `sweepIntervalSeconds`).
      */
     start(): void {
-      runner.start();
-      sweepTimer.start();
+      // Leases and due times come from the database's clock: measured before the first claim.
+      starting = clock.sync().then(() => {
+        if (stopping) return;
+        runner.start();
+        sweepTimer.start();
+      });
       checkAtStartup().catch((error: unknown) =>
         log.error(`[iflychat] startup checks failed: ${describe(error)}`)
       );
@@ -144,12 +155,16 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     },
     /** Resolves once no publish is being recorded and no job is due or running. */
     async idle(): Promise<void> {
+      await starting;
       await intake.settled();
       await runner.idle();
       await intake.settled();
     },
     async stop(): Promise<void> {
+      stopping = true;
+      await starting;
       await sweepTimer.stop();
+      await sweeper.release().catch(() => undefined);
       await intake.settled();
       await runner.stop();
     },
