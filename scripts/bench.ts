@@ -16,6 +16,9 @@
  * Environment: BENCH_LATENCY_MS (100), BENCH_PUBLISHES (200), BENCH_BULK (1000),
  * BENCH_CONCURRENCY ("4,16,64"), BENCH_PENDING (100000), BENCH_SWEEP ("10000,100000"),
  * BENCH_BACKFILL (10000), BENCH_ONLY (e.g. "bulk,memory,sweep,backfill,overhead").
+ * BENCH_TRACE=1 also prints, for each bulk run, the SQL run while the rooms were made (by
+ * statement shape, with its total time) and the create calls per 100 ms; BENCH_TRACE_SQL=text
+ * prints the stack of the first statement containing that text.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -212,6 +215,52 @@ async function publishOverhead(emulator: RemoteEmulator) {
   }
 }
 
+/** BENCH_TRACE: the SQL run while rooms are made, by statement shape, with its total time. */
+function traceQueries(strapi: Core.Strapi) {
+  const started = new Map<string, number>();
+  const totals = new Map<string, { count: number; ms: number }>();
+  const knex = strapi.db.connection as unknown as {
+    on(event: string, listener: (query: { __knexQueryUid: string; sql: string }) => void): void;
+    off(event: string, listener: (query: { __knexQueryUid: string; sql: string }) => void): void;
+  };
+  let shown = false;
+  const onQuery = (query: { __knexQueryUid: string; sql: string }) => {
+    if (!shown && process.env.BENCH_TRACE_SQL && query.sql.includes(process.env.BENCH_TRACE_SQL)) {
+      shown = true;
+      console.log(new Error(query.sql).stack);
+    }
+    started.set(query.__knexQueryUid, performance.now());
+  };
+  const onResponse = (_: unknown, query: { __knexQueryUid: string; sql: string }) => {
+    const at = started.get(query.__knexQueryUid);
+    if (at === undefined) return;
+    started.delete(query.__knexQueryUid);
+    const shape = query.sql.replace(/\(\?(, \?)*\)/g, '(…)').slice(0, 140);
+    const total = totals.get(shape) ?? { count: 0, ms: 0 };
+    total.count += 1;
+    total.ms += performance.now() - at;
+    totals.set(shape, total);
+  };
+  knex.on('query', onQuery);
+  knex.on('query-response', onResponse as never);
+  return {
+    stop() {
+      knex.off('query', onQuery);
+      knex.off('query-response', onResponse as never);
+    },
+    summary() {
+      return [...totals]
+        .sort((a, b) => b[1].ms - a[1].ms)
+        .slice(0, 15)
+        .map(
+          ([shape, t]) =>
+            `${t.ms.toFixed(0).padStart(7)} ms ${String(t.count).padStart(6)}× ${shape}`
+        )
+        .join('\n');
+    },
+  };
+}
+
 async function bulk(emulator: RemoteEmulator, concurrency: number) {
   await emulator.reset();
   await emulator.configure({ latencyMs: LATENCY_MS });
@@ -232,13 +281,20 @@ async function bulk(emulator: RemoteEmulator, concurrency: number) {
     await documentManager.publishMany(COMMUNITY, ids);
     const returned = Date.now();
     const loop = performance.eventLoopUtilization();
+    const cpu = process.cpuUsage();
+    const queries = process.env.BENCH_TRACE ? traceQueries(pg.strapi) : null;
     await waitForRooms(pg.strapi, BULK, 600_000);
+    const cpuUsed = process.cpuUsage(cpu);
     const done = Date.now();
     const busy = performance.eventLoopUtilization(loop).utilization;
     const withRoomId = await pg.strapi.db
       .query(COMMUNITY)
       .count({ where: { roomId: { $notNull: true } } });
     const seconds = (done - returned) / 1000;
+    if (queries) {
+      queries.stop();
+      console.log(queries.summary());
+    }
     if (process.env.BENCH_TRACE) {
       const arrivals = (await emulator.state()).requests
         .filter((request) => request.path.endsWith('/room/create'))
@@ -261,6 +317,8 @@ async function bulk(emulator: RemoteEmulator, concurrency: number) {
       floor_seconds: round(floor),
       ratio: round(seconds / floor, 3),
       event_loop_busy: round(busy, 2),
+      // CPU time of the Strapi process per room: comparable between runs on a busy machine.
+      cpu_ms_per_room: round((cpuUsed.user + cpuUsed.system) / 1000 / BULK, 2),
       rows_with_room_id: withRoomId,
       rooms_in_emulator: (await emulator.state()).rooms.length,
     });

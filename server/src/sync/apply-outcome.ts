@@ -10,6 +10,7 @@ import { emitRoomEvent, type RoomEventKind } from '../events/room-events';
 import type { EffectiveSettings } from '../settings/service';
 import { retryDelayMs } from './backoff';
 import type { Entries } from './entries';
+import { createFinishBatch } from './finish-batch';
 import { entryLabel, errorOutcome } from './handlers';
 import {
   finalOutcome,
@@ -107,6 +108,13 @@ export function createOutcomeApplier({ strapi, links, entries, requeue }: Applie
     }
   }
 
+  const finishes = createFinishBatch({
+    strapi,
+    links,
+    entries,
+    applyOne: (job, outcome, binding) => applyToRow(job, outcome, binding, 0),
+  });
+
   async function apply(job: ClaimedJob, outcome: Outcome, config: EffectiveSettings) {
     const binding = Object.hasOwn(config.contentTypes, job.contentType)
       ? config.contentTypes[job.contentType]
@@ -124,7 +132,10 @@ export function createOutcomeApplier({ strapi, links, entries, requeue }: Applie
         : 0;
     let patch: RowPatch | null;
     try {
-      patch = await applyToRow(job, outcome, binding, delayMs);
+      patch =
+        outcome.kind === 'synced'
+          ? await finishes.submit(job, outcome, binding)
+          : await applyToRow(job, outcome, binding, delayMs);
     } catch (error) {
       if (!(error instanceof RoomOwnedError) || outcome.kind !== 'synced') throw error;
       // Another entry took this room meanwhile (the database refused a second owner).

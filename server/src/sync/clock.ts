@@ -5,11 +5,14 @@
  *
  * Asking the database on every write would add a round trip to each one; instead the offset
  * between this process's clock and the database's is measured (halfway through a query's round
- * trip) at startup and every `CLOCK_RESYNC_MS`, and `now()` applies it.
+ * trip, the quickest of a few) at startup and every `CLOCK_RESYNC_MS`, and `now()` applies it.
+ * An offset within the measurement's own uncertainty (half the round trip) counts as none, so
+ * that a slow query on a busy machine does not move this process's clock back and forth. SQLite
+ * runs in this process: its clock is this process's clock, and nothing is measured.
  */
 import type { Core } from '@strapi/strapi';
 
-import { CLOCK_RESYNC_MS } from './constants';
+import { CLOCK_RESYNC_MS, CLOCK_SAMPLES } from './constants';
 
 export interface Clock {
   /** The database's time now. */
@@ -43,16 +46,31 @@ export function createDbClock(strapi: Core.Strapi, local: () => number = Date.no
   let syncedAt = -Infinity;
   let syncing: Promise<void> | null = null;
 
-  async function measure(): Promise<void> {
-    const client = String(strapi.db.dialect.client);
-    const sql = NOW_MS[client] ?? NOW_MS.sqlite;
+  /** One sample: the offset, and the round trip it was measured within. */
+  async function sample(sql: string): Promise<{ offset: number; roundTrip: number } | null> {
     const before = local();
     const answer: unknown = await strapi.db.connection.raw(sql);
     const after = local();
     const ms = Number(firstRow(answer)?.ms);
-    if (!Number.isFinite(ms)) return;
-    offsetMs = Math.round(ms - (before + after) / 2);
-    syncedAt = after;
+    if (!Number.isFinite(ms)) return null;
+    return { offset: ms - (before + after) / 2, roundTrip: after - before };
+  }
+
+  async function measure(): Promise<void> {
+    const client = String(strapi.db.dialect.client);
+    if (client === 'sqlite' || client === 'better-sqlite3') {
+      syncedAt = local();
+      return;
+    }
+    const sql = NOW_MS[client] ?? NOW_MS.postgres;
+    let best: { offset: number; roundTrip: number } | null = null;
+    for (let i = 0; i < CLOCK_SAMPLES; i += 1) {
+      const next = await sample(sql);
+      if (next && (!best || next.roundTrip < best.roundTrip)) best = next;
+    }
+    if (!best) return;
+    offsetMs = Math.abs(best.offset) <= best.roundTrip / 2 + 1 ? 0 : Math.round(best.offset);
+    syncedAt = local();
   }
 
   const clock: Clock = {

@@ -38,3 +38,8 @@ export const MAX_INTEGER_ROOM_ID = 2_147_483_647;
 
 /** How often the offset between this process's clock and the database's is measured again. */
 export const CLOCK_RESYNC_MS = 60_000;
+/** Queries per measurement of the clock's offset; the quickest round trip is kept. */
+export const CLOCK_SAMPLES = 3;
+
+/** The most finished jobs written in one transaction (see `finish-batch.ts`). */
+export const FINISH_BATCH_MAX = 64;

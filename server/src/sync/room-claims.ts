@@ -89,6 +89,34 @@ export function createRoomClaims(strapi: Core.Strapi) {
   return {
     claimRoom,
 
+    /**
+     * `claimRoom` for a batch: one read, one insert. Throws {@link RoomOwnedError} when any of
+     * the rooms is another link's (the caller then claims them one by one).
+     */
+    async claimRooms(pairs: Array<{ roomId: string; linkKey: string }>): Promise<void> {
+      if (pairs.length === 0) return;
+      const owners = (await claims().findMany({
+        where: { roomId: { $in: pairs.map((pair) => pair.roomId) } },
+        select: ['roomId', 'linkKey'],
+      })) as Array<{ roomId: string; linkKey: string }>;
+      const ownerOf = new Map(owners.map((owner) => [owner.roomId, owner.linkKey]));
+      const fresh = new Map<string, string>();
+      for (const { roomId, linkKey } of pairs) {
+        const owner = ownerOf.get(roomId) ?? fresh.get(roomId);
+        if (owner && owner !== linkKey) throw new RoomOwnedError(roomId);
+        if (!owner) fresh.set(roomId, linkKey);
+      }
+      if (fresh.size === 0) return;
+      try {
+        await claims().createMany({
+          data: [...fresh].map(([roomId, linkKey]) => ({ roomId, linkKey })),
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new RoomOwnedError([...fresh.keys()].join(', '));
+        throw error;
+      }
+    },
+
     /** `linkKey` no longer owns `roomId`. */
     async releaseRoom(roomId: string, linkKey: string): Promise<void> {
       await claims().deleteMany({ where: { roomId, linkKey } });

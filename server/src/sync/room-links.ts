@@ -283,6 +283,20 @@ function createJobWrites(strapi: Core.Strapi) {
       })) as RowNow | null;
     },
 
+    /** `rowNow` for a batch of held jobs, by row id (rows lost to another worker left out). */
+    async rowsNow(jobs: ClaimedJob[]): Promise<Map<number, RowNow>> {
+      const rows = (await query().findMany({
+        where: { id: { $in: jobs.map((job) => job.id) } },
+        select: ['id', 'fence', 'operation', 'runAgain'],
+      })) as Array<RowNow & { id: number; fence: number | null }>;
+      const fences = new Map(jobs.map((job) => [job.id, job.fence]));
+      return new Map(
+        rows
+          .filter((row) => row.fence === fences.get(row.id))
+          .map((row) => [row.id, { operation: row.operation, runAgain: row.runAgain }])
+      );
+    },
+
     /**
      * Changes a row this worker holds, if it still holds it and the row still stands as `now`
      * says. Returns whether the row was updated.
