@@ -133,8 +133,6 @@ async function sweepTick(emulator: RemoteEmulator, size: number) {
 
 /** "Create rooms for existing entries" on BACKFILL entries at concurrency 16. */
 async function backfill(emulator: RemoteEmulator) {
-  await emulator.reset();
-  await emulator.configure({ latencyMs: LATENCY_MS });
   const concurrency = 16;
   const pg = await quietBoot(emulator, {
     concurrency,
