@@ -183,6 +183,11 @@ const pluginConfigObject = z.strictObject({
   retryMaxDelayMs: z.number().int().min(10).max(86_400_000).default(600_000),
   /** How long a claimed job is reserved for its worker before another may take it over. */
   leaseSeconds: z.number().int().min(5).max(3_600).default(120),
+  /**
+   * A room id an entry carries on its first publish (typed by hand, imported) is adopted: only
+   * when iFlyChat lists it and no other entry owns it. Off: the entry gets a room of its own.
+   */
+  adoptExistingRoomIds: z.boolean().default(false),
   /** How often the cron sweep looks for due jobs, expired leases and missed publishes. */
   sweepIntervalSeconds: z.number().int().min(5).max(3_600).default(60),
   /** users-permissions role type (`public`, `authenticated`, custom types) -> iFlyChat role id. */

@@ -6,12 +6,19 @@
  *   unbound Group (same schema), alternating, in the same run;
  * - bulk: N entries published at once through the Content Manager's bulk publish service; seconds
  *   from its return until every roomId is written, next to the floor N × latency ÷ concurrency;
- * - memory: RSS growth of the process while 10,000 link rows are pending.
+ * - memory: RSS growth of the process while 100,000 link rows are pending;
+ * - sweep: one sweep tick on a bound type of 10,000 and of 100,000 published entries;
+ * - backfill: "Create rooms for existing entries" on 10,000 entries at concurrency 16, with
+ *   its progress read every second as the settings page does, next to its floor.
  *
  * The emulator runs in a child process, so that its work does not share Strapi's event loop.
  *
  * Environment: BENCH_LATENCY_MS (100), BENCH_PUBLISHES (200), BENCH_BULK (1000),
- * BENCH_CONCURRENCY ("4,16"), BENCH_PENDING (10000), BENCH_ONLY (e.g. "bulk,memory").
+ * BENCH_CONCURRENCY ("4,16,64"), BENCH_PENDING (100000), BENCH_SWEEP ("10000,100000"),
+ * BENCH_BACKFILL (10000), BENCH_ONLY (e.g. "bulk,memory,sweep,backfill,overhead").
+ * BENCH_TRACE=1 also prints, for each bulk run, the SQL run while the rooms were made (by
+ * statement shape, with its total time) and the create calls per 100 ms; BENCH_TRACE_SQL=text
+ * prints the stack of the first statement containing that text.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -32,8 +39,10 @@ import {
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 100);
 const PUBLISHES = Number(process.env.BENCH_PUBLISHES ?? 200);
 const BULK = Number(process.env.BENCH_BULK ?? 1000);
-const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '4,16').split(',').map(Number);
-const PENDING = Number(process.env.BENCH_PENDING ?? 10_000);
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '4,16,64').split(',').map(Number);
+const PENDING = Number(process.env.BENCH_PENDING ?? 100_000);
+const SWEEP_SIZES = (process.env.BENCH_SWEEP ?? '10000,100000').split(',').map(Number);
+const BACKFILL = Number(process.env.BENCH_BACKFILL ?? 10_000);
 const ROOM_LINK = 'plugin::iflychat.room-link';
 
 type Figure = Record<string, string | number | boolean>;
@@ -69,6 +78,96 @@ async function waitForRooms(strapi: Core.Strapi, count: number, timeoutMs: numbe
       throw new Error(`only ${created} of ${count} rooms after ${timeoutMs} ms`);
     }
     await sleep(50);
+  }
+}
+
+/** Writes `count` published communities straight to the database, 500 a query. */
+async function insertPublished(strapi: Core.Strapi, count: number, prefix: string, at: Date) {
+  for (let start = 0; start < count; start += 500) {
+    const rows = Array.from({ length: Math.min(500, count - start) }, (_, i) => ({
+      name: `${prefix} ${start + i}`,
+      publishedAt: at,
+      createdAt: at,
+      updatedAt: at,
+    }));
+    await strapi.db.query(COMMUNITY).createMany({ data: rows });
+  }
+}
+
+/**
+ * One sweep tick on a bound type of `size` entries, in its steady state: the binding is older
+ * than the late-commit margin, and the entries were published before the last tick.
+ */
+async function sweepTick(emulator: RemoteEmulator, size: number) {
+  const pg = await quietBoot(emulator, { concurrency: 4 });
+  try {
+    const sync = pg.strapi.plugin('iflychat').service<SyncService>('sync');
+    await sync.idle();
+    await insertPublished(pg.strapi, size, 'Sweep', new Date(Date.now() - 86_400_000));
+    // As the state stands once the binding is older than the margin (ten minutes).
+    const store = pg.strapi.store({ type: 'plugin', name: 'iflychat' });
+    const [last] = (await pg.strapi.db
+      .query(COMMUNITY)
+      .findMany({ select: ['id'], orderBy: { id: 'desc' }, limit: 1 })) as Array<{ id: number }>;
+    const longAgo = new Date(Date.now() - 3_600_000).toISOString();
+    await store.set({
+      key: 'sync-state',
+      value: { [COMMUNITY]: { boundSince: longAgo, cursors: [{ at: longAgo, maxId: last.id }] } },
+    });
+    const timings: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const started = performance.now();
+      await sync.sweep();
+      timings.push(performance.now() - started);
+    }
+    report({
+      figure: 'sweep_tick',
+      entries: size,
+      median_ms: round(quantile(timings, 0.5)),
+      max_ms: round(Math.max(...timings)),
+    });
+  } finally {
+    await pg.close();
+  }
+}
+
+/** "Create rooms for existing entries" on BACKFILL entries at concurrency 16. */
+async function backfill(emulator: RemoteEmulator) {
+  const concurrency = 16;
+  const pg = await quietBoot(emulator, {
+    concurrency,
+    contentTypes: { [COMMUNITY]: { roomName: '{name}', roomIdField: 'roomId' } },
+  });
+  try {
+    const sync = pg.strapi.plugin('iflychat').service<SyncService>('sync');
+    await sync.idle();
+    await insertPublished(pg.strapi, BACKFILL, 'Existing', new Date(Date.now() - 86_400_000));
+    const started = Date.now();
+    sync.startBackfill(COMMUNITY);
+    // The settings page's polling: one request at a time, about every second.
+    const progressMs: number[] = [];
+    let progress;
+    do {
+      await sleep(1_000);
+      const asked = performance.now();
+      progress = await sync.progress(COMMUNITY);
+      progressMs.push(performance.now() - asked);
+    } while (progress.done < BACKFILL);
+    const seconds = (Date.now() - started) / 1000;
+    const floor = (BACKFILL * LATENCY_MS) / concurrency / 1000;
+    report({
+      figure: 'backfill',
+      entries: BACKFILL,
+      concurrency,
+      latency_ms: LATENCY_MS,
+      rooms_seconds: round(seconds),
+      floor_seconds: round(floor),
+      ratio: round(seconds / floor, 3),
+      progress_reads: progressMs.length,
+      progress_median_ms: round(quantile(progressMs, 0.5)),
+    });
+  } finally {
+    await pg.close();
   }
 }
 
@@ -114,6 +213,52 @@ async function publishOverhead(emulator: RemoteEmulator) {
   }
 }
 
+/** BENCH_TRACE: the SQL run while rooms are made, by statement shape, with its total time. */
+function traceQueries(strapi: Core.Strapi) {
+  const started = new Map<string, number>();
+  const totals = new Map<string, { count: number; ms: number }>();
+  const knex = strapi.db.connection as unknown as {
+    on(event: string, listener: (query: { __knexQueryUid: string; sql: string }) => void): void;
+    off(event: string, listener: (query: { __knexQueryUid: string; sql: string }) => void): void;
+  };
+  let shown = false;
+  const onQuery = (query: { __knexQueryUid: string; sql: string }) => {
+    if (!shown && process.env.BENCH_TRACE_SQL && query.sql.includes(process.env.BENCH_TRACE_SQL)) {
+      shown = true;
+      console.log(new Error(query.sql).stack);
+    }
+    started.set(query.__knexQueryUid, performance.now());
+  };
+  const onResponse = (_: unknown, query: { __knexQueryUid: string; sql: string }) => {
+    const at = started.get(query.__knexQueryUid);
+    if (at === undefined) return;
+    started.delete(query.__knexQueryUid);
+    const shape = query.sql.replace(/\(\?(, \?)*\)/g, '(…)').slice(0, 140);
+    const total = totals.get(shape) ?? { count: 0, ms: 0 };
+    total.count += 1;
+    total.ms += performance.now() - at;
+    totals.set(shape, total);
+  };
+  knex.on('query', onQuery);
+  knex.on('query-response', onResponse as never);
+  return {
+    stop() {
+      knex.off('query', onQuery);
+      knex.off('query-response', onResponse as never);
+    },
+    summary() {
+      return [...totals]
+        .sort((a, b) => b[1].ms - a[1].ms)
+        .slice(0, 15)
+        .map(
+          ([shape, t]) =>
+            `${t.ms.toFixed(0).padStart(7)} ms ${String(t.count).padStart(6)}× ${shape}`
+        )
+        .join('\n');
+    },
+  };
+}
+
 async function bulk(emulator: RemoteEmulator, concurrency: number) {
   await emulator.reset();
   await emulator.configure({ latencyMs: LATENCY_MS });
@@ -134,13 +279,20 @@ async function bulk(emulator: RemoteEmulator, concurrency: number) {
     await documentManager.publishMany(COMMUNITY, ids);
     const returned = Date.now();
     const loop = performance.eventLoopUtilization();
+    const cpu = process.cpuUsage();
+    const queries = process.env.BENCH_TRACE ? traceQueries(pg.strapi) : null;
     await waitForRooms(pg.strapi, BULK, 600_000);
+    const cpuUsed = process.cpuUsage(cpu);
     const done = Date.now();
     const busy = performance.eventLoopUtilization(loop).utilization;
     const withRoomId = await pg.strapi.db
       .query(COMMUNITY)
       .count({ where: { roomId: { $notNull: true } } });
     const seconds = (done - returned) / 1000;
+    if (queries) {
+      queries.stop();
+      console.log(queries.summary());
+    }
     if (process.env.BENCH_TRACE) {
       const arrivals = (await emulator.state()).requests
         .filter((request) => request.path.endsWith('/room/create'))
@@ -163,6 +315,8 @@ async function bulk(emulator: RemoteEmulator, concurrency: number) {
       floor_seconds: round(floor),
       ratio: round(seconds / floor, 3),
       event_loop_busy: round(busy, 2),
+      // CPU time of the Strapi process per room: comparable between runs on a busy machine.
+      cpu_ms_per_room: round((cpuUsed.user + cpuUsed.system) / 1000 / BULK, 2),
       rows_with_room_id: withRoomId,
       rooms_in_emulator: (await emulator.state()).rooms.length,
     });
@@ -192,16 +346,7 @@ async function memory(emulator: RemoteEmulator) {
     const before = await settledRssMb();
     const heapBefore = process.memoryUsage().heapUsed / 1024 / 1024;
     // Published entries written in bulk, then queued by the backfill: real jobs, all due.
-    const now = new Date();
-    for (let start = 0; start < PENDING; start += 500) {
-      const rows = Array.from({ length: Math.min(500, PENDING - start) }, (_, i) => ({
-        name: `Memory ${start + i}`,
-        publishedAt: now,
-        createdAt: now,
-        updatedAt: now,
-      }));
-      await pg.strapi.db.query(COMMUNITY).createMany({ data: rows });
-    }
+    await insertPublished(pg.strapi, PENDING, 'Memory', new Date());
     const sync = pg.strapi.plugin('iflychat').service<SyncService>('sync');
     sync.startBackfill(COMMUNITY);
     await sync.backfillsDone();
@@ -226,6 +371,8 @@ async function memory(emulator: RemoteEmulator) {
   }
 }
 
+const BULK_TARGETS: Record<number, string> = { 4: '≤ 1.05', 16: '≤ 1.10', 64: '≤ 1.30' };
+
 function table() {
   const lines = ['', 'figure                         measured        target'];
   for (const r of results) {
@@ -236,7 +383,15 @@ function table() {
       );
     } else if (r.figure === 'bulk_publish') {
       lines.push(
-        `bulk ${r.entries} at concurrency ${String(r.concurrency).padEnd(3)}   ${String(r.ratio).padEnd(16)}≤ 1.25  (${r.rooms_seconds} s vs floor ${r.floor_seconds} s)`
+        `bulk ${r.entries} at concurrency ${String(r.concurrency).padEnd(3)}   ${String(r.ratio).padEnd(16)}${BULK_TARGETS[Number(r.concurrency)] ?? ''}  (${r.rooms_seconds} s vs floor ${r.floor_seconds} s)`
+      );
+    } else if (r.figure === 'sweep_tick') {
+      lines.push(
+        `sweep tick, ${String(r.entries).padEnd(7)} entries    ${`${r.median_ms} ms`.padEnd(16)}≤ 50 ms (max ${r.max_ms} ms)`
+      );
+    } else if (r.figure === 'backfill') {
+      lines.push(
+        `backfill ${r.entries} at conc. 16    ${String(r.ratio).padEnd(16)}≤ 1.15  (${r.rooms_seconds} s vs floor ${r.floor_seconds} s; progress ${r.progress_median_ms} ms)`
       );
     } else if (r.figure === 'memory') {
       lines.push(
@@ -260,6 +415,8 @@ async function main() {
     if (wanted('memory')) await memory(emulator);
     if (wanted('overhead')) await publishOverhead(emulator);
     if (wanted('bulk')) for (const concurrency of CONCURRENCIES) await bulk(emulator, concurrency);
+    if (wanted('sweep')) for (const size of SWEEP_SIZES) await sweepTick(emulator, size);
+    if (wanted('backfill')) await backfill(emulator);
   } finally {
     await emulator.stop();
   }

@@ -3,17 +3,8 @@ import type { Core } from '@strapi/strapi';
 import { syncRoomIdFields } from './content-manager/room-id-field';
 import { registerRoomEvents } from './events/room-events';
 import { registerPermissions } from './permissions';
-import { describe } from './sync/service';
 import { subscribeUserChanges } from './tokens/lifecycle';
 import { getService } from './utils/get-service';
-
-export const SWEEP_TASK = 'iflychat-sweep';
-
-/** A cron rule (with seconds) that fires every `seconds`, rounded to whole minutes past 59 s. */
-export function sweepRule(seconds: number): string {
-  if (seconds < 60) return `*/${seconds} * * * * *`;
-  return `0 */${Math.max(1, Math.round(seconds / 60))} * * * *`;
-}
 
 const bootstrap = async ({ strapi }: { strapi: Core.Strapi }) => {
   await registerPermissions(strapi);
@@ -37,21 +28,9 @@ const bootstrap = async ({ strapi }: { strapi: Core.Strapi }) => {
   // The Content Manager has synced its view configurations in its own bootstrap, before ours.
   await syncRoomIdFields(strapi, current.contentTypes);
 
-  const runSweep = () =>
-    sync
-      .sweep()
-      .catch((error: unknown) => strapi.log.error(`[iflychat] sweep failed: ${describe(error)}`));
-
-  // The worker picks up jobs left over by a previous run; the sweep finds publishes whose job
-  // was never recorded, then runs again on a schedule.
+  // The runner picks up jobs left over by a previous run; the sweep finds publishes whose job
+  // was never recorded, now and then every sweepIntervalSeconds (see sync/sweep.ts).
   sync.start();
-  void runSweep();
-  strapi.cron.add({
-    [SWEEP_TASK]: {
-      task: runSweep,
-      options: { rule: sweepRule(current.sweepIntervalSeconds) },
-    },
-  });
 };
 
 export default bootstrap;

@@ -1,12 +1,10 @@
 import type { Core } from '@strapi/strapi';
 
-import { SWEEP_TASK } from './bootstrap';
 import { unsubscribeUserChanges } from './tokens/lifecycle';
 import { getService } from './utils/get-service';
 
-/** Stops the sweep and the worker; running jobs finish (bounded by the request timeout). */
+/** Stops the sweep and the runner; running jobs finish (bounded by the request timeout). */
 const destroy = async ({ strapi }: { strapi: Core.Strapi }) => {
-  strapi.cron.remove(SWEEP_TASK);
   unsubscribeUserChanges(strapi);
   await getService(strapi, 'sync').stop();
   await getService(strapi, 'tokens').idle();

@@ -188,10 +188,11 @@ function captureLogs(strapi: Core.Strapi): string[] {
   return lines;
 }
 
-/** Waits until the plugin's worker has nothing due or running. */
+/**
+ * Waits until the plugin has recorded every publish reported so far and its runner has nothing
+ * due or running. (`idle()` waits for publishes being recorded itself: no sleep is needed.)
+ */
 export async function settle(strapi: Core.Strapi): Promise<void> {
-  // Publish hooks run after commit, on the next turns of the event loop.
-  await new Promise((resolve) => setTimeout(resolve, 50));
   await strapi.plugin('iflychat').service('sync').idle();
 }
 

@@ -36,6 +36,7 @@ describe('parsePluginConfig', () => {
       retryBaseDelayMs: 2_000,
       retryMaxDelayMs: 600_000,
       leaseSeconds: 120,
+      adoptExistingRoomIds: false,
       sweepIntervalSeconds: 60,
       roleMap: {},
       contentTypes: {},

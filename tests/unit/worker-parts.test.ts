@@ -1,5 +1,5 @@
 import { createRequestGate } from '../../server/src/sync/rate-limiter';
-import { sweepRule } from '../../server/src/bootstrap';
+import { createSteadyTimer, nextCursors, scanFrom } from '../../server/src/sync/sweep';
 import { retryDelayMs } from '../../server/src/sync/backoff';
 
 describe('the request gate', () => {
@@ -49,11 +49,48 @@ describe('the request gate', () => {
   });
 });
 
-describe('sweepRule', () => {
-  it('runs every N seconds below a minute, every N minutes above', () => {
-    expect(sweepRule(5)).toBe('*/5 * * * * *');
-    expect(sweepRule(60)).toBe('0 */1 * * * *');
-    expect(sweepRule(600)).toBe('0 */10 * * * *');
+describe('the sweep timer', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('keeps a steady interval that does not divide a minute (45 s: not 45 then 15)', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const runs: number[] = [];
+    const timer = createSteadyTimer(
+      () => 45_000,
+      () => {
+        runs.push(Date.now());
+        return Promise.resolve();
+      }
+    );
+    timer.start();
+    for (let step = 0; step < 4; step += 1) await jest.advanceTimersByTimeAsync(45_000);
+    await timer.stop();
+    expect(runs).toEqual([0, 45_000, 90_000, 135_000, 180_000]);
+  });
+
+  it('a run that takes long delays the next one; runs never overlap', async () => {
+    jest.useFakeTimers({ now: 0 });
+    let running = 0;
+    let most = 0;
+    const starts: number[] = [];
+    const timer = createSteadyTimer(
+      () => 1_000,
+      async () => {
+        starts.push(Date.now());
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, 2_500));
+        running -= 1;
+      }
+    );
+    timer.start();
+    await jest.advanceTimersByTimeAsync(6_000);
+    const stopped = timer.stop();
+    await jest.advanceTimersByTimeAsync(3_000);
+    await stopped;
+    expect(most).toBe(1);
+    // Each run starts as soon as the one before it ended (to the millisecond).
+    expect(starts.map((at) => Math.round(at / 100) * 100)).toEqual([0, 2_500, 5_000]);
   });
 });
 
@@ -61,7 +98,38 @@ describe('retryDelayMs with configured bounds', () => {
   it('uses the configured base and ceiling', () => {
     expect(retryDelayMs(1, undefined, () => 1, { baseMs: 50, maxMs: 800 })).toBe(50);
     expect(retryDelayMs(6, undefined, () => 1, { baseMs: 50, maxMs: 800 })).toBe(800);
-    // A Retry-After beyond the ceiling still wins.
-    expect(retryDelayMs(1, 5, () => 0, { baseMs: 50, maxMs: 800 })).toBe(5_000);
+    // A Retry-After beyond the ceiling is capped by it.
+    expect(retryDelayMs(1, 5, () => 0, { baseMs: 50, maxMs: 800 })).toBe(800);
+    expect(retryDelayMs(1, 0.5, () => 0, { baseMs: 50, maxMs: 800 })).toBe(500);
+  });
+});
+
+describe("the sweep's cursor", () => {
+  const minute = 60_000;
+  const at = (ms: number) => new Date(ms).toISOString();
+
+  it('starts from the highest id seen at least the margin ago', () => {
+    const cursors = [
+      { at: at(0), maxId: 100 },
+      { at: at(5 * minute), maxId: 150 },
+      { at: at(12 * minute), maxId: 190 },
+      { at: at(14 * minute), maxId: 200 },
+    ];
+    expect(scanFrom(cursors, 15 * minute, 10 * minute)).toBe(150);
+    // Nothing that old yet: from the oldest cursor (the binding's).
+    expect(scanFrom(cursors.slice(2), 15 * minute, 10 * minute)).toBe(190);
+  });
+
+  it('keeps one cursor older than the margin and those within it', () => {
+    const cursors = [
+      { at: at(0), maxId: 100 },
+      { at: at(5 * minute), maxId: 150 },
+      { at: at(12 * minute), maxId: 190 },
+    ];
+    expect(nextCursors(cursors, 16 * minute, 10 * minute, 230)).toEqual([
+      { at: at(5 * minute), maxId: 150 },
+      { at: at(12 * minute), maxId: 190 },
+      { at: at(16 * minute), maxId: 230 },
+    ]);
   });
 });

@@ -298,6 +298,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
         retryMaxDelayMs: file.retryMaxDelayMs,
         leaseSeconds: file.leaseSeconds,
         sweepIntervalSeconds: file.sweepIntervalSeconds,
+        adoptExistingRoomIds: file.adoptExistingRoomIds,
         roleMap: { ...(stored.roleMap ?? {}), ...file.roleMap },
         contentTypes: { ...usableStoredBindings(stored), ...file.contentTypes },
         ...(Object.fromEntries(USER_SETTING_KEYS.map((key) => [key, pick(key)])) as UserSettings),

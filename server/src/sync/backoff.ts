@@ -4,8 +4,9 @@ export const MAX_DELAY_MS = 10 * 60_000;
 
 /**
  * The delay before attempt `attempts + 1`: base × 2^(attempts-1), drawn between half and all of
- * it (jitter spreads retries of a burst of failures), never beyond `maxMs`, and never before the
- * server's `Retry-After`.
+ * it (jitter spreads retries of a burst of failures), never before the server's `Retry-After`,
+ * and never beyond `maxMs`, whatever `Retry-After` asks (a server asking for a day is not
+ * trusted with the queue for a day).
  */
 export function retryDelayMs(
   attempts: number,
@@ -16,5 +17,5 @@ export function retryDelayMs(
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
   const jittered = ceiling / 2 + random() * (ceiling / 2);
   const floor = retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : 0;
-  return Math.round(Math.min(Math.max(maxMs, floor), Math.max(jittered, floor)));
+  return Math.round(Math.min(maxMs, Math.max(jittered, floor)));
 }

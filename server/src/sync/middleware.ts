@@ -36,16 +36,27 @@ async function afterCommit(strapi: Core.Strapi, callback: () => void): Promise<v
 }
 
 /** What the plugin does after a Document Service call of a bound content type commits. */
-type Reaction = 'published' | 'saved' | 'copied' | 'unpublished' | 'deleted';
+type Reaction = 'published' | 'saved' | 'unpublished' | 'deleted';
 
 function reactionTo(ctx: DocumentCallContext): Reaction | null {
   if (isPublishingCall(ctx)) return 'published';
   if (ctx.action === 'update') return 'saved';
-  if (ctx.action === 'clone') return 'copied';
   if (ctx.action === 'unpublish') return 'unpublished';
   if (ctx.action === 'delete') return 'deleted';
   // discardDraft, draft creations and reads never touch a room.
   return null;
+}
+
+/** The clone call's parameters, with the room id attribute cleared in its data. */
+export function withoutRoomId(
+  params: DocumentCallContext['params'],
+  field: string
+): DocumentCallContext['params'] {
+  const data =
+    typeof params?.data === 'object' && params.data !== null
+      ? (params.data as Record<string, unknown>)
+      : {};
+  return { ...params, data: { ...data, [field]: null } };
 }
 
 export function registerPublishMiddleware(strapi: Core.Strapi): void {
@@ -60,9 +71,6 @@ export function registerPublishMiddleware(strapi: Core.Strapi): void {
         // The room id field is the plugin's: a stale value from the editor's form is put back.
         case 'saved':
           return sync().onSaved(uid, documentId, locales);
-        // A copy of an entry must not point at its original's room: it gets its own on publish.
-        case 'copied':
-          return sync().forgetCopiedRoom(uid, documentId);
         case 'unpublished':
           return sync().onRemoved('unpublish', uid, documentId, locales);
         case 'deleted':
@@ -82,6 +90,15 @@ export function registerPublishMiddleware(strapi: Core.Strapi): void {
   }
 
   const middleware = async (ctx: DocumentCallContext, next: Next) => {
+    // A copy of an entry never carries its original's room, not even for a moment: the room id
+    // is left out of the copy's own data, so the copy is written without it.
+    if (ctx.action === 'clone') {
+      const field = await sync()
+        .roomIdFieldOf(ctx.uid)
+        .catch(() => null);
+      if (field) ctx.params = withoutRoomId(ctx.params, field);
+      return next();
+    }
     const reaction = reactionTo(ctx);
     if (!reaction || !(await sync().isBound(ctx.uid))) return next();
 

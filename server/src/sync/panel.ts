@@ -9,20 +9,14 @@ import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
 import type { RoomJobView, RoomStatus, RoomTarget } from '../../../contracts/rooms';
-import { emitRoomEvent } from '../events/room-events';
 import { isLocalized, type ModelLike } from '../config/bindings';
 import { getService } from '../utils/get-service';
 import { validationError } from '../utils/validation';
-import { ALL_LOCALES, isUniqueViolation, type LinkTarget, type RoomLink } from './room-links';
-import { describe } from './service';
+import { RoomBusyError, type RoomScope } from './desk';
+import { describe } from './handlers';
+import { ALL_LOCALES, RoomOwnedError, type RoomLink } from './room-links';
 
-/** An action on a room whose job is running right now (HTTP 409). */
-export class RoomBusyError extends Error {
-  constructor(action: string) {
-    super(`the room is being worked on right now; ${action} again in a moment`);
-    this.name = 'RoomBusyError';
-  }
-}
+export { RoomBusyError };
 
 function fieldError(path: string, message: string) {
   return validationError([{ path: [path], message }]);
@@ -43,25 +37,26 @@ function jobView(link: RoomLink): RoomJobView {
   };
 }
 
-export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
+interface Resolved {
+  target: RoomTarget;
+  binding: Binding;
+  /** The type is localized and its binding gives each locale its own room. */
+  perLocale: boolean;
+  /** The link row's key parts: the document, and the locale or `*`. */
+  scope: RoomScope;
+}
+
+/** Which room a panel request is about: the binding, and the document or locale. */
+function createResolver(strapi: Core.Strapi) {
   const modelOf = (uid: string) =>
     strapi.contentTypes[uid as keyof typeof strapi.contentTypes] as ModelLike | undefined;
-  const sync = () => getService(strapi, 'sync');
   const settings = () => getService(strapi, 'settings');
-
-  interface Resolved {
-    target: RoomTarget;
-    binding: Binding;
-    /** The type is localized and its binding gives each locale its own room. */
-    perLocale: boolean;
-    /** The link row's key parts: the document, and the locale or `*`. */
-    scope: LinkTarget & { contentType: string; entryDocumentId: string; entryLocale: string };
-  }
 
   /** The binding and the room scope of a panel request; 400 when the type is not bound. */
   async function resolve(target: RoomTarget): Promise<Resolved | null> {
-    const binding = (await settings().get()).contentTypes[target.uid];
-    if (!binding) return null;
+    const bindings = (await settings().get()).contentTypes;
+    if (!Object.hasOwn(bindings, target.uid)) return null;
+    const binding = bindings[target.uid];
     const perLocale = binding.roomPer === 'locale' && isLocalized(modelOf(target.uid));
     const locale = perLocale && target.locale ? target.locale : ALL_LOCALES;
     return {
@@ -103,8 +98,15 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
     return resolved;
   }
 
-  const findLink = (resolved: Resolved) =>
-    sync().links.findOne(resolved.target.uid, resolved.scope.documentId, resolved.scope.locale);
+  return { resolve, mustResolve };
+}
+
+export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
+  const desk = () => getService(strapi, 'sync').desk;
+  const settings = () => getService(strapi, 'settings');
+  const { resolve, mustResolve } = createResolver(strapi);
+
+  const findLink = (resolved: Resolved) => desk().find(resolved.scope);
 
   async function status(target: RoomTarget): Promise<RoomStatus> {
     const resolved = await resolve(target);
@@ -126,25 +128,20 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       bound: true,
       roomPer: resolved.binding.roomPer,
       locale: resolved.scope.locale === ALL_LOCALES ? null : resolved.scope.locale,
-      published: await sync().isPublished(resolved.scope),
+      published: await desk().isPublished(resolved.scope),
       link: link && link.status !== 'unlinked' ? jobView(link) : null,
     };
   }
 
   /** 400 when another entry's link row owns the room. */
   async function refuseIfOwnedElsewhere(roomId: string, link: RoomLink | null): Promise<void> {
-    const owner = await sync().links.findByRoomId(roomId);
+    const owner = await desk().ownerOf(roomId);
     if (owner && owner.id !== link?.id) {
       throw fieldError(
         'roomId',
         `room ${roomId} is already the room of ${owner.contentType} ${owner.entryDocumentId}`
       );
     }
-  }
-
-  /** Runs `change` on the row unless a job holds it; 409 when one does. */
-  function ensureFree(changed: boolean, action: string) {
-    if (!changed) throw new RoomBusyError(action);
   }
 
   return {
@@ -157,26 +154,14 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
     async retry(target: RoomTarget): Promise<RoomStatus> {
       const resolved = await mustResolve(target);
       const link = await findLink(resolved);
-      if (link) ensureFree(link.status !== 'processing', 'retry');
+      if (link?.status === 'processing') throw new RoomBusyError('retry');
       // A delete, or a room that exists, can be retried whatever the entry; a room to make
       // needs a published entry.
       const makesRoom = !link || (link.operation !== 'delete' && !link.roomId);
-      if (makesRoom && !(await sync().isPublished(resolved.scope))) {
+      if (makesRoom && !(await desk().isPublished(resolved.scope))) {
         throw fieldError('documentId', 'the entry is not published, so there is no room to make');
       }
-      if (link) {
-        ensureFree(
-          await sync().links.change(link, {
-            status: 'pending',
-            attempts: 0,
-            nextAttemptAt: new Date(),
-          }),
-          'retry'
-        );
-      } else {
-        await sync().links.queue(target.uid, [resolved.scope], { retryFailed: true });
-      }
-      sync().wake();
+      await desk().retry(resolved.scope, link);
       return status(target);
     },
 
@@ -191,26 +176,7 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       if (!link || link.status === 'unlinked') {
         throw fieldError('documentId', 'the entry has no room to unlink');
       }
-      await strapi.db.transaction(async () => {
-        ensureFree(
-          await sync().links.change(link, {
-            operation: 'sync',
-            status: 'unlinked',
-            roomId: null,
-            roomName: null,
-            roomRole: null,
-            roomPrivate: null,
-            roomModerate: null,
-            attempts: 0,
-            lastError: null,
-            mayHaveCreated: false,
-            nextAttemptAt: null,
-            syncedAt: new Date(),
-          }),
-          'unlink'
-        );
-        await sync().writeBack(link, resolved.binding.roomIdField, null);
-      });
+      await desk().unlink(link, resolved.binding.roomIdField);
       strapi.log.info(
         `[iflychat] room ${link.roomId ?? '(none)'} unlinked from ${target.uid} ${target.documentId}`
       );
@@ -245,40 +211,14 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       const room = rooms.find((candidate) => candidate.roomId === target.roomId);
       if (!room) throw fieldError('roomId', `iFlyChat has no room ${target.roomId}`);
 
-      const data = {
-        operation: 'sync' as const,
-        status: 'created' as const,
-        roomId: room.roomId,
-        roomName: room.name,
-        roomRole: room.role,
-        roomPrivate: room.private,
-        roomModerate: room.moderate,
-        attempts: 0,
-        lastError: null,
-        mayHaveCreated: false,
-        nextAttemptAt: null,
-        leaseExpiresAt: null,
-        syncedAt: new Date(),
-      };
       try {
-        await strapi.db.transaction(async () => {
-          // Checked again next to the write: another editor may have linked it meanwhile.
-          await refuseIfOwnedElsewhere(room.roomId, link);
-          if (link) ensureFree(await sync().links.change(link, data), 'link');
-          else await sync().links.insertLinked(target.uid, resolved.scope, data);
-          await sync().writeBack(resolved.scope, resolved.binding.roomIdField, room.roomId);
-        });
+        await desk().link(resolved.scope, link, room, resolved.binding.roomIdField);
       } catch (error) {
-        // A job made this entry's row in the meantime.
-        if (isUniqueViolation(error)) throw new RoomBusyError('link');
-        throw error;
+        // Another editor linked it meanwhile: the database refused a second owner.
+        if (!(error instanceof RoomOwnedError)) throw error;
+        await refuseIfOwnedElsewhere(room.roomId, link);
+        throw fieldError('roomId', `room ${room.roomId} is already another entry's room`);
       }
-      emitRoomEvent(strapi, 'updated', {
-        uid: target.uid,
-        documentId: target.documentId,
-        locale: resolved.scope.locale === ALL_LOCALES ? null : resolved.scope.locale,
-        roomId: room.roomId,
-      });
       strapi.log.info(
         `[iflychat] room ${room.roomId} linked to ${target.uid} ${target.documentId}`
       );
@@ -290,23 +230,13 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       const resolved = await mustResolve(target);
       const link = await findLink(resolved);
       if (!link?.roomId) throw fieldError('documentId', 'the entry has no room to recreate');
-      if (!(await sync().isPublished(resolved.scope))) {
+      if (!(await desk().isPublished(resolved.scope))) {
         throw fieldError(
           'documentId',
           'the entry is not published, so its room cannot be made again'
         );
       }
-      ensureFree(
-        await sync().links.change(link, {
-          operation: 'recreate',
-          status: 'pending',
-          attempts: 0,
-          lastError: null,
-          nextAttemptAt: new Date(),
-        }),
-        'recreate'
-      );
-      sync().wake();
+      await desk().recreate(link);
       return status(target);
     },
   };

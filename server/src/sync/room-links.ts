@@ -1,110 +1,70 @@
 /**
- * The room-link table as a job queue. One row per published entry of a bound content type
- * (content type uid + documentId + locale, `*` when the whole document shares one room).
+ * The room-link table as a job queue (with the room claims of `room-claims.ts` that give each
+ * room id one owner). Plain reads and writes; which write happens when is decided in `job-state.ts` and
+ * `runner.ts`.
  *
  * A row is claimed with one conditional `updateMany` whose `count === 1` decides the winner, so
- * two workers (or two Strapi instances on one database) never run the same job twice.
+ * two workers (or two Strapi instances on one database) never run the same job twice. The claim
+ * raises the row's fencing token (see `job-state.ts`), so the matched row is always a changed
+ * row, and MySQL's count of changed rows is the count of matched ones.
  */
 import type { Core } from '@strapi/strapi';
 
-import type { Binding } from '../../../contracts/config';
-import type { LinkStatus, RoomOperation } from '../../../contracts/rooms';
 import { ROOM_LINK_UID } from '../content-types';
+import { QUEUE_BATCH } from './constants';
+import {
+  claimedJob,
+  claimPatch,
+  DUE_STATUSES,
+  requeuePatch,
+  type ClaimedJob,
+  type LinkStatus,
+  type RoomLink,
+  type RowPatch,
+  type RowNow,
+} from './job-state';
 
-export type { LinkStatus, RoomOperation };
+export type { ClaimedJob, LinkStatus, RoomLink };
 
-/** One room's owner: a document, or one locale of it (`*` when all locales share the room). */
-export interface LinkTarget {
-  documentId: string;
-  locale: string;
+import { localClock, type Clock } from './clock';
+import { createRoomClaims } from './room-claims';
+import { ALL_LOCALES, isUniqueViolation, linkKeyOf, type LinkTarget } from './room-links-keys';
+
+export {
+  ALL_LOCALES,
+  isUniqueViolation,
+  linkKeyOf,
+  targetsFor,
+  type LinkTarget,
+} from './room-links-keys';
+export { RoomOwnedError } from './room-claims';
+
+type Existing = Pick<RoomLink, 'id' | 'linkKey' | 'status' | 'operation'>;
+/** A new row: a sync job for the target, due now. */
+function newRow(uid: string, target: LinkTarget, now: Date) {
+  return {
+    linkKey: linkKeyOf(uid, target.documentId, target.locale),
+    contentType: uid,
+    entryDocumentId: target.documentId,
+    entryLocale: target.locale,
+    operation: 'sync' as const,
+    status: 'pending' as const,
+    attempts: 0,
+    fence: 0,
+    runAgain: false,
+    mayHaveCreated: false,
+    nextAttemptAt: now,
+  };
 }
 
-export interface RoomLink {
-  id: number;
-  documentId: string;
-  linkKey: string;
-  contentType: string;
-  entryDocumentId: string;
-  entryLocale: string;
-  operation: RoomOperation;
-  status: LinkStatus;
-  roomId: string | null;
-  /** The room as last sent to (or adopted from) iFlyChat; null when unknown. */
-  roomName: string | null;
-  roomRole: string | null;
-  roomPrivate: boolean | null;
-  roomModerate: boolean | null;
-  attempts: number;
-  lastError: string | null;
-  mayHaveCreated: boolean | null;
-  nextAttemptAt: string | Date | null;
-  leaseExpiresAt: string | Date | null;
-  syncedAt: string | Date | null;
-  /** On a claimed row: its status before the claim (not stored). */
-  previousStatus?: LinkStatus;
-}
-
-/** Unique-constraint violations of SQLite, PostgreSQL and MySQL. */
-export function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return (
-    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    code === 'SQLITE_CONSTRAINT' ||
-    code === '23505' ||
-    code === 'ER_DUP_ENTRY'
-  );
-}
-
-/** `*` stands for "every locale of the document". */
-export const ALL_LOCALES = '*';
-
-export function linkKeyOf(uid: string, documentId: string, locale: string = ALL_LOCALES): string {
-  return `${uid}:${documentId}:${locale}`;
-}
-
-/**
- * The rooms a change of these locales of a document touches: each locale's own room when the
- * binding gives one room per locale (and the type has locales), else the document's one room.
- */
-export function targetsFor(
-  binding: Pick<Binding, 'roomPer'> | undefined,
-  documentId: string,
-  locales: Array<string | null | undefined>
-): LinkTarget[] {
-  const known = [...new Set(locales.filter((locale): locale is string => Boolean(locale)))];
-  if (binding?.roomPer === 'locale' && known.length > 0) {
-    return known.map((locale) => ({ documentId, locale }));
-  }
-  return [{ documentId, locale: ALL_LOCALES }];
-}
-
-export const DUE_STATUSES: LinkStatus[] = ['pending', 'retrying'];
-
-export function createRoomLinks(strapi: Core.Strapi) {
+/** Queueing: rows inserted for new targets, and rows put back in the queue. */
+function createQueueWrites(strapi: Core.Strapi, clock: Clock) {
   const query = () => strapi.db.query(ROOM_LINK_UID);
 
-  async function findByKey(linkKey: string): Promise<RoomLink[]> {
-    return (await query().findMany({ where: { linkKey }, orderBy: { id: 'asc' } })) as RoomLink[];
-  }
-
-  function newRow(uid: string, target: LinkTarget, now: Date) {
-    return {
-      linkKey: linkKeyOf(uid, target.documentId, target.locale),
-      contentType: uid,
-      entryDocumentId: target.documentId,
-      entryLocale: target.locale,
-      operation: 'sync' as const,
-      status: 'pending' as const,
-      attempts: 0,
-      mayHaveCreated: false,
-      nextAttemptAt: now,
-    };
-  }
-
   /**
-   * Inserts rows for documents that have none. The unique index on `linkKey` settles races
-   * (a publish hook and a sweep, or two instances): a batch that collides is retried row by row
-   * and the rows that already exist are skipped. Returns how many rows were inserted.
+   * Inserts rows for targets that have none. The unique index on `linkKey` settles races (a
+   * publish hook and a sweep, or two instances): a batch that collides is retried row by row and
+   * the rows that already exist are skipped. Returns how many rows were inserted.
    */
   async function insertMissing(uid: string, targets: LinkTarget[], now: Date): Promise<number> {
     const rows = targets.map((target) => newRow(uid, target, now));
@@ -126,183 +86,156 @@ export function createRoomLinks(strapi: Core.Strapi) {
     return inserted;
   }
 
+  /** Puts rows of one status back in the queue; returns how many. */
+  async function requeue(rows: Existing[], status: LinkStatus, now: Date, data: RowPatch = {}) {
+    const ids = rows.filter((row) => row.status === status).map((row) => row.id);
+    if (ids.length === 0) return 0;
+    const { count } = await query().updateMany({
+      where: { id: { $in: ids }, status },
+      data: { operation: 'sync', ...requeuePatch(now), ...data },
+    });
+    return count;
+  }
+
+  /** One batch of `queue` (see there). */
+  async function queueBatch(
+    uid: string,
+    byKey: Map<string, LinkTarget>,
+    now: Date,
+    { retryFailed, recheckCreated }: { retryFailed: boolean; recheckCreated: boolean }
+  ) {
+    const result = { inserted: 0, requeued: 0, waiting: 0 };
+    const existing = (await query().findMany({
+      where: { linkKey: { $in: [...byKey.keys()] } },
+      select: ['id', 'linkKey', 'status', 'operation'],
+    })) as Existing[];
+    const known = new Set(existing.map((row) => row.linkKey));
+    const missing = [...byKey].filter(([key]) => !known.has(key)).map(([, target]) => target);
+    if (missing.length > 0) result.inserted += await insertMissing(uid, missing, now);
+
+    const deletes = existing.filter((row) => row.operation === 'delete');
+    for (const status of ['pending', 'retrying', 'failed'] as const) {
+      result.requeued += await requeue(deletes, status, now);
+    }
+    const others = existing.filter((row) => row.operation !== 'delete');
+    if (retryFailed) {
+      result.requeued += await requeue(others, 'failed', now);
+      // An entry whose room an editor unlinked gets a new one when it is published again.
+      result.requeued += await requeue(others, 'unlinked', now);
+    }
+    // A room that exists is checked against the entry again (and edited if it changed).
+    if (recheckCreated) result.requeued += await requeue(others, 'created', now);
+
+    // A running job runs once more with the entry as it is now; a running delete is called
+    // off (it ends by queueing a new room for the entry published again).
+    const running = existing.filter((row) => row.status === 'processing');
+    const runningDeletes = running.filter((row) => row.operation === 'delete');
+    if (runningDeletes.length > 0) {
+      await query().updateMany({
+        where: { id: { $in: runningDeletes.map((row) => row.id) }, operation: 'delete' },
+        data: { operation: 'sync' },
+      });
+    }
+    const runningOthers = running.filter((row) => row.operation !== 'delete');
+    if (runningOthers.length > 0 && (retryFailed || recheckCreated)) {
+      await query().updateMany({
+        where: { id: { $in: runningOthers.map((row) => row.id) }, status: 'processing' },
+        data: { runAgain: true },
+      });
+    }
+    result.waiting += running.length;
+    result.waiting += others.filter(
+      (row) => row.status === 'pending' || row.status === 'retrying'
+    ).length;
+    return result;
+  }
+
   return {
-    findByKey,
-
-    async findOne(uid: string, documentId: string, locale = ALL_LOCALES): Promise<RoomLink | null> {
-      const rows = await findByKey(linkKeyOf(uid, documentId, locale));
-      return rows[0] ?? null;
-    },
-
-    /** Every row of a document (all its locales' rooms, or the one it shares). */
-    async findByDocument(uid: string, documentId: string): Promise<RoomLink[]> {
-      return (await query().findMany({
-        where: { contentType: uid, entryDocumentId: documentId },
-      })) as RoomLink[];
-    },
-
     /**
      * Queues rooms of `uid` (documents, or locales of documents), in batches. Targets without a
-     * row get one; with `retryFailed`, failed rows are queued again (publishing again is how an
-     * editor retries); with `recheckCreated`, rows that have a room are queued to compare the
-     * room with the entry. A delete that has not started yet is called off: the entry is
-     * published again. Returns what changed, and how many targets already had a job running.
+     * row get one; with `retryFailed`, failed and unlinked rows are queued again (publishing
+     * again is how an editor retries); with `recheckCreated`, rows that have a room are queued
+     * to compare the room with the entry, and running jobs are marked to run again. A delete
+     * that has not started yet is called off: the entry is published again. Returns what
+     * changed, and how many targets already had a job waiting or running.
      */
     async queue(
       uid: string,
       targets: LinkTarget[],
       { retryFailed, recheckCreated = false }: { retryFailed: boolean; recheckCreated?: boolean }
     ): Promise<{ inserted: number; requeued: number; waiting: number }> {
-      const result = { inserted: 0, requeued: 0, waiting: 0 };
-      const now = new Date();
-      for (let start = 0; start < targets.length; start += 200) {
+      const total = { inserted: 0, requeued: 0, waiting: 0 };
+      const now = clock.now();
+      for (let start = 0; start < targets.length; start += QUEUE_BATCH) {
         const byKey = new Map<string, LinkTarget>();
-        for (const target of targets.slice(start, start + 200)) {
+        for (const target of targets.slice(start, start + QUEUE_BATCH)) {
           byKey.set(linkKeyOf(uid, target.documentId, target.locale), target);
         }
-        const existing = (await query().findMany({
-          where: { linkKey: { $in: [...byKey.keys()] } },
-          select: ['id', 'linkKey', 'status', 'operation'],
-        })) as Pick<RoomLink, 'id' | 'linkKey' | 'status' | 'operation'>[];
-        const known = new Set(existing.map((row) => row.linkKey));
-        const missing = [...byKey].filter(([key]) => !known.has(key)).map(([, target]) => target);
-        if (missing.length > 0) result.inserted += await insertMissing(uid, missing, now);
-        const requeue = async (rows: typeof existing, status: LinkStatus) => {
-          const ids = rows.filter((row) => row.status === status).map((row) => row.id);
-          if (ids.length === 0) return;
-          const { count } = await query().updateMany({
-            where: { id: { $in: ids }, status },
-            data: { operation: 'sync', status: 'pending', attempts: 0, nextAttemptAt: now },
-          });
-          result.requeued += count;
-        };
-        const deletes = existing.filter((row) => row.operation === 'delete');
-        for (const status of ['pending', 'retrying', 'failed'] as const) {
-          await requeue(deletes, status);
-        }
-        // A delete waiting for a running job to end is called off too (if the running job is
-        // that delete, it ends by queueing a new room for the entry published again).
-        const runningDeletes = deletes.filter((row) => row.status === 'processing');
-        if (runningDeletes.length > 0) {
-          await query().updateMany({
-            where: { id: { $in: runningDeletes.map((row) => row.id) }, operation: 'delete' },
-            data: { operation: 'sync' },
-          });
-        }
-        const others = existing.filter((row) => row.operation !== 'delete');
-        if (retryFailed) {
-          await requeue(others, 'failed');
-          // An entry whose room an editor unlinked gets a new one when it is published again.
-          await requeue(others, 'unlinked');
-        }
-        // A room that exists is checked against the entry again (and edited if it changed).
-        if (recheckCreated) await requeue(others, 'created');
-        result.waiting += existing.filter((row) => row.status === 'processing').length;
-        result.waiting += others.filter(
-          (row) => row.status === 'pending' || row.status === 'retrying'
-        ).length;
+        const batch = await queueBatch(uid, byKey, now, { retryFailed, recheckCreated });
+        total.inserted += batch.inserted;
+        total.requeued += batch.requeued;
+        total.waiting += batch.waiting;
       }
-      return result;
+      return total;
     },
 
     /**
      * Queues the deletion of these rooms (the entry was unpublished or deleted). A row whose job
-     * is running is marked too: when that job ends, the delete follows (see `settle`).
-     * Targets without a row have no room, and need nothing.
+     * is running is marked too: when that job ends, the delete follows. Targets without a row
+     * have no room, and need nothing.
      */
     async queueDelete(uid: string, targets: LinkTarget[]): Promise<number> {
       if (targets.length === 0) return 0;
       const linkKey = { $in: targets.map((t) => linkKeyOf(uid, t.documentId, t.locale)) };
       const { count } = await query().updateMany({
         where: { linkKey },
-        data: { operation: 'delete' },
+        data: { operation: 'delete', runAgain: false },
       });
       if (count > 0) {
         await query().updateMany({
           where: { linkKey, status: { $ne: 'processing' } },
-          data: { status: 'pending', attempts: 0, nextAttemptAt: new Date() },
+          data: { status: 'pending', attempts: 0, nextAttemptAt: clock.now() },
         });
       }
       return count;
     },
 
+    /** Inserts the row of a room linked by hand. Throws a unique violation when it exists. */
+    async insertLinked(uid: string, target: LinkTarget, data: RowPatch): Promise<void> {
+      await query().create({ data: { ...newRow(uid, target, clock.now()), ...data } });
+    },
+  };
+}
+
+/** The job side: due rows, claims, and writes guarded by the claim's fencing token. */
+function createJobWrites(strapi: Core.Strapi) {
+  const query = () => strapi.db.query(ROOM_LINK_UID);
+
+  async function claim(row: RoomLink, leaseExpiresAt: Date): Promise<ClaimedJob | null> {
+    const patch = claimPatch(row, leaseExpiresAt);
+    // The operation is part of the condition: a row read before a publish called its delete
+    // off (or before an editor asked for a recreate) is not claimed for the old operation.
+    const { count } = await query().updateMany({
+      where: {
+        id: row.id,
+        status: row.status,
+        operation: row.operation ?? 'sync',
+        fence: row.fence ?? null,
+      },
+      data: patch,
+    });
+    return count === 1 ? claimedJob(row, patch) : null;
+  }
+
+  return {
     /**
-     * Runs inside a create/edit job's finishing transaction. A recreate that finished is a plain
-     * room again; a row marked for deletion while the job ran (the entry was unpublished or
-     * deleted meanwhile) has its delete queued now.
+     * Takes a due row for this worker; only one caller can win a given row: the row's status,
+     * operation and fencing token must still be what was read.
      */
-    async settle(claimed: RoomLink, succeeded: boolean): Promise<void> {
-      if (claimed.operation === 'delete') return;
-      if (succeeded && claimed.operation === 'recreate') {
-        await query().updateMany({
-          where: { id: claimed.id, operation: 'recreate' },
-          data: { operation: 'sync' },
-        });
-      }
-      await query().updateMany({
-        where: { id: claimed.id, operation: 'delete', status: { $in: ['created', 'failed'] } },
-        data: { status: 'pending', attempts: 0, nextAttemptAt: new Date() },
-      });
-    },
-
-    /** Forgets a room: the row goes, unless a job holds it (returns false then). */
-    async remove(row: Pick<RoomLink, 'id'>): Promise<boolean> {
-      const { count } = await query().deleteMany({
-        where: { id: row.id, status: { $ne: 'processing' } },
-      });
-      return count === 1;
-    },
-
-    /** Removes the row of a job this worker holds (its room was deleted). */
-    async removeClaimed(claimed: RoomLink): Promise<boolean> {
-      const { count } = await query().deleteMany({
-        where: { id: claimed.id, status: 'processing', attempts: claimed.attempts },
-      });
-      return count === 1;
-    },
-
-    /**
-     * Changes a row that no job holds (the panel's actions). Returns false when a job took it.
-     */
-    async change(row: Pick<RoomLink, 'id'>, data: Partial<Omit<RoomLink, 'id'>>): Promise<boolean> {
-      const { count } = await query().updateMany({
-        where: { id: row.id, status: { $ne: 'processing' } },
-        data,
-      });
-      return count === 1;
-    },
-
-    /**
-     * Inserts the row of a room linked by hand. Throws a unique violation when the target got a
-     * row meanwhile.
-     */
-    async insertLinked(
-      uid: string,
-      target: LinkTarget,
-      data: Partial<Omit<RoomLink, 'id'>>
-    ): Promise<void> {
-      await query().create({ data: { ...newRow(uid, target, new Date()), ...data } });
-    },
-
-    /** How the rows of one content type stand, by status. */
-    async countByStatus(uid: string): Promise<Record<LinkStatus, number>> {
-      const counts = {
-        pending: 0,
-        processing: 0,
-        retrying: 0,
-        created: 0,
-        failed: 0,
-        unlinked: 0,
-      };
-      for (const status of Object.keys(counts) as LinkStatus[]) {
-        counts[status] = await query().count({ where: { contentType: uid, status } });
-      }
-      return counts;
-    },
+    claim,
 
     /** Due rows: queued ones whose time has come, and claimed ones whose lease ran out. */
-    async findDue(limit: number): Promise<RoomLink[]> {
-      const now = new Date();
+    async findDue(limit: number, now: Date): Promise<RoomLink[]> {
       return (await query().findMany({
         where: {
           $or: [
@@ -315,90 +248,181 @@ export function createRoomLinks(strapi: Core.Strapi) {
       })) as RoomLink[];
     },
 
-    /** The earliest time a queued row becomes due, if any. */
+    /** The earliest time a queued row becomes due, or a lease runs out, if any. */
     async nextDueAt(): Promise<Date | null> {
-      const [row] = (await query().findMany({
+      const [queued] = (await query().findMany({
         where: { status: { $in: DUE_STATUSES } },
         orderBy: { nextAttemptAt: 'asc' },
         limit: 1,
         select: ['nextAttemptAt'],
       })) as Pick<RoomLink, 'nextAttemptAt'>[];
-      return row?.nextAttemptAt ? new Date(row.nextAttemptAt) : null;
-    },
-
-    /**
-     * Takes a due row for this worker; only one caller can win a given row. The row is marked
-     * "may have created" at once: if this process dies while its create call is in flight, the
-     * next attempt reconciles instead of creating a second room. The returned row still carries
-     * the mark as it was before this attempt.
-     */
-    async claim(row: RoomLink, leaseMs: number): Promise<RoomLink | null> {
-      const attempts = (row.attempts ?? 0) + 1;
-      const leaseExpiresAt = new Date(Date.now() + leaseMs);
-      // The operation is part of the condition: a row read before a publish called its delete
-      // off (or before an editor asked for a recreate) is not claimed for the old operation.
-      const { count } = await query().updateMany({
-        where: {
-          id: row.id,
-          status: row.status,
-          attempts: row.attempts ?? 0,
-          operation: row.operation ?? 'sync',
-        },
-        data: { status: 'processing', attempts, leaseExpiresAt, mayHaveCreated: true },
-      });
-      return count === 1
-        ? { ...row, status: 'processing', previousStatus: row.status, attempts, leaseExpiresAt }
-        : null;
-    },
-
-    /** Gives back a claimed row that was never started, as it was before the claim. */
-    async release(claimed: RoomLink): Promise<void> {
-      await query().updateMany({
-        where: { id: claimed.id, status: 'processing', attempts: claimed.attempts },
-        data: {
-          // A row taken over from a dead worker goes back to the queue as pending.
-          status:
-            claimed.previousStatus && claimed.previousStatus !== 'processing'
-              ? claimed.previousStatus
-              : 'pending',
-          attempts: claimed.attempts - 1,
-          mayHaveCreated: Boolean(claimed.mayHaveCreated),
-          leaseExpiresAt: null,
-        },
-      });
+      return queued?.nextAttemptAt ? new Date(queued.nextAttemptAt) : null;
     },
 
     /** Claims several rows in one transaction; returns those this worker won. */
-    async claimMany(rows: RoomLink[], leaseMs: number): Promise<RoomLink[]> {
+    async claimMany(rows: RoomLink[], leaseExpiresAt: Date): Promise<ClaimedJob[]> {
       if (rows.length <= 1) {
-        const claimed = rows[0] ? await this.claim(rows[0], leaseMs) : null;
+        const claimed = rows[0] ? await claim(rows[0], leaseExpiresAt) : null;
         return claimed ? [claimed] : [];
       }
       return strapi.db.transaction(async () => {
-        const won: RoomLink[] = [];
+        const won: ClaimedJob[] = [];
         for (const row of rows) {
-          const claimed = await this.claim(row, leaseMs);
+          const claimed = await claim(row, leaseExpiresAt);
           if (claimed) won.push(claimed);
         }
         return won;
       });
     },
 
+    /** The parts of a held row that others may change while the job runs; null if lost. */
+    async rowNow(job: ClaimedJob): Promise<RowNow | null> {
+      return (await query().findOne({
+        where: { id: job.id, fence: job.fence },
+        select: ['operation', 'runAgain'],
+      })) as RowNow | null;
+    },
+
+    /** `rowNow` for a batch of held jobs, by row id (rows lost to another worker left out). */
+    async rowsNow(jobs: ClaimedJob[]): Promise<Map<number, RowNow>> {
+      const rows = (await query().findMany({
+        where: { id: { $in: jobs.map((job) => job.id) } },
+        select: ['id', 'fence', 'operation', 'runAgain'],
+      })) as Array<RowNow & { id: number; fence: number | null }>;
+      const fences = new Map(jobs.map((job) => [job.id, job.fence]));
+      return new Map(
+        rows
+          .filter((row) => row.fence === fences.get(row.id))
+          .map((row) => [row.id, { operation: row.operation, runAgain: row.runAgain }])
+      );
+    },
+
     /**
-     * Changes a row this worker holds. The `attempts` predicate makes the write a no-op when the
-     * lease was lost to another worker meanwhile. Returns whether the row was updated.
+     * Changes a row this worker holds, if it still holds it and the row still stands as `now`
+     * says. Returns whether the row was updated.
      */
-    async update(claimed: RoomLink, data: Partial<Omit<RoomLink, 'id'>>): Promise<boolean> {
+    async update(job: ClaimedJob, data: RowPatch, now?: RowNow): Promise<boolean> {
       const { count } = await query().updateMany({
-        where: { id: claimed.id, status: 'processing', attempts: claimed.attempts },
+        where: {
+          id: job.id,
+          fence: job.fence,
+          ...(now ? { operation: now.operation, runAgain: now.runAgain } : {}),
+        },
         data,
       });
       return count === 1;
     },
 
-    /** The link row (of any entry) that already owns a room id, if one does. */
+    /** Renews a held lease; false when the job is not held any more. */
+    async renew(job: ClaimedJob, leaseExpiresAt: Date): Promise<boolean> {
+      const { count } = await query().updateMany({
+        where: { id: job.id, fence: job.fence, status: 'processing' },
+        data: { leaseExpiresAt },
+      });
+      return count === 1;
+    },
+
+    /** Removes the row of a job this worker holds. */
+    async removeHeld(job: ClaimedJob): Promise<boolean> {
+      const { count } = await query().deleteMany({ where: { id: job.id, fence: job.fence } });
+      return count === 1;
+    },
+  };
+}
+
+export function createRoomLinks(strapi: Core.Strapi, clock: Clock = localClock) {
+  const query = () => strapi.db.query(ROOM_LINK_UID);
+  const claims = createRoomClaims(strapi);
+
+  async function findByKey(linkKey: string): Promise<RoomLink[]> {
+    return (await query().findMany({ where: { linkKey }, orderBy: { id: 'asc' } })) as RoomLink[];
+  }
+
+  /** Forgets a room: the row (and its room's claim) goes, unless a job holds it. */
+  async function remove(row: Pick<RoomLink, 'id' | 'linkKey' | 'roomId'>): Promise<boolean> {
+    const { count } = await query().deleteMany({
+      where: { id: row.id, status: { $ne: 'processing' } },
+    });
+    if (count === 1 && row.roomId) await claims.releaseRoom(row.roomId, row.linkKey);
+    return count === 1;
+  }
+
+  return {
+    ...createQueueWrites(strapi, clock),
+    /** The database's time now (see `clock.ts`): every time written to a row comes from it. */
+    now: () => clock.now(),
+    ...createJobWrites(strapi),
+    ...claims,
+    findByKey,
+    remove,
+
+    async findOne(uid: string, documentId: string, locale = ALL_LOCALES): Promise<RoomLink | null> {
+      const rows = await findByKey(linkKeyOf(uid, documentId, locale));
+      return rows[0] ?? null;
+    },
+
+    /** Marks a running job to run once more when it ends. */
+    async markRunAgain(row: Pick<RoomLink, 'id'>): Promise<void> {
+      await query().updateMany({
+        where: { id: row.id, status: 'processing' },
+        data: { runAgain: true },
+      });
+    },
+
+    /** Removes rows of types no longer bound (their jobs cannot run); returns how many. */
+    async removeUnbound(boundUids: string[]): Promise<number> {
+      const where = {
+        contentType: { $notIn: boundUids.length > 0 ? boundUids : ['-'] },
+        status: { $ne: 'processing' },
+        operation: { $ne: 'delete' },
+      };
+      const rows = (await query().findMany({
+        where,
+        select: ['id', 'linkKey', 'roomId'],
+        limit: 1000,
+      })) as Pick<RoomLink, 'id' | 'linkKey' | 'roomId'>[];
+      let removed = 0;
+      for (const row of rows) if (await remove(row)) removed += 1;
+      return removed;
+    },
+
+    /** Changes a row that no job holds (the panel's actions). False when a job holds it. */
+    async change(row: Pick<RoomLink, 'id'>, data: RowPatch): Promise<boolean> {
+      const { count } = await query().updateMany({
+        where: { id: row.id, status: { $ne: 'processing' } },
+        data,
+      });
+      return count === 1;
+    },
+
+    /** How the rows of one content type stand, by status (one grouped query). */
+    async countByStatus(uid: string): Promise<Record<LinkStatus, number>> {
+      const counts: Record<LinkStatus, number> = {
+        pending: 0,
+        processing: 0,
+        retrying: 0,
+        created: 0,
+        failed: 0,
+        unlinked: 0,
+      };
+      const table = strapi.db.metadata.get(ROOM_LINK_UID).tableName;
+      const rows: Array<{ status: LinkStatus; n: number | string }> = await strapi.db
+        .connection(table)
+        .select('status')
+        .count({ n: '*' })
+        .where('content_type', uid)
+        .groupBy('status');
+      for (const row of rows) {
+        if (Object.hasOwn(counts, row.status)) counts[row.status] = Number(row.n);
+      }
+      return counts;
+    },
+
+    /** The link row (of any entry) that owns a room id, if one does. */
     async findByRoomId(roomId: string): Promise<RoomLink | null> {
-      return (await query().findOne({ where: { roomId } })) as RoomLink | null;
+      const key = await claims.ownerOf(roomId);
+      if (!key) return null;
+      return (await findByKey(key))[0] ?? null;
     },
   };
 }

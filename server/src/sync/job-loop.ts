@@ -1,31 +1,39 @@
 /**
- * Runs due room jobs in the background, at most `concurrency` at a time, outside any request.
- * `wake()` is cheap and may be called often; a timer wakes the worker when the next retry is due.
+ * The job loop: runs due room jobs in the background, at most `concurrency` at a time, outside
+ * any request. `wake()` is cheap and may be called often; a timer wakes the loop when the next
+ * retry is due. What a job does, and every write to its row, is the runner's (`runner.ts`).
  */
-import type { RoomLink, RoomLinks } from './room-links';
+import {
+  CLAIM_AHEAD_FACTOR,
+  LOOP_ERROR_PAUSE_MS,
+  LOST_CLAIMS_PAUSE_MS,
+  MAX_SLEEP_MS,
+} from './constants';
+import type { ClaimedJob } from './job-state';
 
-export interface WorkerOptions {
-  links: RoomLinks;
-  run: (claimed: RoomLink) => Promise<void>;
-  /** Called with each batch of claimed jobs before they run (to load what they need at once). */
-  prepare?: (batch: RoomLink[]) => Promise<void>;
+export interface JobLoopOptions {
+  /** Claims up to `limit` due jobs; `due` is how many were due (some may go to others). */
+  claim: (limit: number) => Promise<{ due: number; claimed: ClaimedJob[] }>;
+  run: (job: ClaimedJob) => Promise<void>;
+  /** Hands back a claimed job that was never started. */
+  giveBack: (job: ClaimedJob) => Promise<void>;
+  /** When the next queued job is due, if any. */
+  nextDueAt: () => Promise<Date | null>;
   concurrency: () => number;
-  leaseMs: () => number;
+  /** The clock due times are written with (the database's). */
+  now: () => number;
   onError: (error: unknown) => void;
 }
 
-/** Longest sleep between two looks at the queue when nothing asked for one. */
-const MAX_SLEEP_MS = 60_000;
-
-export function createWorker(options: WorkerOptions) {
-  const { links, run, leaseMs, onError } = options;
+export function createJobLoop(options: JobLoopOptions) {
+  const { run, onError } = options;
   const active = new Set<Promise<void>>();
   let stopped = true;
   let draining: Promise<void> | null = null;
   let wakeRequested = false;
   let timer: NodeJS.Timeout | undefined;
 
-  function start(job: RoomLink) {
+  function start(job: ClaimedJob) {
     const promise: Promise<void> = run(job)
       .catch(onError)
       .finally(() => active.delete(promise));
@@ -36,7 +44,7 @@ export function createWorker(options: WorkerOptions) {
    * Jobs claimed ahead of free slots, in batches (one transaction each), so that a slot that
    * frees up starts its next job without a round trip to the database.
    */
-  let ready: RoomLink[] = [];
+  let ready: ClaimedJob[] = [];
 
   async function drain(): Promise<void> {
     while (!stopped) {
@@ -46,15 +54,13 @@ export function createWorker(options: WorkerOptions) {
         continue;
       }
       if (ready.length === 0) {
-        const due = await links.findDue(limit * 2);
         // Losing claims means other workers took those rows: the next look finds others.
-        const claimed = due.length > 0 ? await links.claimMany(due, leaseMs()) : [];
-        if (claimed.length > 0 && options.prepare) await options.prepare(claimed).catch(onError);
+        const { due, claimed } = await options.claim(limit * CLAIM_AHEAD_FACTOR);
         ready = claimed;
         if (claimed.length > 0) continue;
         // Every due row went to other workers: give them a moment before looking again.
-        if (due.length > 0) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
+        if (due > 0) {
+          await new Promise((resolve) => setTimeout(resolve, LOST_CLAIMS_PAUSE_MS));
           continue;
         }
         if (active.size === 0) break;
@@ -62,15 +68,15 @@ export function createWorker(options: WorkerOptions) {
         continue;
       }
       while (ready.length > 0 && active.size < limit && !stopped) {
-        start(ready.shift() as RoomLink);
+        start(ready.shift() as ClaimedJob);
       }
     }
   }
 
   async function scheduleNext(): Promise<void> {
     if (stopped) return;
-    const next = await links.nextDueAt();
-    const delay = next ? Math.max(0, next.getTime() - Date.now()) : MAX_SLEEP_MS;
+    const next = await options.nextDueAt();
+    const delay = next ? Math.max(0, next.getTime() - options.now()) : MAX_SLEEP_MS;
     clearTimeout(timer);
     timer = setTimeout(wake, Math.min(delay, MAX_SLEEP_MS));
     timer.unref();
@@ -93,7 +99,7 @@ export function createWorker(options: WorkerOptions) {
         onError(error);
         if (!stopped) {
           clearTimeout(timer);
-          timer = setTimeout(wake, 5_000);
+          timer = setTimeout(wake, LOOP_ERROR_PAUSE_MS);
           timer.unref();
         }
       } finally {
@@ -121,7 +127,7 @@ export function createWorker(options: WorkerOptions) {
       await Promise.allSettled([draining]);
       const unstarted = ready;
       ready = [];
-      await Promise.allSettled([...unstarted.map((row) => links.release(row)), ...active]);
+      await Promise.allSettled([...unstarted.map((job) => options.giveBack(job)), ...active]);
     },
     get running(): boolean {
       return !stopped;
@@ -129,4 +135,4 @@ export function createWorker(options: WorkerOptions) {
   };
 }
 
-export type Worker = ReturnType<typeof createWorker>;
+export type JobLoop = ReturnType<typeof createJobLoop>;

@@ -1,0 +1,160 @@
+/**
+ * Intake: what the Document Service middleware reports after commit (publishes, draft saves,
+ * unpublishes, deletes) becomes queued jobs. Publishes are gathered for a moment so that a bulk
+ * publish of a thousand entries is recorded in a few batched queries instead of thousands.
+ */
+import type { Core } from '@strapi/strapi';
+
+import type { Binding } from '../../../contracts/config';
+import { getService } from '../utils/get-service';
+import { asText } from '../utils/text';
+import { INTAKE_BATCH } from './constants';
+import type { Entries } from './entries';
+import { ALL_LOCALES, targetsFor, type RoomLinks } from './room-links';
+
+export interface IntakeDeps {
+  strapi: Core.Strapi;
+  links: RoomLinks;
+  entries: Entries;
+  wake: () => void;
+}
+
+export function createIntake({ strapi, links, entries, wake }: IntakeDeps) {
+  const settings = () => getService(strapi, 'settings');
+  const bindingOf = async (uid: string): Promise<Binding | undefined> => {
+    const bindings = (await settings().get()).contentTypes;
+    return Object.hasOwn(bindings, uid) ? bindings[uid] : undefined;
+  };
+
+  /** Publishes not written yet, by content type and document (with their locales). */
+  const published = new Map<string, Map<string, string[]>>();
+  let scheduled: Promise<void> | null = null;
+  /** Every piece of intake work still running: `idle()` and `stop()` wait for all of them. */
+  const running = new Set<Promise<void>>();
+  function track(work: Promise<void>): Promise<void> {
+    const tracked = work.finally(() => running.delete(tracked));
+    running.add(tracked);
+    return tracked;
+  }
+
+  async function flushPublished(): Promise<void> {
+    // Let every after-commit callback of the same transaction add its document first.
+    await new Promise((resolve) => setImmediate(resolve));
+    const batches = [...published.entries()];
+    published.clear();
+    scheduled = null;
+    for (const [uid, documents] of batches) {
+      const binding = await bindingOf(uid);
+      if (!binding) continue;
+      const all = [...documents].flatMap(([documentId, locales]) =>
+        targetsFor(binding, documentId, locales)
+      );
+      // The runner starts on the first rows while the next ones are written.
+      for (let start = 0; start < all.length; start += INTAKE_BATCH) {
+        const queued = await links.queue(uid, all.slice(start, start + INTAKE_BATCH), {
+          retryFailed: true,
+          recheckCreated: true,
+        });
+        if (queued.inserted + queued.requeued + queued.waiting > 0) wake();
+      }
+    }
+  }
+
+  /**
+   * The room id field belongs to the plugin once an entry has a link row: a value the editor's
+   * form sent back (the form still holds what it loaded before a room was made, unlinked or
+   * recreated) is put back to the link's room id.
+   */
+  async function putBackRoomIds(uid: string, documentId: string, locales: string[]) {
+    const binding = await bindingOf(uid);
+    if (!binding) return;
+    for (const target of targetsFor(binding, documentId, locales)) {
+      const link = await links.findOne(uid, target.documentId, target.locale);
+      if (!link || (link.status !== 'created' && link.status !== 'unlinked')) continue;
+      const expected = link.status === 'created' ? (link.roomId ?? '') : '';
+      const values = await entries.roomIdsOn(link, binding.roomIdField);
+      if (values.some((value) => asText(value) !== expected)) {
+        await entries.writeBack(link, binding.roomIdField, expected || null);
+      }
+    }
+  }
+
+  /**
+   * Called once an unpublish or a delete has committed. With the binding's policy `delete`,
+   * the rooms of what is gone are queued for deletion; with `keep`, an unpublished entry keeps
+   * its room, and a deleted one's room is forgotten (it stays in iFlyChat). A room shared by
+   * all locales is only touched when no locale is left published (unpublish) or left at all
+   * (delete).
+   */
+  async function followRemoval(
+    kind: 'unpublish' | 'delete',
+    uid: string,
+    documentId: string,
+    locales: string[]
+  ): Promise<void> {
+    const binding = await bindingOf(uid);
+    if (!binding) return;
+    const targets = targetsFor(binding, documentId, locales);
+    if (targets[0].locale === ALL_LOCALES) {
+      const remaining = await strapi.db.query(uid).count({
+        where: {
+          documentId,
+          ...(kind === 'unpublish' ? { publishedAt: { $notNull: true } } : {}),
+        },
+      });
+      if (remaining > 0) return;
+    }
+    const policy = kind === 'unpublish' ? binding.onUnpublish : binding.onDelete;
+    if (policy === 'delete') {
+      if ((await links.queueDelete(uid, targets)) > 0) wake();
+      return;
+    }
+    if (kind === 'delete') {
+      for (const target of targets) {
+        const row = await links.findOne(uid, target.documentId, target.locale);
+        if (!row || row.operation === 'delete') continue;
+        // A row whose job runs now is marked to run again: that run finds the entry gone
+        // and drops the row.
+        if (!(await links.remove(row))) await links.markRunAgain(row);
+      }
+    }
+  }
+
+  return {
+    /** Called once a publish has committed; resolves when its job is recorded. */
+    onPublished(uid: string, documentId: string, locales: string[] = []): Promise<void> {
+      const documents = published.get(uid) ?? new Map<string, string[]>();
+      documents.set(documentId, [...new Set([...(documents.get(documentId) ?? []), ...locales])]);
+      published.set(uid, documents);
+      scheduled ??= track(flushPublished());
+      return scheduled;
+    },
+
+    /** Resolves once no intake work is running (a flush of publishes in progress included). */
+    async settled(): Promise<void> {
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
+
+    /** Called once a draft save has committed (see `putBackRoomIds`). */
+    onSaved(uid: string, documentId: string, locales: string[]): Promise<void> {
+      return track(putBackRoomIds(uid, documentId, locales));
+    },
+
+    /** Called once an unpublish or a delete has committed (see `followRemoval`). */
+    onRemoved(
+      kind: 'unpublish' | 'delete',
+      uid: string,
+      documentId: string,
+      locales: string[]
+    ): Promise<void> {
+      return track(followRemoval(kind, uid, documentId, locales));
+    },
+
+    /** The room id attribute of a bound type (a copy of an entry is made without it). */
+    async roomIdFieldOf(uid: string): Promise<string | null> {
+      return (await bindingOf(uid))?.roomIdField ?? null;
+    },
+  };
+}
+
+export type Intake = ReturnType<typeof createIntake>;

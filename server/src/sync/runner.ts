@@ -1,0 +1,131 @@
+/**
+ * The job runner: every write to a link row made by a job is made here. It claims due rows
+ * (`room-links.ts`), keeps their leases, runs one handler per operation (`handlers/`), and
+ * applies the handler's outcome to the row and the entry in one transaction, by the
+ * transitions of `job-state.ts`. Room events are sent once per change, after commit.
+ */
+import type { Core } from '@strapi/strapi';
+
+import type { EffectiveSettings } from '../settings/service';
+import { getService } from '../utils/get-service';
+import { createOutcomeApplier } from './apply-outcome';
+import {
+  DEFAULT_LEASE_MS,
+  DEFAULT_TIMEOUT_MS,
+  JOBS_PER_CALL_SLOT,
+  NO_KEY_DELAY_MS,
+} from './constants';
+import type { Entries } from './entries';
+import {
+  deleteRoom,
+  describe,
+  recreateRoom,
+  syncRoom,
+  type Handler,
+  type JobContext,
+  type RoomCalls,
+} from './handlers';
+import { createJobLoop } from './job-loop';
+import { createLeases, gatedCalls } from './lease';
+import { exhausted, finalOutcome, unstartedPatch, type ClaimedJob } from './job-state';
+import { createRequestGate } from './rate-limiter';
+import type { RoomLinks } from './room-links';
+
+const HANDLERS: Record<ClaimedJob['operation'], Handler> = {
+  sync: syncRoom,
+  delete: deleteRoom,
+  recreate: recreateRoom,
+};
+
+export interface RunnerDeps {
+  strapi: Core.Strapi;
+  links: RoomLinks;
+  entries: Entries;
+  /** Called when a finished delete leaves a published entry: it gets a new room. */
+  requeue: (job: ClaimedJob) => Promise<void>;
+}
+
+export function createRunner({ strapi, links, entries, requeue }: RunnerDeps) {
+  const settings = () => getService(strapi, 'settings');
+  const log = strapi.log;
+  const concurrency = () => settings().cached()?.concurrency ?? 4;
+  const gate = createRequestGate(concurrency, () => settings().cached()?.maxRequestsPerSecond);
+  const timeoutMs = () => settings().cached()?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const leaseMs = () => {
+    const current = settings().cached();
+    if (!current) return DEFAULT_LEASE_MS;
+    return Math.max(current.leaseSeconds * 1000, current.timeoutMs * 3);
+  };
+  const keepLease = createLeases(links, leaseMs, log);
+  const { apply } = createOutcomeApplier({ strapi, links, entries, requeue });
+
+  async function runJob(job: ClaimedJob): Promise<void> {
+    const lease = keepLease(job);
+    try {
+      const config = await settings().get();
+      let outcome = exhausted(job, config.maxAttempts);
+      if (!outcome) {
+        const client = await settings().getClient();
+        outcome = client
+          ? await HANDLERS[job.operation](
+              contextFor(job, config, gatedCalls(client, lease, gate, timeoutMs))
+            )
+          : { kind: 'deferred', delayMs: NO_KEY_DELAY_MS };
+      }
+      lease.stop();
+      await apply(job, finalOutcome(job, outcome, config.maxAttempts), config);
+    } finally {
+      lease.stop();
+      entries.forget(job.id);
+    }
+  }
+
+  function contextFor(job: ClaimedJob, config: EffectiveSettings, client: RoomCalls): JobContext {
+    const binding = Object.hasOwn(config.contentTypes, job.contentType)
+      ? config.contentTypes[job.contentType]
+      : undefined;
+    return {
+      job,
+      binding,
+      roleMap: config.roleMap,
+      adoptExistingRoomIds: config.adoptExistingRoomIds,
+      client,
+      publishedEntry: async () => (binding ? entries.publishedEntry(job, binding) : null),
+      entryExists: () => entries.exists(job),
+      ownerOf: (roomId) => links.ownerOf(roomId),
+      log: { info: (message) => log.info(message), warn: (message) => log.warn(message) },
+    };
+  }
+
+  const loop = createJobLoop({
+    async claim(limit) {
+      const due = await links.findDue(limit, links.now());
+      if (due.length === 0) return { due: 0, claimed: [] };
+      const claimed = await links.claimMany(due, new Date(links.now().getTime() + leaseMs()));
+      if (claimed.length > 0) {
+        const config = await settings().get();
+        await entries.preload(claimed, config.contentTypes).catch((error: unknown) => {
+          log.warn(`[iflychat] could not load entries ahead: ${describe(error)}`);
+        });
+      }
+      return { due: due.length, claimed };
+    },
+    run: runJob,
+    async giveBack(job) {
+      await links.update(job, unstartedPatch(job));
+    },
+    nextDueAt: () => links.nextDueAt(),
+    now: () => links.now().getTime(),
+    concurrency: () => concurrency() * JOBS_PER_CALL_SLOT,
+    onError: (error) => log.error(`[iflychat] room worker error: ${describe(error)}`),
+  });
+
+  return {
+    start: () => loop.start(),
+    wake: () => loop.wake(),
+    idle: () => loop.idle(),
+    stop: () => loop.stop(),
+  };
+}
+
+export type Runner = ReturnType<typeof createRunner>;
