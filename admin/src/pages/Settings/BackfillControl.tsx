@@ -9,6 +9,7 @@ import {
 
 import type { Backfill, BackfillProgress } from '../../../../contracts/settings';
 import { useT } from '../../utils/translate';
+import { BACKFILL_POLL, nextPollDelay } from './poll';
 
 /**
  * "Create rooms for existing entries" for one saved binding, with its progress: polled while
@@ -35,16 +36,36 @@ export function BackfillControl({ uid }: { uid: string }) {
     refresh().catch(() => setProgress(null));
   }, [refresh]);
 
+  // One request at a time: the next one is asked for once the last has answered, sooner while
+  // the count moves, up to BACKFILL_POLL.maxMs apart while it stands still.
   React.useEffect(() => {
     if (!polling) return undefined;
-    const timer = setInterval(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let delay: number = BACKFILL_POLL.minMs;
+    let last = '';
+    const poll = () => {
       refresh()
         .then((current) => {
-          if (current.remaining === 0) setPolling(false);
+          if (stopped) return;
+          if (current.remaining === 0) {
+            setPolling(false);
+            return;
+          }
+          const seen = `${current.done}/${current.failed}/${current.remaining}`;
+          delay = nextPollDelay(delay, seen !== last);
+          last = seen;
+          timer = setTimeout(poll, delay);
         })
-        .catch(() => setPolling(false));
-    }, 1000);
-    return () => clearInterval(timer);
+        .catch(() => {
+          if (!stopped) setPolling(false);
+        });
+    };
+    timer = setTimeout(poll, delay);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
   }, [polling, refresh]);
 
   const start = async () => {
