@@ -172,11 +172,11 @@ const pluginConfigObject = z.strictObject({
   proxy: z
     .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://proxy:3128' })
     .optional(),
-  /** Room jobs run at the same time by one Strapi instance. */
+  /** Calls to iFlyChat that one Strapi instance's room jobs make at the same time. */
   concurrency: z.number().int().min(1).max(64).default(4),
   /** Attempts before a job that keeps failing for a passing reason is marked failed. */
   maxAttempts: z.number().int().min(1).max(100).default(8),
-  /** Optional ceiling on calls to iFlyChat per second, for each Strapi instance. */
+  /** Optional ceiling on room jobs' calls to iFlyChat per second, for each Strapi instance (chat tokens are not counted). */
   maxRequestsPerSecond: z.number().positive().max(1000).optional(),
   /** First retry delay; each further attempt doubles it (with jitter), up to retryMaxDelayMs. */
   retryBaseDelayMs: z.number().int().min(10).max(600_000).default(2_000),

@@ -63,6 +63,13 @@ const MYSQL_TIER = [
   'tests/integration/faults.test.ts',
 ];
 
+/** Integration files that start a PostgreSQL server of their own. */
+const POSTGRES_TESTS = [
+  'tests/integration/instances.test.ts',
+  'tests/integration/clock.test.ts',
+  'tests/integration/ownership.test.ts',
+];
+
 const steps = [
   { name: 'typecheck', cmd: ['npm', 'run', '--silent', 'typecheck'] },
   { name: 'lint', cmd: [bin('eslint'), '.', '--max-warnings', '0'] },
@@ -76,8 +83,8 @@ const steps = [
     cmd: jest('tests/jest.integration.config.js', 'integration'),
     jest: true,
     // In CI the PostgreSQL tier must have run and passed, never been left out.
-    requiredInCi: ['tests/integration/instances.test.ts'],
-    filesNeed: [{ files: ['tests/integration/instances.test.ts'], need: 'postgres' }],
+    requiredInCi: POSTGRES_TESTS,
+    filesNeed: [{ files: POSTGRES_TESTS, need: 'postgres' }],
   },
   {
     // The delivery and lifecycle tests again, on a throwaway MariaDB/MySQL server.

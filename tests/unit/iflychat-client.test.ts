@@ -34,6 +34,17 @@ function client(overrides: Partial<Parameters<typeof createIflychatClient>[0]> =
 
 const room = { name: 'General', role: '2', private: true, moderate: false };
 
+describe('identity', () => {
+  it('names the key, base URL and version, not the timeout or size caps, and never holds the key', () => {
+    const base = client();
+    expect(client({ timeoutMs: 5000, maxResponseBytes: 4096 }).identity).toBe(base.identity);
+    expect(client({ apiKey: 'another-key-9876' }).identity).not.toBe(base.identity);
+    expect(client({ apiVersion: '1.0' }).identity).not.toBe(base.identity);
+    expect(client({ baseUrl: 'http://localhost:1' }).identity).not.toBe(base.identity);
+    expect(base.identity).not.toContain(emulator.apiKey);
+  });
+});
+
 async function caught(promise: Promise<unknown>): Promise<Error> {
   try {
     await promise;

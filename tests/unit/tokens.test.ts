@@ -63,6 +63,15 @@ describe('token parameters', () => {
     expect(userRoles({ authenticated: 'a b' }, ada.role)).toEqual({});
   });
 
+  it('every role id the role map accepts for rooms is a user role too (dots included)', () => {
+    expect(userRoles({ authenticated: 'members.gold' }, ada.role)).toEqual({
+      'members.gold': 'Authenticated',
+    });
+    expect(userRoles({ authenticated: 'team_2-b' }, ada.role)).toEqual({
+      'team_2-b': 'Authenticated',
+    });
+  });
+
   it('admin and moderator only where mapped explicitly', () => {
     expect(chatRole({}, ada.role)).toBe('participant');
     expect(chatRole({ authenticated: 'admin' }, ada.role)).toBe('admin');

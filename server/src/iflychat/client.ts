@@ -8,6 +8,7 @@
  * with certificate checking on, no proxy unless one is configured, and the key redacted from
  * anything an error keeps. API 1.1 takes JSON bodies, API 1.0 form-encoded ones; both answer JSON.
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 
@@ -231,6 +232,16 @@ export function createIflychatClient(options: IflychatClientOptions) {
 
   return {
     apiVersion: version,
+
+    /**
+     * Who this client talks to, as whom: the API version, the base URL and a digest of the key.
+     * A new timeout or size cap makes a new client with the same identity.
+     */
+    identity: [
+      version,
+      options.baseUrl,
+      createHash('sha256').update(options.apiKey).digest('hex').slice(0, 16),
+    ].join('|'),
     /**
      * Any other iFlyChat call (`/api/1.1/token/generate`...), under the same rules as the room
      * calls: base URL, deadline, size cap, agent, proxy, redaction.

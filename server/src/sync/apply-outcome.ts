@@ -7,6 +7,7 @@ import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
 import { emitRoomEvent, type RoomEventKind } from '../events/room-events';
+import { sanitizeReason } from '../utils/sanitize';
 import type { EffectiveSettings } from '../settings/service';
 import { retryDelayMs } from './backoff';
 import type { Entries } from './entries';
@@ -62,7 +63,9 @@ export function createOutcomeApplier({ strapi, links, entries, requeue }: Applie
     });
     if (!removed) return; // the lease was lost; whoever holds the row now finishes it
     if (outcome.kind === 'forgotten') {
-      log.info(`[iflychat] the room job of ${entryLabel(job)} was dropped: ${outcome.reason}`);
+      log.info(
+        `[iflychat] the room job of ${entryLabel(job)} was dropped: ${sanitizeReason(outcome.reason)}`
+      );
       return;
     }
     if (outcome.deletedRoomId) {
@@ -155,14 +158,16 @@ export function createOutcomeApplier({ strapi, links, entries, requeue }: Applie
     if (outcome.kind === 'synced' && outcome.event) emit(job, outcome.event, outcome.roomId);
     if (outcome.kind === 'failed' || outcome.kind === 'retry') {
       const deleting = job.operation === 'delete';
+      // The same cleaned text as the stored lastError: a reason can quote an entry's own values.
+      const reason = sanitizeReason(outcome.reason);
       if (patch.status === 'failed') {
         const what = deleting ? 'could not delete the room of' : 'no room for';
-        log.warn(`[iflychat] ${what} ${entryLabel(job)}: ${outcome.reason}`);
-        emit(job, 'failed', outcome.roomDropped ? null : job.roomId, outcome.reason);
+        log.warn(`[iflychat] ${what} ${entryLabel(job)}: ${reason}`);
+        emit(job, 'failed', outcome.roomDropped ? null : job.roomId, reason);
       } else if (patch.status === 'retrying') {
         const what = deleting ? 'deleting the room of' : 'the room for';
         log.info(
-          `[iflychat] ${what} ${entryLabel(job)} will be retried in ${Math.round(delayMs / 1000)} s: ${outcome.reason}`
+          `[iflychat] ${what} ${entryLabel(job)} will be retried in ${Math.round(delayMs / 1000)} s: ${reason}`
         );
       }
     }

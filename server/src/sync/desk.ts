@@ -136,6 +136,8 @@ export function createRoomDesk({ strapi, links, entries, wake }: DeskDeps) {
         }
         throw error;
       }
+      // Linking an entry to the room it already has changes nothing: no event.
+      if (link?.roomId === room.roomId) return;
       emitRoomEvent(strapi, link?.roomId ? 'updated' : 'created', {
         uid: scope.contentType,
         documentId: scope.documentId,

@@ -274,8 +274,3 @@ export function unstartedPatch(job: ClaimedJob): RowPatch {
     leaseExpiresAt: null,
   };
 }
-
-/** Whether an outcome ends the job for good (the `failed` room event is sent for it). */
-export function isFinalFailure(patch: RowPatch): boolean {
-  return patch.status === 'failed';
-}

@@ -14,7 +14,7 @@ import {
   publishedFromResult,
   type DocumentCallContext,
 } from './publish-detection';
-import { describe } from './service';
+import { describe } from './handlers';
 
 type Next = () => Promise<unknown>;
 type TransactionHooks = { onCommit: (callback: () => void) => void };

@@ -16,8 +16,6 @@ import { RoomBusyError, type RoomScope } from './desk';
 import { describe } from './handlers';
 import { ALL_LOCALES, RoomOwnedError, type RoomLink } from './room-links';
 
-export { RoomBusyError };
-
 function fieldError(path: string, message: string) {
   return validationError([{ path: [path], message }]);
 }

@@ -24,8 +24,6 @@ import { createRoomLinks } from './room-links';
 import { createRunner } from './runner';
 import { createSteadyTimer, createSweep } from './sweep';
 
-export { describe };
-
 export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   const settings = () => getService(strapi, 'settings');
   const log = strapi.log;

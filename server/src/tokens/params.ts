@@ -6,6 +6,7 @@
  * exactly the rooms made for their role. A role type that the map does not list gives `{}`:
  * never everyone (`0`), never admin.
  */
+import { isRoleId } from '../../../contracts/config';
 import type { ChatRole, UserSettings } from '../../../contracts/users';
 import type { TokenParams } from '../iflychat/tokens';
 
@@ -39,7 +40,7 @@ export function userRoles(
 ): Record<string, string> {
   const id = ownValue(roleMap, role?.type);
   // Only an id of the role map's own format; `0` (all users) is a room role, not a user role.
-  if (typeof id !== 'string' || !/^[\w-]{1,64}$/.test(id) || id === ALL_USERS_ROLE) return {};
+  if (typeof id !== 'string' || !isRoleId(id) || id === ALL_USERS_ROLE) return {};
   const name = typeof role?.name === 'string' && role.name.trim() ? role.name.trim() : role?.type;
   return { [id]: String(name) };
 }

@@ -54,13 +54,6 @@ export function createTokenService({
   const background = new Set<Promise<void>>();
 
   const keyOf = (user: Pick<SiteUser, 'id'>) => String(user.id);
-  /** A number per client: a new API key, base URL or version makes a new client, and new tokens. */
-  const clientIds = new WeakMap<object, number>();
-  let clientCount = 0;
-  const clientId = (client: object) => {
-    if (!clientIds.has(client)) clientIds.set(client, (clientCount += 1));
-    return clientIds.get(client);
-  };
   const userModel = () =>
     strapi.contentTypes['plugin::users-permissions.user' as keyof typeof strapi.contentTypes] as
       Parameters<typeof userNameAttributeProblem>[0] | undefined;
@@ -132,7 +125,8 @@ export function createTokenService({
         ? 'username'
         : current.userNameAttribute;
       const params = tokenParams(user, { ...current, userNameAttribute: nameAttribute }, appId);
-      const signature = JSON.stringify([clientId(client), tokenFields(params)]);
+      // A new API key, base URL or version gets new tokens; a new timeout does not.
+      const signature = JSON.stringify([client.identity, tokenFields(params)]);
 
       let issued: { token: string; expiresAt: number };
       const cached = cache.get(userKey, signature);
@@ -190,11 +184,6 @@ export function createTokenService({
     /** Resolves once every background deletion has finished (tests, shutdown). */
     async idle(): Promise<void> {
       while (background.size > 0) await Promise.allSettled([...background]);
-    },
-
-    /** How many users have a token in memory. */
-    get cachedUsers(): number {
-      return cache.size;
     },
   };
 }
