@@ -66,6 +66,14 @@ export function roomIdFieldProblem(
 }
 
 /** An attribute of a model by name: own attributes only (`constructor` is no attribute). */
+/** The binding of a content type: own keys only, so a uid such as `constructor` is unbound. */
+export function bindingFor(
+  contentTypes: Record<string, Binding>,
+  uid: string
+): Binding | undefined {
+  return Object.hasOwn(contentTypes, uid) ? contentTypes[uid] : undefined;
+}
+
 export function ownAttribute(model: ModelLike, name: string): AttributeLike | undefined {
   return Object.hasOwn(model.attributes, name) ? model.attributes[name] : undefined;
 }

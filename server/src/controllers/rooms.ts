@@ -15,7 +15,7 @@ import {
   type RoomStatus,
   type RoomTarget,
 } from '../../../contracts/rooms';
-import { isLocalized, type ModelLike } from '../config/bindings';
+import { bindingFor, isLocalized, type ModelLike } from '../config/bindings';
 import { CONDITION_POPULATE, contentManagerChecker } from '../utils/content-manager';
 import { ForbiddenError, NotFoundError, withStrapiErrors } from '../utils/errors';
 import { getService } from '../utils/get-service';
@@ -78,7 +78,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       throw new ForbiddenError(`You may not ${changes ? 'update' : 'read'} ${target.uid} entries`);
     }
     const { contentTypes } = await getService(strapi, 'settings').get();
-    const binding = Object.hasOwn(contentTypes, target.uid) ? contentTypes[target.uid] : undefined;
+    const binding = bindingFor(contentTypes, target.uid);
     const localized = isLocalized(model);
     const perLocale = binding?.roomPer === 'locale' && localized;
     if (changes && !binding) return { fieldVisible: false }; // the panel answers 400: not bound

@@ -6,6 +6,7 @@
 import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
+import { bindingFor } from '../config/bindings';
 import { emitRoomEvent, type RoomEventKind } from '../events/room-events';
 import { sanitizeReason } from '../utils/sanitize';
 import type { EffectiveSettings } from '../settings/service';
@@ -119,9 +120,7 @@ export function createOutcomeApplier({ strapi, links, entries, requeue }: Applie
   });
 
   async function apply(job: ClaimedJob, outcome: Outcome, config: EffectiveSettings) {
-    const binding = Object.hasOwn(config.contentTypes, job.contentType)
-      ? config.contentTypes[job.contentType]
-      : undefined;
+    const binding = bindingFor(config.contentTypes, job.contentType);
     if (outcome.kind === 'removed' || outcome.kind === 'forgotten') {
       await applyRemoval(job, outcome, binding);
       return;

@@ -6,6 +6,7 @@
 import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
+import { bindingFor } from '../config/bindings';
 import { getService } from '../utils/get-service';
 import { asText } from '../utils/text';
 import { INTAKE_BATCH } from './constants';
@@ -21,10 +22,8 @@ export interface IntakeDeps {
 
 export function createIntake({ strapi, links, entries, wake }: IntakeDeps) {
   const settings = () => getService(strapi, 'settings');
-  const bindingOf = async (uid: string): Promise<Binding | undefined> => {
-    const bindings = (await settings().get()).contentTypes;
-    return Object.hasOwn(bindings, uid) ? bindings[uid] : undefined;
-  };
+  const bindingOf = async (uid: string): Promise<Binding | undefined> =>
+    bindingFor((await settings().get()).contentTypes, uid);
 
   /** Publishes not written yet, by content type and document (with their locales). */
   const published = new Map<string, Map<string, string[]>>();

@@ -9,7 +9,7 @@ import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
 import type { RoomJobView, RoomStatus, RoomTarget } from '../../../contracts/rooms';
-import { isLocalized, type ModelLike } from '../config/bindings';
+import { bindingFor, isLocalized, type ModelLike } from '../config/bindings';
 import { getService } from '../utils/get-service';
 import { validationError } from '../utils/validation';
 import { RoomBusyError, type RoomScope } from './desk';
@@ -52,9 +52,8 @@ function createResolver(strapi: Core.Strapi) {
 
   /** The binding and the room scope of a panel request; 400 when the type is not bound. */
   async function resolve(target: RoomTarget): Promise<Resolved | null> {
-    const bindings = (await settings().get()).contentTypes;
-    if (!Object.hasOwn(bindings, target.uid)) return null;
-    const binding = bindings[target.uid];
+    const binding = bindingFor((await settings().get()).contentTypes, target.uid);
+    if (!binding) return null;
     const perLocale = binding.roomPer === 'locale' && isLocalized(modelOf(target.uid));
     const locale = perLocale && target.locale ? target.locale : ALL_LOCALES;
     return {

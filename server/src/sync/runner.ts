@@ -6,6 +6,7 @@
  */
 import type { Core } from '@strapi/strapi';
 
+import { bindingFor } from '../config/bindings';
 import type { EffectiveSettings } from '../settings/service';
 import { getService } from '../utils/get-service';
 import { createOutcomeApplier } from './apply-outcome';
@@ -81,9 +82,7 @@ export function createRunner({ strapi, links, entries, requeue }: RunnerDeps) {
   }
 
   function contextFor(job: ClaimedJob, config: EffectiveSettings, client: RoomCalls): JobContext {
-    const binding = Object.hasOwn(config.contentTypes, job.contentType)
-      ? config.contentTypes[job.contentType]
-      : undefined;
+    const binding = bindingFor(config.contentTypes, job.contentType);
     return {
       job,
       binding,

@@ -12,6 +12,7 @@
 import type { Core } from '@strapi/strapi';
 
 import type { BackfillProgress } from '../../../contracts/settings';
+import { bindingFor } from '../config/bindings';
 import { getService } from '../utils/get-service';
 import { createBackfill } from './backfill';
 import { createDbClock } from './clock';
@@ -58,10 +59,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   let starting: Promise<void> | null = null;
   let stopping = false;
 
-  const bindingOf = async (uid: string) => {
-    const bindings = (await settings().get()).contentTypes;
-    return Object.hasOwn(bindings, uid) ? bindings[uid] : undefined;
-  };
+  const bindingOf = async (uid: string) => bindingFor((await settings().get()).contentTypes, uid);
 
   /** Startup checks that need the database: warnings only. */
   async function checkAtStartup(): Promise<void> {

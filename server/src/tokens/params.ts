@@ -9,6 +9,7 @@
 import { isRoleId } from '../../../contracts/config';
 import type { ChatRole, UserSettings } from '../../../contracts/users';
 import type { TokenParams } from '../iflychat/tokens';
+import { lookupRoleId } from '../sync/room-params';
 
 export interface SiteUser {
   id: number | string;
@@ -38,9 +39,10 @@ export function userRoles(
   roleMap: Record<string, string>,
   role: SiteUser['role']
 ): Record<string, string> {
-  const id = ownValue(roleMap, role?.type);
+  // The lookup that gives rooms their room_role, so a user enters exactly the rooms of their role.
+  const id = typeof role?.type === 'string' ? lookupRoleId(roleMap, role.type) : undefined;
   // Only an id of the role map's own format; `0` (all users) is a room role, not a user role.
-  if (typeof id !== 'string' || !isRoleId(id) || id === ALL_USERS_ROLE) return {};
+  if (id === undefined || !isRoleId(id) || id === ALL_USERS_ROLE) return {};
   const name = typeof role?.name === 'string' && role.name.trim() ? role.name.trim() : role?.type;
   return { [id]: String(name) };
 }
