@@ -18,8 +18,11 @@
  * BENCH_BACKFILL (10000), BENCH_ONLY (e.g. "bulk,memory,sweep,backfill,overhead").
  * BENCH_TRACE=1 also prints, for each bulk run, the SQL run while the rooms were made (by
  * statement shape, with its total time) and the create calls per 100 ms; BENCH_TRACE_SQL=text
- * prints the stack of the first statement containing that text.
+ * prints the stack of the first statement containing that text. BENCH_PROFILE=path writes a CPU
+ * profile of each bulk run while its rooms are made (`path-c16.cpuprofile`).
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 
 import { compileStrapi } from '@strapi/strapi';
@@ -216,7 +219,8 @@ async function publishOverhead(emulator: RemoteEmulator) {
 /** BENCH_TRACE: the SQL run while rooms are made, by statement shape, with its total time. */
 function traceQueries(strapi: Core.Strapi) {
   const started = new Map<string, number>();
-  const totals = new Map<string, { count: number; ms: number }>();
+  const totals = new Map<string, { count: number; ms: number; first: number }>();
+  const since = performance.now();
   const knex = strapi.db.connection as unknown as {
     on(event: string, listener: (query: { __knexQueryUid: string; sql: string }) => void): void;
     off(event: string, listener: (query: { __knexQueryUid: string; sql: string }) => void): void;
@@ -234,7 +238,7 @@ function traceQueries(strapi: Core.Strapi) {
     if (at === undefined) return;
     started.delete(query.__knexQueryUid);
     const shape = query.sql.replace(/\(\?(, \?)*\)/g, '(…)').slice(0, 140);
-    const total = totals.get(shape) ?? { count: 0, ms: 0 };
+    const total = totals.get(shape) ?? { count: 0, ms: 0, first: at - since };
     total.count += 1;
     total.ms += performance.now() - at;
     totals.set(shape, total);
@@ -249,12 +253,29 @@ function traceQueries(strapi: Core.Strapi) {
     summary() {
       return [...totals]
         .sort((a, b) => b[1].ms - a[1].ms)
-        .slice(0, 15)
+        .slice(0, Number(process.env.BENCH_TRACE_TOP ?? 15))
         .map(
           ([shape, t]) =>
-            `${t.ms.toFixed(0).padStart(7)} ms ${String(t.count).padStart(6)}× ${shape}`
+            `${t.ms.toFixed(0).padStart(7)} ms ${String(t.count).padStart(6)}× from +${t.first.toFixed(0).padStart(5)} ms ${shape}`
         )
         .join('\n');
+    },
+  };
+}
+
+/** BENCH_PROFILE=path: a CPU profile of the process while the rooms are made. */
+async function startProfile() {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return {
+    async stop(file: string) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      console.log(`CPU profile written to ${file}`);
     },
   };
 }
@@ -281,7 +302,9 @@ async function bulk(emulator: RemoteEmulator, concurrency: number) {
     const loop = performance.eventLoopUtilization();
     const cpu = process.cpuUsage();
     const queries = process.env.BENCH_TRACE ? traceQueries(pg.strapi) : null;
+    const profiler = process.env.BENCH_PROFILE ? await startProfile() : null;
     await waitForRooms(pg.strapi, BULK, 600_000);
+    if (profiler) await profiler.stop(`${process.env.BENCH_PROFILE}-c${concurrency}.cpuprofile`);
     const cpuUsed = process.cpuUsage(cpu);
     const done = Date.now();
     const busy = performance.eventLoopUtilization(loop).utilization;

@@ -43,3 +43,8 @@ export const CLOCK_SAMPLES = 3;
 
 /** The most finished jobs written in one transaction (see `finish-batch.ts`). */
 export const FINISH_BATCH_MAX = 64;
+/**
+ * How long a finished job waits for others finishing at about the same time, to be written in
+ * the same transaction: a few milliseconds of delay for the room id, one commit for many jobs.
+ */
+export const FINISH_LINGER_MS = 10;

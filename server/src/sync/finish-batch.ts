@@ -7,7 +7,7 @@
 import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
-import { FINISH_BATCH_MAX } from './constants';
+import { FINISH_BATCH_MAX, FINISH_LINGER_MS } from './constants';
 import type { Entries } from './entries';
 import { outcomePatch, type ClaimedJob, type Outcome, type RowPatch } from './job-state';
 import type { RoomLinks } from './room-links';
@@ -40,6 +40,7 @@ export interface FinishBatchDeps {
 export function createFinishBatch({ strapi, links, entries, applyOne }: FinishBatchDeps) {
   const waiting: Item[] = [];
   let writing = false;
+  let lingering: NodeJS.Timeout | undefined;
 
   /** Writes one batch in one transaction; the patch written for each job (null: lost). */
   async function writeBatch(items: Item[]): Promise<Array<RowPatch | null>> {
@@ -73,6 +74,8 @@ export function createFinishBatch({ strapi, links, entries, applyOne }: FinishBa
   }
 
   async function drain(): Promise<void> {
+    clearTimeout(lingering);
+    lingering = undefined;
     writing = true;
     try {
       while (waiting.length > 0) {
@@ -97,7 +100,10 @@ export function createFinishBatch({ strapi, links, entries, applyOne }: FinishBa
     submit(job: ClaimedJob, outcome: Synced, binding: Binding | undefined) {
       return new Promise<RowPatch | null>((resolve, reject) => {
         waiting.push({ job, outcome, binding, resolve, reject });
-        if (!writing) void drain();
+        if (writing) return;
+        // Wait a moment for the jobs finishing with this one: one commit for all of them.
+        if (waiting.length >= FINISH_BATCH_MAX) void drain();
+        else lingering ??= setTimeout(() => void drain(), FINISH_LINGER_MS);
       });
     },
   };
