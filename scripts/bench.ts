@@ -219,7 +219,7 @@ async function publishOverhead(emulator: RemoteEmulator) {
 /** BENCH_TRACE: the SQL run while rooms are made, by statement shape, with its total time. */
 function traceQueries(strapi: Core.Strapi) {
   const started = new Map<string, number>();
-  const totals = new Map<string, { count: number; ms: number; first: number }>();
+  const totals = new Map<string, { count: number; ms: number; first: number; last: number }>();
   const since = performance.now();
   const knex = strapi.db.connection as unknown as {
     on(event: string, listener: (query: { __knexQueryUid: string; sql: string }) => void): void;
@@ -238,7 +238,8 @@ function traceQueries(strapi: Core.Strapi) {
     if (at === undefined) return;
     started.delete(query.__knexQueryUid);
     const shape = query.sql.replace(/\(\?(, \?)*\)/g, '(…)').slice(0, 140);
-    const total = totals.get(shape) ?? { count: 0, ms: 0, first: at - since };
+    const total = totals.get(shape) ?? { count: 0, ms: 0, first: at - since, last: 0 };
+    total.last = at - since;
     total.count += 1;
     total.ms += performance.now() - at;
     totals.set(shape, total);
@@ -256,7 +257,7 @@ function traceQueries(strapi: Core.Strapi) {
         .slice(0, Number(process.env.BENCH_TRACE_TOP ?? 15))
         .map(
           ([shape, t]) =>
-            `${t.ms.toFixed(0).padStart(7)} ms ${String(t.count).padStart(6)}× from +${t.first.toFixed(0).padStart(5)} ms ${shape}`
+            `${t.ms.toFixed(0).padStart(7)} ms ${String(t.count).padStart(6)}× +${t.first.toFixed(0).padStart(5)}…${t.last.toFixed(0).padStart(5)} ms ${shape}`
         )
         .join('\n');
     },

@@ -3,6 +3,8 @@
  * any request. `wake()` is cheap and may be called often; a timer wakes the loop when the next
  * retry is due. What a job does, and every write to its row, is the runner's (`runner.ts`).
  */
+import { AsyncResource } from 'node:async_hooks';
+
 import {
   CLAIM_AHEAD_FACTOR,
   LOOP_ERROR_PAUSE_MS,
@@ -82,7 +84,11 @@ export function createJobLoop(options: JobLoopOptions) {
     timer.unref();
   }
 
-  function wake(): void {
+  /**
+   * Bound to the context the loop was made in: the loop's work never runs inside the context of
+   * whoever woke it (a request, or a transaction whose after-commit callbacks are running).
+   */
+  const wake = AsyncResource.bind(function wake(): void {
     if (stopped) return;
     if (draining) {
       wakeRequested = true;
@@ -106,7 +112,7 @@ export function createJobLoop(options: JobLoopOptions) {
         draining = null;
       }
     })();
-  }
+  });
 
   return {
     start(): void {
@@ -114,6 +120,20 @@ export function createJobLoop(options: JobLoopOptions) {
       wake();
     },
     wake,
+    /** How many more claimed jobs the loop would take now. */
+    wants(): number {
+      if (stopped) return 0;
+      return Math.max(0, options.concurrency() * CLAIM_AHEAD_FACTOR - ready.length - active.size);
+    },
+    /** Jobs claimed for this loop elsewhere (see `runner.claimAhead`): run as slots free up. */
+    accept(jobs: ClaimedJob[]): void {
+      if (stopped) {
+        for (const job of jobs) options.giveBack(job).catch(onError);
+        return;
+      }
+      ready.push(...jobs);
+      wake();
+    },
     /** Resolves when the queue is drained and no job is running (for tests and shutdown). */
     async idle(): Promise<void> {
       while (draining || active.size > 0) {

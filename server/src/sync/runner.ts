@@ -96,19 +96,23 @@ export function createRunner({ strapi, links, entries, requeue }: RunnerDeps) {
     };
   }
 
+  /** Claims up to `limit` due jobs, their entries loaded ahead (in the caller's transaction). */
+  async function claimDue(limit: number) {
+    if (limit <= 0) return { due: 0, claimed: [] };
+    const due = await links.findDue(limit, links.now());
+    if (due.length === 0) return { due: 0, claimed: [] };
+    const claimed = await links.claimMany(due, new Date(links.now().getTime() + leaseMs()));
+    if (claimed.length > 0) {
+      const config = await settings().get();
+      await entries.preload(claimed, config.contentTypes).catch((error: unknown) => {
+        log.warn(`[iflychat] could not load entries ahead: ${describe(error)}`);
+      });
+    }
+    return { due: due.length, claimed };
+  }
+
   const loop = createJobLoop({
-    async claim(limit) {
-      const due = await links.findDue(limit, links.now());
-      if (due.length === 0) return { due: 0, claimed: [] };
-      const claimed = await links.claimMany(due, new Date(links.now().getTime() + leaseMs()));
-      if (claimed.length > 0) {
-        const config = await settings().get();
-        await entries.preload(claimed, config.contentTypes).catch((error: unknown) => {
-          log.warn(`[iflychat] could not load entries ahead: ${describe(error)}`);
-        });
-      }
-      return { due: due.length, claimed };
-    },
+    claim: claimDue,
     run: runJob,
     async giveBack(job) {
       await links.update(job, unstartedPatch(job));
@@ -122,6 +126,15 @@ export function createRunner({ strapi, links, entries, requeue }: RunnerDeps) {
   return {
     start: () => loop.start(),
     wake: () => loop.wake(),
+    /**
+     * Claims as many due jobs as the loop has room for, in the caller's transaction: intake
+     * claims the first jobs of a publish in the transaction that queues them, and hands them
+     * over with `accept` once it commits, so they start without another trip to the database.
+     */
+    async claimAhead(): Promise<ClaimedJob[]> {
+      return loop.running ? (await claimDue(loop.wants())).claimed : [];
+    },
+    accept: (jobs: ClaimedJob[]) => loop.accept(jobs),
     idle: () => loop.idle(),
     stop: () => loop.stop(),
   };
