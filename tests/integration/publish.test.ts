@@ -237,8 +237,9 @@ describe('Content Manager', () => {
     // Strapi's own entry.publish events (webhooks) still come once per entry: the plugin's work
     // after the commit does not run the transaction's after-commit callbacks again.
     const published: string[] = [];
-    const listener = async (event: { entry?: { documentId?: string } }) => {
+    const listener = (event: { entry?: { documentId?: string } }) => {
       if (event.entry?.documentId) published.push(event.entry.documentId);
+      return Promise.resolve();
     };
     pg.strapi.eventHub.on('entry.publish', listener);
 

@@ -128,7 +128,7 @@ describe('publishes recorded in one transaction', () => {
           retryFailed: false,
         });
       },
-    }) as unknown as () => void;
+    });
     try {
       await pg.strapi.db.transaction(async () => {
         for (const doc of docs) await documents(COMMUNITY).publish({ documentId: doc.documentId });
