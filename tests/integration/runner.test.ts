@@ -152,6 +152,47 @@ describe('publishes recorded in one transaction', () => {
   });
 });
 
+describe('claims', () => {
+  it('a batch claim wins only the rows no other worker took first, and knows which', async () => {
+    const links = pg.strapi.db.query('plugin::iflychat.room-link');
+    const later = new Date(Date.now() + 3_600_000); // not due: the running loop leaves them alone
+    const rows = [];
+    for (const key of ['a', 'b', 'c']) {
+      rows.push(
+        (await links.create({
+          data: {
+            linkKey: `claims-test:${key}`,
+            contentType: COMMUNITY,
+            entryDocumentId: `claims-test-${key}`,
+            entryLocale: '*',
+            operation: 'sync',
+            status: 'pending',
+            attempts: 0,
+            fence: 0,
+            nextAttemptAt: later,
+          },
+        })) as { id: number; fence: number }
+      );
+    }
+    try {
+      const lease = new Date(Date.now() + 60_000);
+      // Another worker claims b first...
+      const [other] = await sync().links.claimMany([rows[1]], lease);
+      expect(other).toMatchObject({ id: rows[1].id, fence: 1, attempts: 1 });
+      // ...then this one claims a, b and c from what it read before.
+      const won = await sync().links.claimMany(rows, lease);
+      expect(won.map((job: { id: number }) => job.id).sort()).toEqual([rows[0].id, rows[2].id]);
+      const now = await links.findMany({ where: { id: { $in: rows.map((row) => row.id) } } });
+      const tokenOf = (id: number) => now.find((row) => row.id === id)?.claimToken;
+      expect(tokenOf(rows[0].id)).toBe(tokenOf(rows[2].id));
+      expect(tokenOf(rows[1].id)).not.toBe(tokenOf(rows[0].id));
+      for (const row of now) expect(row).toMatchObject({ status: 'processing', fence: 1 });
+    } finally {
+      await links.deleteMany({ where: { linkKey: { $startsWith: 'claims-test:' } } });
+    }
+  });
+});
+
 describe('poison jobs', () => {
   it('a job taken over past maxAttempts is failed with its reason before any call', async () => {
     const doc = await draft(COMMUNITY, { name: 'Poison' });

@@ -7,12 +7,13 @@ export const LOST_CLAIMS_PAUSE_MS = 50;
 /** How long the job loop waits after an error of its own before trying again. */
 export const LOOP_ERROR_PAUSE_MS = 5_000;
 /** Jobs claimed per round trip, as a multiple of the number of jobs run at once. */
-export const CLAIM_AHEAD_FACTOR = 2;
+export const CLAIM_AHEAD_FACTOR = 1;
 /**
  * Jobs run at once, as a multiple of `concurrency` (the calls in flight): while some jobs wait
- * on iFlyChat, others do their database work.
+ * on iFlyChat, others do their database work (a finished job waits for its batch to be written),
+ * and a call slot that frees up always finds a job waiting for it.
  */
-export const JOBS_PER_CALL_SLOT = 2;
+export const JOBS_PER_CALL_SLOT = 4;
 
 /** Without settings read yet: the lease of a claimed job, and a call's timeout. */
 export const DEFAULT_LEASE_MS = 120_000;

@@ -67,6 +67,8 @@ export interface RoomLink {
   mayHaveCreated: boolean | null;
   nextAttemptAt: string | Date | null;
   leaseExpiresAt: string | Date | null;
+  /** Written by the claim that holds the row: tells a worker which rows of a batch it won. */
+  claimToken?: string | null;
   syncedAt: string | Date | null;
 }
 

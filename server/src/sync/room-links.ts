@@ -8,6 +8,8 @@
  * raises the row's fencing token (see `job-state.ts`), so the matched row is always a changed
  * row, and MySQL's count of changed rows is the count of matched ones.
  */
+import { randomUUID } from 'node:crypto';
+
 import type { Core } from '@strapi/strapi';
 
 import { ROOM_LINK_UID } from '../content-types';
@@ -224,32 +226,61 @@ function createQueueWrites(strapi: Core.Strapi, clock: Clock) {
   };
 }
 
+/** Rows read in the same state get the same claim patch: one update claims all of them. */
+function claimGroups(rows: RoomLink[]): RoomLink[][] {
+  const groups = new Map<string, RoomLink[]>();
+  for (const row of rows) {
+    const key = JSON.stringify([
+      row.status,
+      row.operation ?? 'sync',
+      row.fence ?? null,
+      row.attempts ?? 0,
+      Boolean(row.mayHaveCreated),
+    ]);
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  return [...groups.values()];
+}
+
 /** The job side: due rows, claims, and writes guarded by the claim's fencing token. */
 function createJobWrites(strapi: Core.Strapi) {
   const query = () => strapi.db.query(ROOM_LINK_UID);
 
-  async function claim(row: RoomLink, leaseExpiresAt: Date): Promise<ClaimedJob | null> {
-    const patch = claimPatch(row, leaseExpiresAt);
-    // The operation is part of the condition: a row read before a publish called its delete
-    // off (or before an editor asked for a recreate) is not claimed for the old operation.
+  /**
+   * Claims rows read in the same state, with one conditional update: a row is won only if its
+   * status, operation and fencing token are still what was read. The operation is part of the
+   * condition: a row read before a publish called its delete off (or before an editor asked
+   * for a recreate) is not claimed for the old operation. When fewer rows changed than were
+   * asked for (another worker took some first), the claim's token tells which ones this
+   * worker won.
+   */
+  async function claimGroup(group: RoomLink[], leaseExpiresAt: Date, token: string) {
+    const [first] = group;
+    const patch = claimPatch(first, leaseExpiresAt);
+    const ids = group.map((row) => row.id);
     const { count } = await query().updateMany({
       where: {
-        id: row.id,
-        status: row.status,
-        operation: row.operation ?? 'sync',
-        fence: row.fence ?? null,
+        id: { $in: ids },
+        status: first.status,
+        operation: first.operation ?? 'sync',
+        fence: first.fence ?? null,
       },
-      data: patch,
+      data: { ...patch, claimToken: token },
     });
-    return count === 1 ? claimedJob(row, patch) : null;
+    let won = group;
+    if (count === 0) won = [];
+    else if (count < group.length) {
+      const mine = (await query().findMany({
+        where: { id: { $in: ids }, claimToken: token },
+        select: ['id'],
+      })) as Array<{ id: number }>;
+      const wonIds = new Set(mine.map((row) => row.id));
+      won = group.filter((row) => wonIds.has(row.id));
+    }
+    return won.map((row) => claimedJob(row, claimPatch(row, leaseExpiresAt)));
   }
 
   return {
-    /**
-     * Takes a due row for this worker; only one caller can win a given row: the row's status,
-     * operation and fencing token must still be what was read.
-     */
-    claim,
 
     /** Due rows: queued ones whose time has come, and claimed ones whose lease ran out. */
     async findDue(limit: number, now: Date): Promise<RoomLink[]> {
@@ -276,17 +307,17 @@ function createJobWrites(strapi: Core.Strapi) {
       return queued?.nextAttemptAt ? new Date(queued.nextAttemptAt) : null;
     },
 
-    /** Claims several rows in one transaction; returns those this worker won. */
+    /**
+     * Takes due rows for this worker, in one transaction; only one caller can win a given row
+     * (see `claimGroup`). Returns the jobs this worker won.
+     */
     async claimMany(rows: RoomLink[], leaseExpiresAt: Date): Promise<ClaimedJob[]> {
-      if (rows.length <= 1) {
-        const claimed = rows[0] ? await claim(rows[0], leaseExpiresAt) : null;
-        return claimed ? [claimed] : [];
-      }
+      if (rows.length === 0) return [];
+      const token = randomUUID();
       return strapi.db.transaction(async () => {
         const won: ClaimedJob[] = [];
-        for (const row of rows) {
-          const claimed = await claim(row, leaseExpiresAt);
-          if (claimed) won.push(claimed);
+        for (const group of claimGroups(rows)) {
+          won.push(...(await claimGroup(group, leaseExpiresAt, token)));
         }
         return won;
       });
