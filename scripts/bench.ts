@@ -8,6 +8,8 @@
  *   from its return until every roomId is written, next to the floor N × latency ÷ concurrency;
  * - memory: RSS growth of the process while 100,000 link rows are pending;
  * - sweep: one sweep tick on a bound type of 10,000 and of 100,000 published entries;
+ * - bare: the same create calls through the plugin's client alone (no Strapi), the reference
+ *   for the bulk figures;
  * - backfill: "Create rooms for existing entries" on 10,000 entries at concurrency 16, with
  *   its progress read every second as the settings page does, next to its floor.
  *
@@ -15,7 +17,7 @@
  *
  * Environment: BENCH_LATENCY_MS (100), BENCH_PUBLISHES (200), BENCH_BULK (1000),
  * BENCH_CONCURRENCY ("4,16,64"), BENCH_PENDING (100000), BENCH_SWEEP ("10000,100000"),
- * BENCH_BACKFILL (10000), BENCH_ONLY (e.g. "bulk,memory,sweep,backfill,overhead").
+ * BENCH_BACKFILL (10000), BENCH_BARE (400), BENCH_ONLY (e.g. "bulk,bare,memory,sweep,backfill,overhead").
  * BENCH_TRACE=1 also prints, for each bulk run, the SQL run while the rooms were made (by
  * statement shape, with its total time) and the create calls per 100 ms; BENCH_TRACE_SQL=text
  * prints the stack of the first statement containing that text. BENCH_PROFILE=path writes a CPU
@@ -28,6 +30,7 @@ import { performance } from 'node:perf_hooks';
 import { compileStrapi } from '@strapi/strapi';
 import type { Core } from '@strapi/strapi';
 
+import { createIflychatClient } from '../server/src/iflychat/client';
 import type { SyncService } from '../server/src/sync/service';
 import { startRemoteEmulator, type RemoteEmulator } from '../tests/emulator/remote';
 import {
@@ -46,6 +49,7 @@ const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '4,16,64').split(',').ma
 const PENDING = Number(process.env.BENCH_PENDING ?? 100_000);
 const SWEEP_SIZES = (process.env.BENCH_SWEEP ?? '10000,100000').split(',').map(Number);
 const BACKFILL = Number(process.env.BENCH_BACKFILL ?? 10_000);
+const BARE = Number(process.env.BENCH_BARE ?? 400);
 const ROOM_LINK = 'plugin::iflychat.room-link';
 
 type Figure = Record<string, string | number | boolean>;
@@ -356,6 +360,48 @@ async function bulk(emulator: RemoteEmulator, concurrency: number) {
   }
 }
 
+/**
+ * The reference for the bulk figures: create calls through the plugin's own client alone, at the
+ * same concurrency, without Strapi or jobs. What HTTP and the emulator allow, next to the floor.
+ */
+async function bareCalls(emulator: RemoteEmulator, concurrency: number) {
+  await emulator.reset();
+  await emulator.configure({ latencyMs: LATENCY_MS });
+  const client = createIflychatClient({
+    apiKey: emulator.apiKey,
+    apiVersion: '1.1',
+    baseUrl: emulator.url,
+    timeoutMs: 10_000,
+  });
+  const calls = Math.max(BARE, concurrency * 16);
+  let next = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < calls) {
+        next += 1;
+        await client.createRoom({
+          name: `Bare ${next}`,
+          role: '2',
+          private: false,
+          moderate: false,
+        });
+      }
+    })
+  );
+  const seconds = (Date.now() - started) / 1000;
+  const floor = (calls * LATENCY_MS) / concurrency / 1000;
+  report({
+    figure: 'bare_calls',
+    calls,
+    concurrency,
+    latency_ms: LATENCY_MS,
+    seconds: round(seconds),
+    floor_seconds: round(floor),
+    ratio: round(seconds / floor, 3),
+  });
+}
+
 /** RSS once garbage is collected and the heap has settled (several passes, a pause between). */
 async function settledRssMb(): Promise<number> {
   for (let i = 0; i < 5; i += 1) {
@@ -416,6 +462,10 @@ function table() {
       lines.push(
         `bulk ${r.entries} at concurrency ${String(r.concurrency).padEnd(3)}   ${String(r.ratio).padEnd(16)}${BULK_TARGETS[Number(r.concurrency)] ?? ''}  (${r.rooms_seconds} s vs floor ${r.floor_seconds} s)`
       );
+    } else if (r.figure === 'bare_calls') {
+      lines.push(
+        `  the client alone, conc. ${String(r.concurrency).padEnd(3)}  ${String(r.ratio).padEnd(16)}(reference: ${r.calls} create calls, ${r.seconds} s vs floor ${r.floor_seconds} s)`
+      );
     } else if (r.figure === 'sweep_tick') {
       lines.push(
         `sweep tick, ${String(r.entries).padEnd(7)} entries    ${`${r.median_ms} ms`.padEnd(16)}≤ 50 ms (max ${r.max_ms} ms)`
@@ -446,6 +496,9 @@ async function main() {
     if (wanted('memory')) await memory(emulator);
     if (wanted('overhead')) await publishOverhead(emulator);
     if (wanted('bulk')) for (const concurrency of CONCURRENCIES) await bulk(emulator, concurrency);
+    if (wanted('bare')) {
+      for (const concurrency of CONCURRENCIES) await bareCalls(emulator, concurrency);
+    }
     if (wanted('sweep')) for (const size of SWEEP_SIZES) await sweepTick(emulator, size);
     if (wanted('backfill')) await backfill(emulator);
   } finally {
