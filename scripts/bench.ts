@@ -301,6 +301,15 @@ async function bulk(emulator: RemoteEmulator, concurrency: number) {
     const documentManager = pg.strapi.plugin('content-manager').service<{
       publishMany(uid: string, documentIds: string[]): Promise<number>;
     }>('document-manager');
+    // When Strapi has sent its own entry.publish event for every entry (its work after commit).
+    let events = 0;
+    let lastEventAt = 0;
+    const onEvent = () => {
+      events += 1;
+      lastEventAt = Date.now();
+      return Promise.resolve();
+    };
+    pg.strapi.eventHub.on('entry.publish', onEvent);
     const started = Date.now();
     await documentManager.publishMany(COMMUNITY, ids);
     const returned = Date.now();
@@ -333,6 +342,7 @@ async function bulk(emulator: RemoteEmulator, concurrency: number) {
       console.log(`create calls per 100 ms: ${Array.from(buckets, (n) => n ?? 0).join(' ')}`);
     }
     const floor = (BULK * LATENCY_MS) / concurrency / 1000;
+    pg.strapi.eventHub.off('entry.publish', onEvent);
     const state = await emulator.state();
     const firstCall = Math.min(
       ...state.requests.filter((r) => r.path.endsWith('/room/create')).map((r) => r.at)
@@ -354,6 +364,8 @@ async function bulk(emulator: RemoteEmulator, concurrency: number) {
       // Until the first call: mostly Strapi's own work after a publish commits (it reads every
       // entry back for its events, which holds the event loop on SQLite).
       first_call_seconds: round((firstCall - returned) / 1000),
+      strapi_events_seconds: round((lastEventAt - returned) / 1000),
+      strapi_events: events,
     });
   } finally {
     await pg.close();
