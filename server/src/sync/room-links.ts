@@ -281,7 +281,6 @@ function createJobWrites(strapi: Core.Strapi) {
   }
 
   return {
-
     /** Due rows: queued ones whose time has come, and claimed ones whose lease ran out. */
     async findDue(limit: number, now: Date): Promise<RoomLink[]> {
       return (await query().findMany({
