@@ -1,11 +1,8 @@
 /**
  * Intake: what the Document Service middleware reports after commit (publishes, draft saves,
  * unpublishes, deletes) becomes queued jobs. Publishes are gathered for a moment so that a bulk
- * publish of a thousand entries is recorded in a few batched queries instead of thousands, in
- * one transaction that also claims the first of their jobs for this instance's runner.
+ * publish of a thousand entries is recorded in a few batched queries instead of thousands.
  */
-import { AsyncResource } from 'node:async_hooks';
-
 import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
@@ -14,25 +11,16 @@ import { getService } from '../utils/get-service';
 import { asText } from '../utils/text';
 import { INTAKE_BATCH } from './constants';
 import type { Entries } from './entries';
-import type { ClaimedJob } from './job-state';
-import { ALL_LOCALES, isUniqueViolation, targetsFor, type RoomLinks } from './room-links';
+import { ALL_LOCALES, targetsFor, type RoomLinks } from './room-links';
 
 export interface IntakeDeps {
   strapi: Core.Strapi;
   links: RoomLinks;
   entries: Entries;
-  /** The runner: woken when jobs are queued; claims the first ones, and takes them after commit. */
-  runner: {
-    wake: () => void;
-    claimAhead: () => Promise<ClaimedJob[]>;
-    accept: (jobs: ClaimedJob[]) => void;
-  };
+  wake: () => void;
 }
 
-type Published = Array<[uid: string, documents: Map<string, string[]>]>;
-
-export function createIntake({ strapi, links, entries, runner }: IntakeDeps) {
-  const wake = () => runner.wake();
+export function createIntake({ strapi, links, entries, wake }: IntakeDeps) {
   const settings = () => getService(strapi, 'settings');
   const bindingOf = async (uid: string): Promise<Binding | undefined> =>
     bindingFor((await settings().get()).contentTypes, uid);
@@ -48,63 +36,27 @@ export function createIntake({ strapi, links, entries, runner }: IntakeDeps) {
     return tracked;
   }
 
-  /** Queues the jobs of gathered publishes; whether any job is now waiting or running. */
-  async function queuePublished(batches: Published, atomic: boolean): Promise<boolean> {
-    let queued = false;
+  async function flushPublished(): Promise<void> {
+    // Let every after-commit callback of the same transaction add its document first.
+    await new Promise((resolve) => setImmediate(resolve));
+    const batches = [...published.entries()];
+    published.clear();
+    scheduled = null;
     for (const [uid, documents] of batches) {
       const binding = await bindingOf(uid);
       if (!binding) continue;
       const all = [...documents].flatMap(([documentId, locales]) =>
         targetsFor(binding, documentId, locales)
       );
+      // The runner starts on the first rows while the next ones are written.
       for (let start = 0; start < all.length; start += INTAKE_BATCH) {
-        const counts = await links.queue(uid, all.slice(start, start + INTAKE_BATCH), {
+        const queued = await links.queue(uid, all.slice(start, start + INTAKE_BATCH), {
           retryFailed: true,
           recheckCreated: true,
-          atomic,
         });
-        if (counts.inserted + counts.requeued + counts.waiting > 0) queued = true;
+        if (queued.inserted + queued.requeued + queued.waiting > 0) wake();
       }
     }
-    return queued;
-  }
-
-  /**
-   * Runs outside the async context of the caller (the transaction whose after-commit callbacks
-   * are running): a transaction begun in that context shares its list of callbacks.
-   */
-  const detached = AsyncResource.bind(<T>(work: () => Promise<T>): Promise<T> => work());
-
-  /**
-   * Writes the gathered publishes and claims the first of their jobs, in one transaction begun
-   * at the first publish reported. Begun at once because a bulk publish also makes Strapi read
-   * every entry back for its own events: on SQLite's single connection the rooms would wait
-   * behind all of those reads. Claimed in the same transaction, the first jobs start as soon
-   * as it commits.
-   */
-  async function flushPublished(): Promise<void> {
-    let batches: Published = [];
-    let claimed: ClaimedJob[];
-    try {
-      claimed = await detached(() =>
-        strapi.db.transaction(async () => {
-          // Let every after-commit callback of the same transaction add its document first.
-          await new Promise((resolve) => setImmediate(resolve));
-          batches = [...published.entries()];
-          published.clear();
-          scheduled = null;
-          return (await queuePublished(batches, true)) ? runner.claimAhead() : [];
-        })
-      );
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      // Another writer (the sweep, another instance) queued some of them at the same moment:
-      // written again without a transaction, where each of those rows is skipped on its own.
-      if (await queuePublished(batches, false)) wake();
-      return;
-    }
-    if (claimed.length > 0) runner.accept(claimed);
-    else wake();
   }
 
   /**

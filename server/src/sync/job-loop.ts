@@ -120,20 +120,6 @@ export function createJobLoop(options: JobLoopOptions) {
       wake();
     },
     wake,
-    /** How many more claimed jobs the loop would take now. */
-    wants(): number {
-      if (stopped) return 0;
-      return Math.max(0, options.concurrency() * CLAIM_AHEAD_FACTOR - ready.length - active.size);
-    },
-    /** Jobs claimed for this loop elsewhere (see `runner.claimAhead`): run as slots free up. */
-    accept(jobs: ClaimedJob[]): void {
-      if (stopped) {
-        for (const job of jobs) options.giveBack(job).catch(onError);
-        return;
-      }
-      ready.push(...jobs);
-      wake();
-    },
     /** Resolves when the queue is drained and no job is running (for tests and shutdown). */
     async idle(): Promise<void> {
       while (draining || active.size > 0) {

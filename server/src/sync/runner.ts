@@ -96,7 +96,7 @@ export function createRunner({ strapi, links, entries, requeue }: RunnerDeps) {
     };
   }
 
-  /** Claims up to `limit` due jobs, their entries loaded ahead (in the caller's transaction). */
+  /** Claims up to `limit` due jobs, their entries loaded ahead. */
   async function claimDue(limit: number) {
     if (limit <= 0) return { due: 0, claimed: [] };
     const due = await links.findDue(limit, links.now());
@@ -126,15 +126,6 @@ export function createRunner({ strapi, links, entries, requeue }: RunnerDeps) {
   return {
     start: () => loop.start(),
     wake: () => loop.wake(),
-    /**
-     * Claims as many due jobs as the loop has room for, in the caller's transaction: intake
-     * claims the first jobs of a publish in the transaction that queues them, and hands them
-     * over with `accept` once it commits, so they start without another trip to the database.
-     */
-    async claimAhead(): Promise<ClaimedJob[]> {
-      return loop.running ? (await claimDue(loop.wants())).claimed : [];
-    },
-    accept: (jobs: ClaimedJob[]) => loop.accept(jobs),
     idle: () => loop.idle(),
     stop: () => loop.stop(),
   };
