@@ -110,6 +110,49 @@ describe('idle()', () => {
   });
 });
 
+describe('publishes recorded in one transaction', () => {
+  it('a batch whose insert collides is rolled back and written again outside it: one room each', async () => {
+    const names = ['Collide A', 'Collide B', 'Collide C'];
+    const docs: Array<{ documentId: string; name: string }> = [];
+    for (const name of names)
+      docs.push({ documentId: (await draft(COMMUNITY, { name })).documentId, name });
+    const [first] = docs;
+    // A row for the first entry appears between the batch's read and its insert (on SQLite,
+    // inside the batch's own transaction, so it is rolled back with it).
+    let collided = false;
+    const unsubscribe = pg.strapi.db.lifecycles.subscribe({
+      models: ['plugin::iflychat.room-link'],
+      async beforeCreateMany() {
+        if (collided) return;
+        collided = true;
+        await sync().links.queue(COMMUNITY, [{ documentId: first.documentId, locale: '*' }], {
+          retryFailed: false,
+        });
+      },
+    });
+    try {
+      await pg.strapi.db.transaction(async () => {
+        for (const doc of docs) await documents(COMMUNITY).publish({ documentId: doc.documentId });
+      });
+      await settle(pg.strapi);
+    } finally {
+      unsubscribe();
+    }
+    expect(collided).toBe(true);
+    for (const doc of docs) {
+      const rows = (await linkRows(pg.strapi)).filter(
+        (row) => row.entryDocumentId === doc.documentId
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0].status).toBe('created');
+      const created = emulator
+        .requestsTo('/room/create')
+        .filter((request) => request.body.room_name === doc.name);
+      expect(created).toHaveLength(1);
+    }
+  });
+});
+
 describe('claims', () => {
   it('a batch claim wins only the rows no other worker took first, and knows which', async () => {
     const links = pg.strapi.db.query('plugin::iflychat.room-link');

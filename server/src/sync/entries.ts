@@ -34,14 +34,21 @@ export function createEntries(strapi: Core.Strapi) {
         { type?: string } | undefined
     )?.type;
 
-  /** The published rows of these documents, with the relations the binding reads. */
+  /**
+   * The published rows of these documents, with the relations the binding reads. Read in one
+   * transaction: the rows and their relations are two queries, and an unpublish committed
+   * between them would show a published entry without its role.
+   */
   async function loadPublishedRows(uid: string, documentIds: string[], binding: Binding) {
-    return (await queryOf(uid).findMany({
-      where: { documentId: { $in: documentIds }, publishedAt: { $notNull: true } },
-      populate: relationFieldsToPopulate(binding).filter(
-        (field) => attributeType(uid, field) === 'relation'
-      ),
-    })) as Entry[];
+    return strapi.db.transaction(
+      async () =>
+        (await queryOf(uid).findMany({
+          where: { documentId: { $in: documentIds }, publishedAt: { $notNull: true } },
+          populate: relationFieldsToPopulate(binding).filter(
+            (field) => attributeType(uid, field) === 'relation'
+          ),
+        })) as Entry[]
+    );
   }
 
   /** Of a document's published rows, the one the room is named after: the default locale's. */

@@ -1,8 +1,11 @@
 /**
  * Intake: what the Document Service middleware reports after commit (publishes, draft saves,
  * unpublishes, deletes) becomes queued jobs. Publishes are gathered for a moment so that a bulk
- * publish of a thousand entries is recorded in a few batched queries instead of thousands.
+ * publish of a thousand entries is recorded in a few batched queries instead of thousands, in
+ * one transaction that also claims the first of their jobs for this instance's runner.
  */
+import { AsyncResource } from 'node:async_hooks';
+
 import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
@@ -11,16 +14,26 @@ import { getService } from '../utils/get-service';
 import { asText } from '../utils/text';
 import { INTAKE_BATCH } from './constants';
 import type { Entries } from './entries';
-import { ALL_LOCALES, targetsFor, type RoomLinks } from './room-links';
+import type { ClaimedJob } from './job-state';
+import { describe } from './handlers';
+import { ALL_LOCALES, isUniqueViolation, targetsFor, type RoomLinks } from './room-links';
 
 export interface IntakeDeps {
   strapi: Core.Strapi;
   links: RoomLinks;
   entries: Entries;
-  wake: () => void;
+  /** The runner: woken when jobs are queued; claims the first ones, and takes them after commit. */
+  runner: {
+    wake: () => void;
+    claimAhead: () => Promise<ClaimedJob[]>;
+    accept: (jobs: ClaimedJob[]) => Promise<void>;
+  };
 }
 
-export function createIntake({ strapi, links, entries, wake }: IntakeDeps) {
+type Published = Array<[uid: string, documents: Map<string, string[]>]>;
+
+export function createIntake({ strapi, links, entries, runner }: IntakeDeps) {
+  const wake = () => runner.wake();
   const settings = () => getService(strapi, 'settings');
   const bindingOf = async (uid: string): Promise<Binding | undefined> =>
     bindingFor((await settings().get()).contentTypes, uid);
@@ -36,26 +49,81 @@ export function createIntake({ strapi, links, entries, wake }: IntakeDeps) {
     return tracked;
   }
 
-  async function flushPublished(): Promise<void> {
-    // Let every after-commit callback of the same transaction add its document first.
-    await new Promise((resolve) => setImmediate(resolve));
-    const batches = [...published.entries()];
-    published.clear();
-    scheduled = null;
+  /** Queues the jobs of gathered publishes; whether any job is now waiting or running. */
+  async function queuePublished(
+    batches: Published,
+    contentTypes: Record<string, Binding>,
+    atomic: boolean
+  ): Promise<boolean> {
+    let queued = false;
     for (const [uid, documents] of batches) {
-      const binding = await bindingOf(uid);
+      const binding = bindingFor(contentTypes, uid);
       if (!binding) continue;
       const all = [...documents].flatMap(([documentId, locales]) =>
         targetsFor(binding, documentId, locales)
       );
-      // The runner starts on the first rows while the next ones are written.
       for (let start = 0; start < all.length; start += INTAKE_BATCH) {
-        const queued = await links.queue(uid, all.slice(start, start + INTAKE_BATCH), {
+        const counts = await links.queue(uid, all.slice(start, start + INTAKE_BATCH), {
           retryFailed: true,
           recheckCreated: true,
+          atomic,
         });
-        if (queued.inserted + queued.requeued + queued.waiting > 0) wake();
+        if (counts.inserted + counts.requeued + counts.waiting > 0) queued = true;
       }
+    }
+    return queued;
+  }
+
+  /**
+   * Runs outside the async context of the caller (the transaction whose after-commit callbacks
+   * are running): a transaction begun in that context shares its list of callbacks.
+   */
+  const detached = AsyncResource.bind(<T>(work: () => Promise<T>): Promise<T> => work());
+
+  /**
+   * Writes the gathered publishes and claims the first of their jobs, in one transaction begun
+   * as soon as the settings are read. Begun at once because a bulk publish also makes Strapi read
+   * every entry back for its own events: on SQLite's single connection the rooms would wait
+   * behind all of those reads. Claimed in the same transaction, the first jobs start as soon
+   * as it commits. Nothing in the transaction waits for anything but its own queries (a wait
+   * for another connection could wait for this one).
+   */
+  async function flushPublished(): Promise<void> {
+    let batches: Published | null = null;
+    /** The publishes gathered so far, taken once: later ones start a flush of their own. */
+    const take = (): Published => {
+      if (!batches) {
+        batches = [...published.entries()];
+        published.clear();
+        scheduled = null;
+      }
+      return batches;
+    };
+    try {
+      const { contentTypes } = await settings().get();
+      let claimed: ClaimedJob[] = [];
+      try {
+        claimed = await detached(() =>
+          strapi.db.transaction(async () => {
+            // Let every after-commit callback of the same transaction add its document first.
+            await new Promise((resolve) => setImmediate(resolve));
+            return (await queuePublished(take(), contentTypes, true)) ? runner.claimAhead() : [];
+          })
+        );
+      } catch (error) {
+        // Another writer (the sweep, another instance) queued some of them at the same moment,
+        // or the transaction could not be had: written again without one, where each row that
+        // exists already is skipped on its own.
+        if (!isUniqueViolation(error)) {
+          strapi.log.warn(`[iflychat] publishes written one batch at a time: ${describe(error)}`);
+        }
+        if (await queuePublished(take(), contentTypes, false)) wake();
+        return;
+      }
+      if (claimed.length > 0) await runner.accept(claimed);
+      else wake();
+    } finally {
+      take();
     }
   }
 

@@ -27,6 +27,14 @@ export interface JobLoopOptions {
   onError: (error: unknown) => void;
 }
 
+function signal() {
+  let resolve = () => {};
+  const promise = new Promise<void>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
 export function createJobLoop(options: JobLoopOptions) {
   const { run, onError } = options;
   const active = new Set<Promise<void>>();
@@ -47,6 +55,10 @@ export function createJobLoop(options: JobLoopOptions) {
    * frees up starts its next job without a round trip to the database.
    */
   let ready: ClaimedJob[] = [];
+  /** Resolves when jobs are handed over (`accept`): a loop waiting for a job to end looks again. */
+  let handedOver = signal();
+  /** Claimed jobs being given back (the loop was stopped): `stop()` waits for them. */
+  const givingBack = new Set<Promise<void>>();
 
   async function drain(): Promise<void> {
     while (!stopped) {
@@ -58,15 +70,16 @@ export function createJobLoop(options: JobLoopOptions) {
       if (ready.length === 0) {
         // Losing claims means other workers took those rows: the next look finds others.
         const { due, claimed } = await options.claim(limit * CLAIM_AHEAD_FACTOR);
-        ready = claimed;
-        if (claimed.length > 0) continue;
+        // Jobs handed over while the claim ran (see `accept`) stay; the claimed ones join them.
+        ready.push(...claimed);
+        if (ready.length > 0) continue;
         // Every due row went to other workers: give them a moment before looking again.
         if (due > 0) {
           await new Promise((resolve) => setTimeout(resolve, LOST_CLAIMS_PAUSE_MS));
           continue;
         }
         if (active.size === 0) break;
-        await Promise.race(active);
+        await Promise.race([...active, handedOver.promise]);
         continue;
       }
       while (ready.length > 0 && active.size < limit && !stopped) {
@@ -120,6 +133,28 @@ export function createJobLoop(options: JobLoopOptions) {
       wake();
     },
     wake,
+    /** How many more claimed jobs the loop would take now. */
+    wants(): number {
+      if (stopped) return 0;
+      return Math.max(0, options.concurrency() * CLAIM_AHEAD_FACTOR - ready.length - active.size);
+    },
+    /** Jobs claimed for this loop elsewhere (see `runner.claimAhead`): run as slots free up. */
+    accept(jobs: ClaimedJob[]): void {
+      if (stopped) {
+        for (const job of jobs) {
+          const back: Promise<void> = options
+            .giveBack(job)
+            .catch(onError)
+            .finally(() => givingBack.delete(back));
+          givingBack.add(back);
+        }
+        return;
+      }
+      ready.push(...jobs);
+      handedOver.resolve();
+      handedOver = signal();
+      wake();
+    },
     /** Resolves when the queue is drained and no job is running (for tests and shutdown). */
     async idle(): Promise<void> {
       while (draining || active.size > 0) {
@@ -133,7 +168,11 @@ export function createJobLoop(options: JobLoopOptions) {
       await Promise.allSettled([draining]);
       const unstarted = ready;
       ready = [];
-      await Promise.allSettled([...unstarted.map((job) => options.giveBack(job)), ...active]);
+      await Promise.allSettled([
+        ...unstarted.map((job) => options.giveBack(job)),
+        ...active,
+        ...givingBack,
+      ]);
     },
     get running(): boolean {
       return !stopped;

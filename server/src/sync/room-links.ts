@@ -43,6 +43,13 @@ export { RoomOwnedError } from './room-claims';
 
 type Existing = Pick<RoomLink, 'id' | 'linkKey' | 'status' | 'operation'>;
 
+interface QueueOptions {
+  retryFailed: boolean;
+  recheckCreated: boolean;
+  /** Inside a transaction: a row another writer inserted meanwhile throws (`insertMissing`). */
+  atomic: boolean;
+}
+
 /** A new row: a sync job for the target, due now. */
 function newRow(uid: string, target: LinkTarget, now: Date) {
   return {
@@ -67,15 +74,22 @@ function createQueueWrites(strapi: Core.Strapi, clock: Clock) {
   /**
    * Inserts rows for targets that have none. The unique index on `linkKey` settles races (a
    * publish hook and a sweep, or two instances): a batch that collides is retried row by row and
-   * the rows that already exist are skipped. Returns how many rows were inserted.
+   * the rows that already exist are skipped. With `atomic` (inside a transaction, which a
+   * collision aborts on PostgreSQL) the collision is thrown instead. Returns how many rows were
+   * inserted.
    */
-  async function insertMissing(uid: string, targets: LinkTarget[], now: Date): Promise<number> {
+  async function insertMissing(
+    uid: string,
+    targets: LinkTarget[],
+    now: Date,
+    atomic: boolean
+  ): Promise<number> {
     const rows = targets.map((target) => newRow(uid, target, now));
     try {
       await query().createMany({ data: rows });
       return rows.length;
     } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
+      if (atomic || !isUniqueViolation(error)) throw error;
     }
     let inserted = 0;
     for (const row of rows) {
@@ -105,7 +119,7 @@ function createQueueWrites(strapi: Core.Strapi, clock: Clock) {
     uid: string,
     byKey: Map<string, LinkTarget>,
     now: Date,
-    { retryFailed, recheckCreated }: { retryFailed: boolean; recheckCreated: boolean }
+    { retryFailed, recheckCreated, atomic }: QueueOptions
   ) {
     const result = { inserted: 0, requeued: 0, waiting: 0 };
     const existing = (await query().findMany({
@@ -114,7 +128,7 @@ function createQueueWrites(strapi: Core.Strapi, clock: Clock) {
     })) as Existing[];
     const known = new Set(existing.map((row) => row.linkKey));
     const missing = [...byKey].filter(([key]) => !known.has(key)).map(([, target]) => target);
-    if (missing.length > 0) result.inserted += await insertMissing(uid, missing, now);
+    if (missing.length > 0) result.inserted += await insertMissing(uid, missing, now, atomic);
 
     const deletes = existing.filter((row) => row.operation === 'delete');
     for (const status of ['pending', 'retrying', 'failed'] as const) {
@@ -165,7 +179,13 @@ function createQueueWrites(strapi: Core.Strapi, clock: Clock) {
     async queue(
       uid: string,
       targets: LinkTarget[],
-      { retryFailed, recheckCreated = false }: { retryFailed: boolean; recheckCreated?: boolean }
+      {
+        retryFailed,
+        recheckCreated = false,
+        atomic = false,
+      }: Partial<QueueOptions> & {
+        retryFailed: boolean;
+      }
     ): Promise<{ inserted: number; requeued: number; waiting: number }> {
       const total = { inserted: 0, requeued: 0, waiting: 0 };
       const now = clock.now();
@@ -174,7 +194,7 @@ function createQueueWrites(strapi: Core.Strapi, clock: Clock) {
         for (const target of targets.slice(start, start + QUEUE_BATCH)) {
           byKey.set(linkKeyOf(uid, target.documentId, target.locale), target);
         }
-        const batch = await queueBatch(uid, byKey, now, { retryFailed, recheckCreated });
+        const batch = await queueBatch(uid, byKey, now, { retryFailed, recheckCreated, atomic });
         total.inserted += batch.inserted;
         total.requeued += batch.requeued;
         total.waiting += batch.waiting;

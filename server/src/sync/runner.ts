@@ -96,23 +96,34 @@ export function createRunner({ strapi, links, entries, requeue }: RunnerDeps) {
     };
   }
 
-  /** Claims up to `limit` due jobs, their entries loaded ahead. */
-  async function claimDue(limit: number) {
+  /**
+   * Claims up to `limit` due jobs. Only queries that throw on failure: it may run in the
+   * caller's transaction (intake's), which a failed query aborts on PostgreSQL.
+   */
+  async function claimDue(limit: number): Promise<{ due: number; claimed: ClaimedJob[] }> {
     if (limit <= 0) return { due: 0, claimed: [] };
     const due = await links.findDue(limit, links.now());
     if (due.length === 0) return { due: 0, claimed: [] };
     const claimed = await links.claimMany(due, new Date(links.now().getTime() + leaseMs()));
-    if (claimed.length > 0) {
-      const config = await settings().get();
-      await entries.preload(claimed, config.contentTypes).catch((error: unknown) => {
-        log.warn(`[iflychat] could not load entries ahead: ${describe(error)}`);
-      });
-    }
     return { due: due.length, claimed };
   }
 
+  /** Loads the entries of claimed jobs ahead; if that fails, each job reads its own. */
+  async function preload(claimed: ClaimedJob[]): Promise<void> {
+    if (claimed.length === 0) return;
+    try {
+      await entries.preload(claimed, (await settings().get()).contentTypes);
+    } catch (error) {
+      log.warn(`[iflychat] could not load entries ahead: ${describe(error)}`);
+    }
+  }
+
   const loop = createJobLoop({
-    claim: claimDue,
+    async claim(limit) {
+      const result = await claimDue(limit);
+      await preload(result.claimed);
+      return result;
+    },
     run: runJob,
     async giveBack(job) {
       await links.update(job, unstartedPatch(job));
@@ -126,6 +137,19 @@ export function createRunner({ strapi, links, entries, requeue }: RunnerDeps) {
   return {
     start: () => loop.start(),
     wake: () => loop.wake(),
+    /**
+     * Claims as many due jobs as the loop has room for, in the caller's transaction: intake
+     * claims the first jobs of a publish in the transaction that queues them, and hands them
+     * over with `accept` once it commits, so they start without another trip to the database.
+     */
+    async claimAhead(): Promise<ClaimedJob[]> {
+      return loop.running ? (await claimDue(loop.wants())).claimed : [];
+    },
+    /** Runs jobs claimed by `claimAhead` (after the claim committed), their entries loaded. */
+    async accept(jobs: ClaimedJob[]): Promise<void> {
+      await preload(jobs);
+      loop.accept(jobs);
+    },
     idle: () => loop.idle(),
     stop: () => loop.stop(),
   };

@@ -41,7 +41,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       runner.wake();
     },
   });
-  const intake = createIntake({ strapi, links, entries, wake: () => runner.wake() });
+  const intake = createIntake({ strapi, links, entries, runner });
   const sweeper = createSweep(strapi, links, clock);
   const backfill = createBackfill(strapi, links);
   const desk = createRoomDesk({ strapi, links, entries, wake: () => runner.wake() });
