@@ -27,6 +27,7 @@ function setup(faults: { transaction?: Error[]; queue?: Error[]; settings?: Erro
   let accepted = 0;
   let wakes = 0;
   const settings = {
+    cached: () => undefined,
     get: () => {
       const fault = faults.settings?.shift();
       return fault ? Promise.reject(fault) : Promise.resolve({ contentTypes: { [UID]: binding } });
@@ -68,7 +69,6 @@ function setup(faults: { transaction?: Error[]; queue?: Error[]; settings?: Erro
     },
     accept: () => {
       accepted += 1;
-      return Promise.resolve();
     },
   };
   const intake = createIntake({ strapi, links, entries: {} as Entries, runner });

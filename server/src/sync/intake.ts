@@ -25,8 +25,8 @@ export interface IntakeDeps {
   /** The runner: woken when jobs are queued; claims the first ones, and takes them after commit. */
   runner: {
     wake: () => void;
-    claimAhead: () => Promise<ClaimedJob[]>;
-    accept: (jobs: ClaimedJob[]) => Promise<void>;
+    claimAhead: (contentTypes: Record<string, Binding>) => Promise<ClaimedJob[]>;
+    accept: (jobs: ClaimedJob[]) => void;
   };
 }
 
@@ -81,12 +81,12 @@ export function createIntake({ strapi, links, entries, runner }: IntakeDeps) {
   const detached = AsyncResource.bind(<T>(work: () => Promise<T>): Promise<T> => work());
 
   /**
-   * Writes the gathered publishes and claims the first of their jobs, in one transaction begun
-   * as soon as the settings are read. Begun at once because a bulk publish also makes Strapi read
-   * every entry back for its own events: on SQLite's single connection the rooms would wait
-   * behind all of those reads. Claimed in the same transaction, the first jobs start as soon
-   * as it commits. Nothing in the transaction waits for anything but its own queries (a wait
-   * for another connection could wait for this one).
+   * Writes the gathered publishes and claims the first of their jobs, with their entries, in one
+   * transaction begun at the first publish reported. Begun at once because a bulk publish also
+   * makes Strapi read every entry back for its own events: on SQLite's single connection the
+   * rooms would wait behind all of those reads. Claimed in the same transaction, the first jobs
+   * start as soon as it commits. Nothing in the transaction waits for anything but its own
+   * queries (a wait for another connection could wait for this one).
    */
   async function flushPublished(): Promise<void> {
     let batches: Published | null = null;
@@ -100,14 +100,17 @@ export function createIntake({ strapi, links, entries, runner }: IntakeDeps) {
       return batches;
     };
     try {
-      const { contentTypes } = await settings().get();
+      // The settings the publish was just checked against (the middleware read them): no wait
+      // here, so that the transaction begins at once.
+      const { contentTypes } = settings().cached() ?? (await settings().get());
       let claimed: ClaimedJob[] = [];
       try {
         claimed = await detached(() =>
           strapi.db.transaction(async () => {
             // Let every after-commit callback of the same transaction add its document first.
             await new Promise((resolve) => setImmediate(resolve));
-            return (await queuePublished(take(), contentTypes, true)) ? runner.claimAhead() : [];
+            const queued = await queuePublished(take(), contentTypes, true);
+            return queued ? runner.claimAhead(contentTypes) : [];
           })
         );
       } catch (error) {
@@ -120,7 +123,7 @@ export function createIntake({ strapi, links, entries, runner }: IntakeDeps) {
         if (await queuePublished(take(), contentTypes, false)) wake();
         return;
       }
-      if (claimed.length > 0) await runner.accept(claimed);
+      if (claimed.length > 0) runner.accept(claimed);
       else wake();
     } finally {
       take();

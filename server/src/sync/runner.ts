@@ -6,6 +6,7 @@
  */
 import type { Core } from '@strapi/strapi';
 
+import type { Binding } from '../../../contracts/config';
 import { bindingFor } from '../config/bindings';
 import type { EffectiveSettings } from '../settings/service';
 import { getService } from '../utils/get-service';
@@ -142,14 +143,16 @@ export function createRunner({ strapi, links, entries, requeue }: RunnerDeps) {
      * claims the first jobs of a publish in the transaction that queues them, and hands them
      * over with `accept` once it commits, so they start without another trip to the database.
      */
-    async claimAhead(): Promise<ClaimedJob[]> {
-      return loop.running ? (await claimDue(loop.wants())).claimed : [];
+    async claimAhead(contentTypes: Record<string, Binding>): Promise<ClaimedJob[]> {
+      if (!loop.running) return [];
+      const { claimed } = await claimDue(loop.wants());
+      // Not caught: a failed query aborts the caller's transaction (on PostgreSQL), which must
+      // then fail as a whole, its claims with it.
+      await entries.preload(claimed, contentTypes);
+      return claimed;
     },
-    /** Runs jobs claimed by `claimAhead` (after the claim committed), their entries loaded. */
-    async accept(jobs: ClaimedJob[]): Promise<void> {
-      await preload(jobs);
-      loop.accept(jobs);
-    },
+    /** Runs jobs claimed by `claimAhead`, once their claim has committed. */
+    accept: (jobs: ClaimedJob[]) => loop.accept(jobs),
     idle: () => loop.idle(),
     stop: () => loop.stop(),
   };
