@@ -20,14 +20,17 @@ interface Queued {
   atomic: boolean;
 }
 
-function setup(faults: { transaction?: Error[]; queue?: Error[]; settings?: Error[] }) {
+function setup(
+  faults: { transaction?: Error[]; queue?: Error[]; settings?: Error[] },
+  { cached = false } = {}
+) {
   const queued: Queued[] = [];
   const warnings: string[] = [];
   let claims = 0;
   let accepted = 0;
   let wakes = 0;
   const settings = {
-    cached: () => undefined,
+    cached: () => (cached ? { contentTypes: { [UID]: binding } } : undefined),
     get: () => {
       const fault = faults.settings?.shift();
       return fault ? Promise.reject(fault) : Promise.resolve({ contentTypes: { [UID]: binding } });
@@ -89,6 +92,16 @@ describe('intake', () => {
     const { intake, queued, counts } = setup({});
     await Promise.all([intake.onPublished(UID, 'a'), intake.onPublished(UID, 'b')]);
     expect(queued).toEqual([{ documentIds: ['a', 'b'], atomic: true }]);
+    expect(counts()).toMatchObject({ claims: 1, accepted: 1 });
+  });
+
+  it('with the settings already read, begins the transaction without reading them again', async () => {
+    const { intake, queued, counts } = setup(
+      { settings: [new Error('not read')] },
+      { cached: true }
+    );
+    await intake.onPublished(UID, 'a');
+    expect(queued).toEqual([{ documentIds: ['a'], atomic: true }]);
     expect(counts()).toMatchObject({ claims: 1, accepted: 1 });
   });
 

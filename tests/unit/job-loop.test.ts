@@ -86,6 +86,25 @@ describe('the job loop', () => {
     await loop.stop();
   });
 
+  it('runs a job handed over while it reads the next due time (the wake is not lost)', async () => {
+    const due = deferred<Date | null>();
+    let reads = 0;
+    const { loop, ran } = loopWith({
+      nextDueAt: () => {
+        reads += 1;
+        return reads === 1 ? due.promise : Promise.resolve(null);
+      },
+    });
+    loop.start();
+    await tick(); // nothing was due; the loop reads when the next job is due
+    loop.accept([job(4)]);
+    due.resolve(null);
+    await tick();
+    await loop.idle();
+    expect(ran).toEqual([4]);
+    await loop.stop();
+  });
+
   it('gives back jobs handed over after a stop, before stop() returns', async () => {
     const back = deferred<void>();
     const givenBack: number[] = [];

@@ -35,9 +35,11 @@ export function createEntries(strapi: Core.Strapi) {
     )?.type;
 
   /**
-   * The published rows of these documents, with the relations the binding reads. Read in one
-   * transaction: the rows and their relations are two queries, and an unpublish committed
-   * between them would show a published entry without its role.
+   * The published rows of these documents, with the relations the binding reads. The rows and
+   * their relations are two queries: read in one transaction, an unpublish cannot commit between
+   * them on SQLite (one connection) or MySQL (one snapshot per transaction) and show a published
+   * entry without its role. PostgreSQL's default isolation gives each query its own snapshot,
+   * so there the window stays open (a few milliseconds).
    */
   async function loadPublishedRows(uid: string, documentIds: string[], binding: Binding) {
     return strapi.db.transaction(

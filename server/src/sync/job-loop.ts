@@ -55,8 +55,8 @@ export function createJobLoop(options: JobLoopOptions) {
    * frees up starts its next job without a round trip to the database.
    */
   let ready: ClaimedJob[] = [];
-  /** Resolves when jobs are handed over (`accept`): a loop waiting for a job to end looks again. */
-  let handedOver = signal();
+  /** While the loop waits for a running job to end: resolved when jobs are handed over. */
+  let handOver: ReturnType<typeof signal> | null = null;
   /** Claimed jobs being given back (the loop was stopped): `stop()` waits for them. */
   const givingBack = new Set<Promise<void>>();
 
@@ -79,7 +79,9 @@ export function createJobLoop(options: JobLoopOptions) {
           continue;
         }
         if (active.size === 0) break;
-        await Promise.race([...active, handedOver.promise]);
+        handOver = signal();
+        await Promise.race([...active, handOver.promise]);
+        handOver = null;
         continue;
       }
       while (ready.length > 0 && active.size < limit && !stopped) {
@@ -109,11 +111,12 @@ export function createJobLoop(options: JobLoopOptions) {
     }
     draining = (async () => {
       try {
+        // A wake while the next due time is read is not lost: the loop looks again.
         do {
           wakeRequested = false;
           await drain();
-        } while (wakeRequested && !stopped);
-        await scheduleNext();
+          await scheduleNext();
+        } while ((wakeRequested || ready.length > 0) && !stopped);
       } catch (error) {
         onError(error);
         if (!stopped) {
@@ -151,8 +154,7 @@ export function createJobLoop(options: JobLoopOptions) {
         return;
       }
       ready.push(...jobs);
-      handedOver.resolve();
-      handedOver = signal();
+      handOver?.resolve();
       wake();
     },
     /** Resolves when the queue is drained and no job is running (for tests and shutdown). */

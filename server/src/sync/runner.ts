@@ -146,9 +146,14 @@ export function createRunner({ strapi, links, entries, requeue }: RunnerDeps) {
     async claimAhead(contentTypes: Record<string, Binding>): Promise<ClaimedJob[]> {
       if (!loop.running) return [];
       const { claimed } = await claimDue(loop.wants());
-      // Not caught: a failed query aborts the caller's transaction (on PostgreSQL), which must
-      // then fail as a whole, its claims with it.
-      await entries.preload(claimed, contentTypes);
+      try {
+        await entries.preload(claimed, contentTypes);
+      } catch (error) {
+        // Passed on: a failed query aborts the caller's transaction (on PostgreSQL), which must
+        // then fail as a whole, its claims with it; nothing loaded for them is kept.
+        for (const job of claimed) entries.forget(job.id);
+        throw error;
+      }
       return claimed;
     },
     /** Runs jobs claimed by `claimAhead`, once their claim has committed. */
