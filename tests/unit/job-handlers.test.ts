@@ -121,6 +121,26 @@ function context(
 const listed = (roomId: string, room: RoomParams = asked): RoomSummary => ({ roomId, ...room });
 
 describe('sync handler: making a room', () => {
+  it('reads an entry without its role again before failing it (a read torn by an unpublish)', async () => {
+    const iflychat = fakeIflychat();
+    const reads = [entry({ audience: null }), null];
+    const the = context(job(), iflychat, { exists: false });
+    the.publishedEntry = () => Promise.resolve(reads.shift() ?? null);
+    // The second read finds the entry gone: its row is dropped, no failure, no call.
+    expect(await syncRoom(the)).toEqual({ kind: 'forgotten', reason: 'the entry was deleted' });
+    expect(iflychat.calls).toEqual([]);
+
+    // Read twice without a role: it fails, with the reason.
+    const again = context(job(), iflychat);
+    let count = 0;
+    again.publishedEntry = () => {
+      count += 1;
+      return Promise.resolve(entry({ audience: null }));
+    };
+    expect(await syncRoom(again)).toMatchObject({ kind: 'failed' });
+    expect(count).toBe(2);
+  });
+
   it('creates the room the entry asks for', async () => {
     const iflychat = fakeIflychat();
     const outcome = await syncRoom(context(job(), iflychat));

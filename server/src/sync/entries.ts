@@ -39,7 +39,8 @@ export function createEntries(strapi: Core.Strapi) {
    * their relations are two queries: read in one transaction, an unpublish cannot commit between
    * them on SQLite (one connection) or MySQL (one snapshot per transaction) and show a published
    * entry without its role. PostgreSQL's default isolation gives each query its own snapshot,
-   * so there the window stays open (a few milliseconds).
+   * so there the window stays open (a few milliseconds): the sync handler reads an entry that
+   * gives no room once more before failing it.
    */
   async function loadPublishedRows(uid: string, documentIds: string[], binding: Binding) {
     return strapi.db.transaction(

@@ -117,6 +117,18 @@ async function adopt(context: JobContext, room: RoomSummary, entry: Entry): Prom
   return { kind: 'synced', roomId: room.roomId, room: state, event: 'created' };
 }
 
+/**
+ * The published entry; read once more when it does not describe a room (an empty role field):
+ * its row and its relations are two queries, and an unpublish committed between them reads as a
+ * published entry without its role. The second read sees the entry as it is now.
+ */
+async function readEntry(context: JobContext): Promise<Entry | null> {
+  const entry = await context.publishedEntry();
+  if (!entry || !context.binding) return entry;
+  if (resolveRoomParams(context.binding, entry, context.roleMap).ok) return entry;
+  return context.publishedEntry();
+}
+
 export const syncRoom: Handler = async (context) => {
   const { job, binding } = context;
   if (!binding) {
@@ -127,7 +139,7 @@ export const syncRoom: Handler = async (context) => {
   }
   const earlier = Boolean(job.mayHaveCreated);
   try {
-    const entry = await context.publishedEntry();
+    const entry = await readEntry(context);
     // Deleted while its job waited or ran: the row goes (a room made meanwhile stays).
     if (!entry && !(await context.entryExists())) {
       return { kind: 'forgotten', reason: 'the entry was deleted' };
