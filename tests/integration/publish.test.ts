@@ -3,6 +3,8 @@
  * describes, and writes its id back onto the entry. Real Strapi, real SQLite, real HTTP to the
  * emulator.
  */
+import { AsyncResource } from 'node:async_hooks';
+
 import { createEmulator, type Emulator } from '../emulator/server';
 import {
   adminSession,
@@ -260,6 +262,28 @@ describe('Content Manager', () => {
       for (const row of rows) expect(String(row.roomId)).toBe(String(roomNamed(name)[0].room_id));
     }
   });
+});
+
+describe('a publish while the settings are being read again', () => {
+  it('does not wait for that read (on SQLite it waits for the connection the publish holds)', async () => {
+    const doc = await draft({ name: 'While settings load' });
+    // Outside any transaction, as a room job reads the settings.
+    const readOutside = AsyncResource.bind(() =>
+      pg.strapi.plugin('iflychat').service('settings').get()
+    );
+    await new Promise((resolve) => setTimeout(resolve, 5_100)); // the settings cache expires
+    const started = Date.now();
+    await pg.strapi.db.transaction(async () => {
+      // The read starts, and waits for the database connection this transaction holds...
+      const outside = readOutside();
+      // ...while the publish in the transaction asks whether the type is bound.
+      await communities().publish({ documentId: doc.documentId });
+      void outside.catch(() => undefined);
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await settle(pg.strapi);
+    expect(createRequestsFor('While settings load')).toHaveLength(1);
+  }, 30_000);
 });
 
 describe('REST API', () => {

@@ -222,7 +222,10 @@ export function createIntake({ strapi, links, entries, runner }: IntakeDeps) {
 
     /** The room id attribute of a bound type (a copy of an entry is made without it). */
     async roomIdFieldOf(uid: string): Promise<string | null> {
-      return (await bindingOf(uid))?.roomIdField ?? null;
+      // Asked before a copy is written, maybe inside a transaction: no wait for a settings read
+      // (see `isBound` in `service.ts`).
+      const config = settings().cached() ?? (await settings().get());
+      return bindingFor(config.contentTypes, uid)?.roomIdField ?? null;
     },
   };
 }
