@@ -30,8 +30,8 @@ function setup(
   let accepted = 0;
   let wakes = 0;
   const settings = {
-    cached: () => (cached ? { contentTypes: { [UID]: binding } } : undefined),
-    get: () => {
+    lastRead: () => {
+      if (cached) return Promise.resolve({ contentTypes: { [UID]: binding } });
       const fault = faults.settings?.shift();
       return fault ? Promise.reject(fault) : Promise.resolve({ contentTypes: { [UID]: binding } });
     },

@@ -55,6 +55,15 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
       return snapshots.cached()?.settings;
     },
 
+    /**
+     * The settings last read, without waiting for a new read (read now only when none was yet).
+     * For code that runs inside a transaction: a read started elsewhere may be waiting for the
+     * connection that transaction holds (SQLite has one), and waiting for it would never end.
+     */
+    async lastRead(): Promise<EffectiveSettings> {
+      return snapshots.cached()?.settings ?? (await snapshots.current()).settings;
+    },
+
     /** The app id in force (public: iFlyChat shows it to every visitor of a page with the widget). */
     async getAppId(): Promise<string | undefined> {
       return (await snapshots.current()).appId?.value;

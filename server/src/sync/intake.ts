@@ -100,9 +100,8 @@ export function createIntake({ strapi, links, entries, runner }: IntakeDeps) {
       return batches;
     };
     try {
-      // The settings the publish was just checked against (the middleware read them): no wait
-      // here, so that the transaction begins at once.
-      const { contentTypes } = settings().cached() ?? (await settings().get());
+      // The settings the publish was just checked against (the middleware read them).
+      const { contentTypes } = await settings().lastRead();
       let claimed: ClaimedJob[] = [];
       try {
         claimed = await detached(() =>
@@ -222,10 +221,9 @@ export function createIntake({ strapi, links, entries, runner }: IntakeDeps) {
 
     /** The room id attribute of a bound type (a copy of an entry is made without it). */
     async roomIdFieldOf(uid: string): Promise<string | null> {
-      // Asked before a copy is written, maybe inside a transaction: no wait for a settings read
-      // (see `isBound` in `service.ts`).
-      const config = settings().cached() ?? (await settings().get());
-      return bindingFor(config.contentTypes, uid)?.roomIdField ?? null;
+      // Asked before a copy is written, maybe inside a transaction.
+      const { contentTypes } = await settings().lastRead();
+      return bindingFor(contentTypes, uid)?.roomIdField ?? null;
     },
   };
 }

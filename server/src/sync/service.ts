@@ -77,15 +77,13 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   const service = {
     /**
      * Whether publishes of `uid` get rooms; false (and logged) when settings cannot be read.
-     * Asked inside the publish's transaction: the settings last read are used without waiting,
-     * for a read of them started elsewhere may be waiting for the connection that transaction
-     * holds (SQLite has one). They are read anew every few seconds by the room jobs and the
-     * sweep, and at once by a save on this instance.
+     * Asked inside the publish's transaction, so with the settings last read (`lastRead`); they
+     * are read anew every few seconds by the room jobs and the sweep, and at once by a save on
+     * this instance.
      */
     async isBound(uid: string): Promise<boolean> {
       try {
-        const config = settings().cached() ?? (await settings().get());
-        return Boolean(bindingFor(config.contentTypes, uid));
+        return Boolean(bindingFor((await settings().lastRead()).contentTypes, uid));
       } catch (error) {
         log.error(`[iflychat] could not read the settings: ${describe(error)}`);
         return false;
