@@ -22,6 +22,18 @@ const RUNS = path.join(PLAYGROUND, '.tmp', 'runs');
 export const COMMUNITY = 'api::community.community';
 export const GROUP = 'api::group.group';
 
+/**
+ * The playground's Community or Group bound with every field it has: name, room id, role from
+ * `audience`, private and moderate flags.
+ */
+export const FULL_BINDING = {
+  roomName: '{name}',
+  roomIdField: 'roomId',
+  roomRole: { field: 'audience' },
+  private: { field: 'isPrivate' },
+  moderate: { field: 'isModerated' },
+};
+
 /** The binding the playground ships with, pointed at an emulator. */
 export function playgroundConfig(
   emulator: Pick<Emulator, 'apiKey' | 'url'>,
@@ -33,15 +45,7 @@ export function playgroundConfig(
     baseUrl: emulator.url,
     timeoutMs: 2_000,
     roleMap: { public: '1', authenticated: '2' },
-    contentTypes: {
-      [COMMUNITY]: {
-        roomName: '{name}',
-        roomIdField: 'roomId',
-        roomRole: { field: 'audience' },
-        private: { field: 'isPrivate' },
-        moderate: { field: 'isModerated' },
-      },
-    },
+    contentTypes: { [COMMUNITY]: FULL_BINDING },
     ...overrides,
   } satisfies PluginConfigInput;
 }

@@ -16,20 +16,13 @@ import {
   settle,
   waitFor,
   type Playground,
+  FULL_BINDING,
 } from '../helpers/playground';
 
 let emulator: Emulator;
 let pg: Playground;
 let admin: Awaited<ReturnType<typeof adminSession>>;
 let audience: number;
-
-const BOUND = {
-  roomName: '{name}',
-  roomIdField: 'roomId',
-  roomRole: { field: 'audience' },
-  private: { field: 'isPrivate' },
-  moderate: { field: 'isModerated' },
-};
 
 beforeAll(async () => {
   emulator = await createEmulator().start();
@@ -41,8 +34,8 @@ beforeAll(async () => {
       retryMaxDelayMs: 100,
       contentTypes: {
         // Community keeps its rooms (the default policies); Group deletes them.
-        [COMMUNITY]: BOUND,
-        [GROUP]: { ...BOUND, onUnpublish: 'delete', onDelete: 'delete' },
+        [COMMUNITY]: FULL_BINDING,
+        [GROUP]: { ...FULL_BINDING, onUnpublish: 'delete', onDelete: 'delete' },
       },
     }),
   });

@@ -17,19 +17,12 @@ import {
   settle,
   waitFor,
   type Playground,
+  FULL_BINDING,
 } from '../helpers/playground';
 
 let emulator: Emulator;
 let pg: Playground;
 let audience: number;
-
-const BOUND = {
-  roomName: '{name}',
-  roomIdField: 'roomId',
-  roomRole: { field: 'audience' },
-  private: { field: 'isPrivate' },
-  moderate: { field: 'isModerated' },
-};
 
 beforeAll(async () => {
   emulator = await createEmulator().start();
@@ -39,8 +32,8 @@ beforeAll(async () => {
       retryBaseDelayMs: 50,
       retryMaxDelayMs: 100,
       contentTypes: {
-        [COMMUNITY]: BOUND,
-        [GROUP]: { ...BOUND, onUnpublish: 'delete', onDelete: 'delete' },
+        [COMMUNITY]: FULL_BINDING,
+        [GROUP]: { ...FULL_BINDING, onUnpublish: 'delete', onDelete: 'delete' },
       },
     }),
   });
