@@ -188,7 +188,7 @@ const pluginConfigObject = z.strictObject({
    * when iFlyChat lists it and no other entry owns it. Off: the entry gets a room of its own.
    */
   adoptExistingRoomIds: z.boolean().default(false),
-  /** How often the cron sweep looks for due jobs, expired leases and missed publishes. */
+  /** How often the audit looks for what a lost event missed (one page of entries and rows a tick). */
   sweepIntervalSeconds: z.number().int().min(5).max(3_600).default(60),
   /** users-permissions role type (`public`, `authenticated`, custom types) -> iFlyChat role id. */
   roleMap: z

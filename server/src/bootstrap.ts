@@ -28,8 +28,8 @@ const bootstrap = async ({ strapi }: { strapi: Core.Strapi }) => {
   // The Content Manager has synced its view configurations in its own bootstrap, before ours.
   await syncRoomIdFields(strapi, current.contentTypes);
 
-  // The runner picks up jobs left over by a previous run; the sweep finds publishes whose job
-  // was never recorded, now and then every sweepIntervalSeconds (see sync/sweep.ts).
+  // The worker picks up rows left behind by a previous run; the audit marks what a lost event
+  // missed, now and then every sweepIntervalSeconds (see sync/audit.ts).
   sync.start();
 };
 

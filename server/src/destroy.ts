@@ -3,7 +3,7 @@ import type { Core } from '@strapi/strapi';
 import { unsubscribeUserChanges } from './tokens/lifecycle';
 import { getService } from './utils/get-service';
 
-/** Stops the sweep and the runner; running jobs finish (bounded by the request timeout). */
+/** Stops the audit and the worker; running rows finish (bounded by the request timeout). */
 const destroy = async ({ strapi }: { strapi: Core.Strapi }) => {
   unsubscribeUserChanges(strapi);
   await getService(strapi, 'sync').stop();

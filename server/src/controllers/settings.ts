@@ -60,8 +60,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const data = await getService(strapi, 'settings').update(ctx.request.body);
       // Bound types' room id fields become read-only in the Content Manager; unbound ones, back.
       await syncRoomIdFields(strapi, data.contentTypes);
-      // Jobs waiting for a key, or for a binding, may run now.
-      getService(strapi, 'sync').wake();
+      // Rows waiting for a key may run now; rows of a changed binding are marked by the audit.
+      const sync = getService(strapi, 'sync');
+      sync.wake();
+      sync.audit().catch((error: unknown) => {
+        strapi.log.error(
+          `[iflychat] audit after saving the settings failed: ${error instanceof Error ? error.message : String(error)}`
+        );
+      });
       ctx.body = { data } satisfies UpdateSettings.Response;
     },
 

@@ -7,8 +7,9 @@ import type { Core } from '@strapi/strapi';
 import type { Binding } from '../../../contracts/config';
 import type { BackfillProgress } from '../../../contracts/settings';
 import { isLocalized } from '../config/bindings';
-import { SCAN_PAGE } from './constants';
-import { targetsFor, type LinkTarget, type RoomLinks } from './room-links';
+import { AUDIT_PAGE } from './constants';
+import type { Links } from './links';
+import { targetsFor, type LinkTarget } from './room-links-keys';
 
 type Query = ReturnType<Core.Strapi['db']['query']>;
 
@@ -30,7 +31,7 @@ async function* publishedTargets(
       },
       select: localized ? ['id', 'documentId', 'locale'] : ['id', 'documentId'],
       orderBy: { id: 'asc' },
-      limit: SCAN_PAGE,
+      limit: AUDIT_PAGE,
     })) as Array<{ id: number; documentId: string; locale?: string | null }>;
     if (rows.length === 0) return;
     lastId = rows[rows.length - 1].id;
@@ -38,7 +39,7 @@ async function* publishedTargets(
   }
 }
 
-export function createBackfill(strapi: Core.Strapi, links: RoomLinks) {
+export function createBackfill(strapi: Core.Strapi, links: Links) {
   const log = strapi.log;
   const running = new Set<string>();
   const modelOf = (uid: string) => strapi.contentTypes[uid as keyof typeof strapi.contentTypes];
@@ -60,7 +61,7 @@ export function createBackfill(strapi: Core.Strapi, links: RoomLinks) {
       let queued = 0;
       const localized = isLocalized(modelOf(uid));
       for await (const batch of publishedTargets(strapi.db.query(uid), binding, localized)) {
-        queued += (await links.queue(uid, batch, { retryFailed: false })).inserted;
+        queued += await links.markMissing(uid, batch);
       }
       return queued;
     },

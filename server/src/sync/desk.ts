@@ -1,24 +1,18 @@
 /**
  * The room desk: the narrow interface the room panel (`panel.ts`) works through. Each editor's
- * action is one change of a link row that no job holds (`409` otherwise), made here next to the
- * runner's own, with the same claims on room ids and the same room events.
+ * action is one compare-and-set of a link row that no worker holds (`409` otherwise), which also
+ * marks it: the worker then brings the room in line, as for any other mark.
  */
 import type { Core } from '@strapi/strapi';
 
 import { emitRoomEvent } from '../events/room-events';
 import type { RoomSummary } from '../iflychat/client';
 import type { Entries } from './entries';
-import { requeuePatch } from './job-state';
-import {
-  ALL_LOCALES,
-  isUniqueViolation,
-  RoomOwnedError,
-  type LinkTarget,
-  type RoomLink,
-  type RoomLinks,
-} from './room-links';
+import type { LinkRow, Links } from './links';
+import { RoomOwnedError, type RoomClaims } from './room-claims';
+import { ALL_LOCALES, isUniqueViolation, linkKeyOf, type LinkTarget } from './room-links-keys';
 
-/** An action on a room whose job is running right now (HTTP 409). */
+/** An action on a room a worker holds right now, or that changed since it was read (409). */
 export class RoomBusyError extends Error {
   constructor(action: string) {
     super(`the room is being worked on right now; ${action} again in a moment`);
@@ -35,124 +29,113 @@ export interface RoomScope extends LinkTarget {
 
 export interface DeskDeps {
   strapi: Core.Strapi;
-  links: RoomLinks;
+  links: Links;
+  claims: RoomClaims;
   entries: Entries;
   wake: () => void;
 }
 
-export function createRoomDesk({ strapi, links, entries, wake }: DeskDeps) {
+export function createRoomDesk({ strapi, links, claims, entries, wake }: DeskDeps) {
   const busyUnless = (changed: boolean, action: string) => {
     if (!changed) throw new RoomBusyError(action);
   };
-  const localeOf = (scope: RoomScope) =>
-    scope.entryLocale === ALL_LOCALES ? null : scope.entryLocale;
+  const keyOf = (scope: RoomScope) => linkKeyOf(scope.contentType, scope.documentId, scope.locale);
 
   return {
-    find: (scope: RoomScope): Promise<RoomLink | null> =>
-      links.findOne(scope.contentType, scope.documentId, scope.locale),
+    find: (scope: RoomScope): Promise<LinkRow | null> => links.byKey(keyOf(scope)),
 
     isPublished: (scope: RoomScope): Promise<boolean> => entries.isPublished(scope),
 
     /** The entry that owns a room id, if any. */
-    ownerOf: (roomId: string) => links.findByRoomId(roomId),
+    async ownerOf(roomId: string): Promise<LinkRow | null> {
+      const key = await claims.ownerOf(roomId);
+      return key ? links.byKey(key) : null;
+    },
 
-    /** Runs the entry's job now (a failed delete stays a delete), or queues a new room. */
-    async retry(scope: RoomScope, link: RoomLink | null): Promise<void> {
-      if (link) {
-        busyUnless(link.status !== 'processing', 'retry');
-        busyUnless(await links.change(link, requeuePatch(links.now())), 'retry');
-      } else {
-        await links.queue(scope.contentType, [scope], { retryFailed: true });
-      }
+    /** Runs the entry's room again now, with a fresh count of attempts (a new row if none). */
+    async retry(scope: RoomScope, link: LinkRow | null): Promise<void> {
+      if (link) busyUnless(await links.change(link, { resetFailures: true }), 'retry');
+      else await links.mark(scope.contentType, [scope], { publish: true });
       wake();
     },
 
-    /** The entry forgets its room (kept in iFlyChat); the row stays, marked `unlinked`. */
-    async unlink(link: RoomLink, field: string): Promise<void> {
-      await strapi.db.transaction(async () => {
+    /** The entry forgets its room (kept in iFlyChat) until it is published again or linked. */
+    async unlink(link: LinkRow, field: string): Promise<void> {
+      await strapi.db.transaction(async ({ trx }) => {
         busyUnless(
-          await links.change(link, {
-            operation: 'sync',
-            status: 'unlinked',
-            roomId: null,
-            roomName: null,
-            roomRole: null,
-            roomPrivate: null,
-            roomModerate: null,
-            attempts: 0,
-            runAgain: false,
-            lastError: null,
-            mayHaveCreated: false,
-            nextAttemptAt: null,
-            syncedAt: links.now(),
-          }),
+          await links.change(
+            link,
+            { room: { roomId: null, sent: null }, unlinked: true, resetFailures: true },
+            trx
+          ),
           'unlink'
         );
-        if (link.roomId) await links.releaseRoom(link.roomId, link.linkKey);
+        if (link.roomId) await claims.releaseRoom(link.roomId, link.linkKey);
         await entries.writeBack(link, field, null);
       });
+      wake();
     },
 
     /**
      * Links the entry to an existing room (already checked with iFlyChat), recording its real
-     * state. The database's unique key on the room id refuses a room another entry owns, even
-     * when two editors link the same room at the same moment: throws {@link RoomOwnedError}.
+     * state; the worker then edits it if the entry asks for something else. The unique key on
+     * the room id refuses a room another entry owns, even for two editors at the same moment:
+     * throws {@link RoomOwnedError}.
      */
-    async link(scope: RoomScope, link: RoomLink | null, room: RoomSummary, field: string) {
-      const data = {
-        operation: 'sync' as const,
+    async link(scope: RoomScope, link: LinkRow | null, room: RoomSummary, field: string) {
+      const change = {
+        room: {
+          roomId: room.roomId,
+          sent: {
+            name: room.name,
+            role: room.role,
+            private: room.private,
+            moderate: room.moderate,
+          },
+        },
+        unlinked: false,
+        resetFailures: true,
+        // The entry has this room now; the worker edits it if the entry asks for another.
         status: 'created' as const,
-        roomId: room.roomId,
-        roomName: room.name,
-        roomRole: room.role,
-        roomPrivate: room.private,
-        roomModerate: room.moderate,
-        attempts: 0,
-        runAgain: false,
-        lastError: null,
-        mayHaveCreated: false,
-        nextAttemptAt: null,
-        leaseExpiresAt: null,
-        syncedAt: links.now(),
       };
-      const key = `${scope.contentType}:${scope.documentId}:${scope.locale}`;
       try {
-        await strapi.db.transaction(async () => {
-          await links.claimRoom(room.roomId, key);
+        await strapi.db.transaction(async ({ trx }) => {
+          await claims.claimRoom(room.roomId, keyOf(scope));
           if (link) {
-            busyUnless(await links.change(link, data), 'link');
+            busyUnless(await links.change(link, change, trx), 'link');
             if (link.roomId && link.roomId !== room.roomId) {
-              await links.releaseRoom(link.roomId, link.linkKey);
+              await claims.releaseRoom(link.roomId, link.linkKey);
             }
           } else {
-            await links.insertLinked(scope.contentType, scope, data);
+            await links.insert(scope.contentType, scope, change, trx);
           }
           await entries.writeBack(scope, field, room.roomId);
         });
       } catch (error) {
-        // A job made this entry's row in the meantime.
+        // A worker made this entry's row in the meantime.
         if (isUniqueViolation(error) && !(error instanceof RoomOwnedError)) {
           throw new RoomBusyError('link');
         }
         throw error;
       }
+      wake();
       // Linking an entry to the room it already has changes nothing: no event.
       if (link?.roomId === room.roomId) return;
       emitRoomEvent(strapi, link?.roomId ? 'updated' : 'created', {
         uid: scope.contentType,
         documentId: scope.documentId,
-        locale: localeOf(scope),
+        locale: scope.entryLocale === ALL_LOCALES ? null : scope.entryLocale,
         roomId: room.roomId,
       });
     },
 
-    /** The runner deletes the room and makes a new one. */
-    async recreate(link: RoomLink): Promise<void> {
+    /** The worker deletes the room (recorded first as the one to retire) and makes a new one. */
+    async recreate(link: LinkRow): Promise<void> {
       busyUnless(
         await links.change(link, {
-          operation: 'recreate',
-          ...requeuePatch(links.now()),
-          lastError: null,
+          retireRoomId: link.roomId,
+          room: { roomId: null, sent: null },
+          resetFailures: true,
         }),
         'recreate'
       );

@@ -6,24 +6,21 @@
 import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
-import { ALL_LOCALES, type RoomLink } from './room-links';
+import { ALL_LOCALES } from './room-links-keys';
 import { relationFieldsToPopulate, type Entry } from './room-params';
 
 /** The entry rows a room belongs to: the whole document, or one locale of it. */
-export type Scoped = Pick<RoomLink, 'contentType' | 'entryDocumentId' | 'entryLocale'>;
+export interface Scoped {
+  contentType: string;
+  entryDocumentId: string;
+  entryLocale: string;
+}
 
 export function scopeOf(link: Scoped) {
   return {
     documentId: link.entryDocumentId,
     ...(link.entryLocale === ALL_LOCALES ? {} : { locale: link.entryLocale }),
   };
-}
-
-function inScope(link: Scoped, entry: Entry): boolean {
-  return (
-    entry.documentId === link.entryDocumentId &&
-    (link.entryLocale === ALL_LOCALES || entry.locale === link.entryLocale)
-  );
 }
 
 export function createEntries(strapi: Core.Strapi) {
@@ -33,26 +30,6 @@ export function createEntries(strapi: Core.Strapi) {
       strapi.contentTypes[uid as keyof typeof strapi.contentTypes]?.attributes?.[field] as
         { type?: string } | undefined
     )?.type;
-
-  /**
-   * The published rows of these documents, with the relations the binding reads. The rows and
-   * their relations are two queries: read in one transaction, an unpublish cannot commit between
-   * them on SQLite (one connection) or MySQL (one snapshot per transaction) and show a published
-   * entry without its role. PostgreSQL's default isolation gives each query its own snapshot,
-   * so there the window stays open (a few milliseconds): the sync handler reads an entry that
-   * gives no room once more before failing it.
-   */
-  async function loadPublishedRows(uid: string, documentIds: string[], binding: Binding) {
-    return strapi.db.transaction(
-      async () =>
-        (await queryOf(uid).findMany({
-          where: { documentId: { $in: documentIds }, publishedAt: { $notNull: true } },
-          populate: relationFieldsToPopulate(binding).filter(
-            (field) => attributeType(uid, field) === 'relation'
-          ),
-        })) as Entry[]
-    );
-  }
 
   /** Of a document's published rows, the one the room is named after: the default locale's. */
   async function pickEntry(rows: Entry[]): Promise<Entry | null> {
@@ -64,11 +41,33 @@ export function createEntries(strapi: Core.Strapi) {
     return rows.find((row) => row.locale === defaultLocale) ?? rows[0];
   }
 
-  /** Entries loaded ahead for a batch of claimed jobs, by link row id (see `preload`). */
-  const preloaded = new Map<number, Entry[]>();
-
   return {
     attributeType,
+
+    /**
+     * The published entry the room is named after, with the relations the binding reads, and
+     * whether any version of it exists. Read in one transaction: the rows and their relations
+     * are two queries, which an unpublish cannot split on SQLite or MySQL (on PostgreSQL a split
+     * read is followed by the unpublish's own mark, which runs the row again).
+     */
+    async present(
+      link: Scoped,
+      binding: Binding
+    ): Promise<{ published: Entry | null; exists: boolean; fieldValues: unknown[] }> {
+      const uid = link.contentType;
+      const populate = relationFieldsToPopulate(binding).filter(
+        (field) => attributeType(uid, field) === 'relation'
+      );
+      const rows = (await strapi.db.transaction(() =>
+        queryOf(uid).findMany({ where: scopeOf(link), populate })
+      )) as Entry[];
+      const published = rows.filter((row) => row.publishedAt);
+      return {
+        published: await pickEntry(published),
+        exists: rows.length > 0,
+        fieldValues: rows.map((row) => row[binding.roomIdField]),
+      };
+    },
 
     /**
      * Every row the room belongs to (draft and published; every locale, or the room's locale)
@@ -96,49 +95,6 @@ export function createEntries(strapi: Core.Strapi) {
         where: { ...scopeOf(link), publishedAt: { $notNull: true } },
       });
       return count > 0;
-    },
-
-    /** Whether any row the room belongs to exists at all. */
-    async exists(link: Scoped): Promise<boolean> {
-      return (await queryOf(link.contentType).count({ where: scopeOf(link) })) > 0;
-    },
-
-    /** Loads the published entries of a batch of jobs at once (one query per content type). */
-    async preload(batch: RoomLink[], bindings: Record<string, Binding>): Promise<void> {
-      const byType = new Map<string, RoomLink[]>();
-      for (const row of batch) {
-        if (row.operation === 'delete' || !Object.hasOwn(bindings, row.contentType)) continue;
-        byType.set(row.contentType, [...(byType.get(row.contentType) ?? []), row]);
-      }
-      for (const [uid, rows] of byType) {
-        const entries = await loadPublishedRows(
-          uid,
-          rows.map((row) => row.entryDocumentId),
-          bindings[uid]
-        );
-        for (const row of rows) {
-          preloaded.set(
-            row.id,
-            entries.filter((entry) => inScope(row, entry))
-          );
-        }
-      }
-    },
-
-    /** The published entry a room is named after (its locale's, or the default locale's). */
-    async publishedEntry(link: RoomLink, binding: Binding): Promise<Entry | null> {
-      const rows =
-        preloaded.get(link.id) ??
-        (await loadPublishedRows(link.contentType, [link.entryDocumentId], binding)).filter(
-          (entry) => inScope(link, entry)
-        );
-      preloaded.delete(link.id);
-      return pickEntry(rows);
-    },
-
-    /** Drops what was loaded ahead for a job that ended. */
-    forget(linkId: number): void {
-      preloaded.delete(linkId);
     },
   };
 }

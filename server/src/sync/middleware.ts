@@ -14,7 +14,7 @@ import {
   publishedFromResult,
   type DocumentCallContext,
 } from './publish-detection';
-import { describe } from './handlers';
+import { describe } from './calls';
 
 type Next = () => Promise<unknown>;
 type TransactionHooks = { onCommit: (callback: () => void) => void };
@@ -72,9 +72,9 @@ export function registerPublishMiddleware(strapi: Core.Strapi): void {
         case 'saved':
           return sync().onSaved(uid, documentId, locales);
         case 'unpublished':
-          return sync().onRemoved('unpublish', uid, documentId, locales);
+          return sync().onRemoved(uid, documentId, locales);
         case 'deleted':
-          return sync().onRemoved('delete', uid, documentId, locales);
+          return sync().onRemoved(uid, documentId, locales);
       }
     };
     const report = (error: unknown) =>

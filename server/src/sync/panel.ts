@@ -13,25 +13,30 @@ import { bindingFor, isLocalized, type ModelLike } from '../config/bindings';
 import { getService } from '../utils/get-service';
 import { validationError } from '../utils/validation';
 import { RoomBusyError, type RoomScope } from './desk';
-import { describe } from './handlers';
-import { ALL_LOCALES, RoomOwnedError, type RoomLink } from './room-links';
+import { describe } from './calls';
+import type { LinkRow } from './links';
+import { RoomOwnedError } from './room-claims';
+import { ALL_LOCALES } from './room-links-keys';
 
 function fieldError(path: string, message: string) {
   return validationError([{ path: [path], message }]);
 }
 
-const iso = (value: string | Date | null) => (value ? new Date(value).toISOString() : null);
+const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : null);
 
-function jobView(link: RoomLink): RoomJobView {
+/** The row as the panel shows it; `operation` is what the next run will do, as far as known. */
+function jobView(link: LinkRow, binding: Binding, published: boolean): RoomJobView {
+  const deleting = !published && link.roomId !== null && binding.onUnpublish === 'delete';
+  const waiting = link.status === 'pending' || link.status === 'retrying';
   return {
-    operation: link.operation,
+    operation: link.retireRoomId ? 'recreate' : deleting && waiting ? 'delete' : 'sync',
     status: link.status,
-    roomId: link.roomId ?? null,
-    roomName: link.roomName ?? null,
-    attempts: link.attempts ?? 0,
-    lastError: link.lastError ?? null,
-    nextAttemptAt: iso(link.nextAttemptAt),
-    syncedAt: iso(link.syncedAt),
+    roomId: link.roomId ?? link.retireRoomId,
+    roomName: link.sent?.name ?? null,
+    attempts: link.attempts,
+    lastError: link.lastError,
+    nextAttemptAt: waiting ? iso(link.dueAtMs) : null,
+    syncedAt: iso(link.syncedAtMs),
   };
 }
 
@@ -119,19 +124,20 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       };
     }
     const link = await findLink(resolved);
+    const published = await desk().isPublished(resolved.scope);
     return {
       uid: target.uid,
       documentId: target.documentId,
       bound: true,
       roomPer: resolved.binding.roomPer,
       locale: resolved.scope.locale === ALL_LOCALES ? null : resolved.scope.locale,
-      published: await desk().isPublished(resolved.scope),
-      link: link && link.status !== 'unlinked' ? jobView(link) : null,
+      published,
+      link: link && !link.unlinked ? jobView(link, resolved.binding, published) : null,
     };
   }
 
   /** 400 when another entry's link row owns the room. */
-  async function refuseIfOwnedElsewhere(roomId: string, link: RoomLink | null): Promise<void> {
+  async function refuseIfOwnedElsewhere(roomId: string, link: LinkRow | null): Promise<void> {
     const owner = await desk().ownerOf(roomId);
     if (owner && owner.id !== link?.id) {
       throw fieldError(
@@ -152,9 +158,9 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       const resolved = await mustResolve(target);
       const link = await findLink(resolved);
       if (link?.status === 'processing') throw new RoomBusyError('retry');
-      // A delete, or a room that exists, can be retried whatever the entry; a room to make
-      // needs a published entry.
-      const makesRoom = !link || (link.operation !== 'delete' && !link.roomId);
+      // A room that exists can be retried whatever the entry (its policy may delete it); a
+      // room to make needs a published entry.
+      const makesRoom = !link?.roomId;
       if (makesRoom && !(await desk().isPublished(resolved.scope))) {
         throw fieldError('documentId', 'the entry is not published, so there is no room to make');
       }
@@ -170,7 +176,7 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
     async unlink(target: RoomTarget): Promise<RoomStatus> {
       const resolved = await mustResolve(target);
       const link = await findLink(resolved);
-      if (!link || link.status === 'unlinked') {
+      if (!link || link.unlinked) {
         throw fieldError('documentId', 'the entry has no room to unlink');
       }
       await desk().unlink(link, resolved.binding.roomIdField);
@@ -188,10 +194,11 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
     async link(target: RoomTarget & { roomId: string }): Promise<RoomStatus> {
       const resolved = await mustResolve(target);
       const link = await findLink(resolved);
-      if (link?.operation === 'delete') {
+      const published = await desk().isPublished(resolved.scope);
+      if (!published && resolved.binding.onUnpublish === 'delete') {
         throw fieldError(
           'documentId',
-          'the entry is unpublished or deleted and its room is being deleted'
+          'the entry is not published, and its binding deletes the rooms of unpublished entries'
         );
       }
       await refuseIfOwnedElsewhere(target.roomId, link);

@@ -1,65 +1,162 @@
 /**
- * Sync: turns publishes of bound content types into room jobs, runs them in the background and
- * writes the resulting room id back onto the entry. This service only wires the parts together:
+ * Sync: keeps each bound entry's iFlyChat room what the entry says now. A level-triggered
+ * reconciler, wired here from its parts:
  *
- * - `intake.ts`: publishes, saves, unpublishes and deletes (after commit) become queued jobs;
- * - `runner.ts`: claims jobs, keeps their leases, runs the handlers (`handlers/`) and applies
- *   their outcomes; `job-state.ts` holds the row's states and transitions;
- * - `sweep.ts` and `backfill.ts`: entries that have no job yet;
- * - `desk.ts`: the room panel's actions;
- * - `room-links.ts` and `entries.ts`: the link rows and the entries, read and written.
+ * - `intake.ts` (from the Document Service middleware), the panel (`desk.ts`), the backfill and
+ *   the audit (`audit.ts`) only **mark** link rows (`links.ts`): "look at this room again";
+ * - the worker loop (`worker-loop.ts`) claims due rows; each run (`reconcile.ts`) reads the
+ *   present, plans the smallest step (`plan.ts`) and records it (`store.ts`).
  */
 import type { Core } from '@strapi/strapi';
 
 import type { BackfillProgress } from '../../../contracts/settings';
-import { bindingFor } from '../config/bindings';
+import { bindingFor, isLocalized } from '../config/bindings';
+import { emitRoomEvent } from '../events/room-events';
+import type { EffectiveSettings } from '../settings/service';
 import { getService } from '../utils/get-service';
+import { asText } from '../utils/text';
+import { createAudit } from './audit';
+import { retryDelayMs } from './backoff';
 import { createBackfill } from './backfill';
-import { createDbClock } from './clock';
-import { CLAIM_BACKFILL_PAGE, MAX_INTEGER_ROOM_ID } from './constants';
+import { describe, gatedCalls, keepLease } from './calls';
+import { MAX_INTEGER_ROOM_ID, RUNS_PER_CALL_SLOT } from './constants';
 import { createRoomDesk } from './desk';
 import { createEntries } from './entries';
-import { describe } from './handlers';
 import { createIntake } from './intake';
-import { createRoomLinks } from './room-links';
-import { createRunner } from './runner';
-import { createSteadyTimer, createSweep } from './sweep';
+import { createLinks, type Held } from './links';
+import { desiredRoom, shapeFits } from './plan';
+import { createRequestGate } from './rate-limiter';
+import { reconcile, type PresentRead } from './reconcile';
+import { ALL_LOCALES } from './room-links-keys';
+import { createRoomClaims } from './room-claims';
+import { createRowStore } from './store';
+import { upgradeLinks } from './upgrade';
+import { createWorkerLoop } from './worker-loop';
+import { createSteadyTimer } from './steady-timer';
 
 export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   const settings = () => getService(strapi, 'settings');
   const log = strapi.log;
-  const clock = createDbClock(strapi);
-  const links = createRoomLinks(strapi, clock);
+  const links = createLinks(strapi);
   const entries = createEntries(strapi);
-  const runner = createRunner({
-    strapi,
-    links,
-    entries,
-    requeue: async (job) => {
-      const target = { documentId: job.entryDocumentId, locale: job.entryLocale };
-      await links.queue(job.contentType, [target], { retryFailed: true });
-      runner.wake();
-    },
-  });
-  const intake = createIntake({ strapi, links, entries, runner });
-  const sweeper = createSweep(strapi, links, clock);
-  const backfill = createBackfill(strapi, links);
-  const desk = createRoomDesk({ strapi, links, entries, wake: () => runner.wake() });
+  const claims = createRoomClaims(strapi);
+  const store = createRowStore(strapi, links, claims, entries);
+  const audit = createAudit(strapi, links);
+  const concurrency = () => settings().cached()?.concurrency ?? 4;
+  const gate = createRequestGate(concurrency, () => settings().cached()?.maxRequestsPerSecond);
+  const leaseMs = (config: EffectiveSettings) =>
+    Math.max(config.leaseSeconds * 1000, config.timeoutMs * 3);
+  const localized = (uid: string) =>
+    isLocalized(strapi.contentTypes[uid as keyof typeof strapi.contentTypes]);
 
-  const sweepTimer = createSteadyTimer(
+  /** The present of a held row: what its room should be, from the entry and the settings. */
+  async function read(job: Held, config: EffectiveSettings): Promise<PresentRead> {
+    const binding = bindingFor(config.contentTypes, job.contentType);
+    if (!binding) {
+      return {
+        desired: { kind: 'leave', why: 'unbound' },
+        entryRowId: job.entryRowId,
+        roomIdField: null,
+        fieldValues: [],
+      };
+    }
+    const fits = shapeFits(
+      binding.roomPer === 'locale' && localized(job.contentType),
+      job.entryLocale
+    );
+    const { published, exists, fieldValues } = await entries.present(job, binding);
+    const carried =
+      config.adoptExistingRoomIds && job.syncedAtMs === null && published
+        ? asText(published[binding.roomIdField]) || null
+        : null;
+    return {
+      desired: desiredRoom({
+        binding,
+        shapeFits: fits,
+        unlinked: job.unlinked,
+        published,
+        exists,
+        roleMap: config.roleMap,
+        carried,
+      }),
+      entryRowId: published ? Number(published.id) : null,
+      // A row of the old shape leaves the entry's room id to the rows of the new one.
+      roomIdField: fits ? binding.roomIdField : null,
+      fieldValues,
+    };
+  }
+
+  async function run(job: Held): Promise<void> {
+    const config = await settings().get();
+    const client = await settings().getClient();
+    if (!client) {
+      await links.release(job, 60_000);
+      return;
+    }
+    const lease = keepLease(job, links.renew, leaseMs(config), log);
+    try {
+      await reconcile(job, {
+        store,
+        calls: gatedCalls(client, lease, gate, config.timeoutMs),
+        read: (held) => read(held, config),
+        maxAttempts: config.maxAttempts,
+        retryDelayMs: (attempts, retryAfter) =>
+          retryDelayMs(attempts, retryAfter, Math.random, {
+            baseMs: config.retryBaseDelayMs,
+            maxMs: config.retryMaxDelayMs,
+          }),
+        log,
+        emit: (held, kind, roomId, reason) =>
+          emitRoomEvent(strapi, kind, {
+            uid: held.contentType,
+            documentId: held.entryDocumentId,
+            locale: held.entryLocale === ALL_LOCALES ? null : held.entryLocale,
+            roomId,
+            ...(reason === undefined ? {} : { reason }),
+          }),
+      });
+    } finally {
+      lease.stop();
+    }
+  }
+
+  const loop = createWorkerLoop<Held>({
+    async claim(limit) {
+      // Without an API key nothing can be done: rows wait, unclaimed, until one is saved.
+      if (!(await settings().getClient())) return { due: 0, claimed: [] };
+      const ids = await links.findDue(limit);
+      const config = await settings().get();
+      return { due: ids.length, claimed: await links.claim(ids, leaseMs(config)) };
+    },
+    run,
+    nextDueInMs: () => links.nextDueInMs(),
+    concurrency: () => concurrency() * RUNS_PER_CALL_SLOT,
+    onError: (error) => log.error(`[iflychat] room worker error: ${describe(error)}`),
+  });
+  const wake = () => loop.wake();
+  const intake = createIntake({ strapi, links, entries, wake });
+  const backfill = createBackfill(strapi, links);
+  const desk = createRoomDesk({ strapi, links, claims, entries, wake });
+
+  /** One audit tick; marks wake the worker. */
+  async function auditTick(): Promise<number> {
+    const config = await settings().get();
+    const marked = await audit.tick(config.contentTypes, config.roleMap);
+    if (marked > 0) wake();
+    return marked;
+  }
+
+  const auditTimer = createSteadyTimer(
     () => (settings().cached()?.sweepIntervalSeconds ?? 60) * 1000,
     async () => {
-      await service.sweep().catch((error: unknown) => {
-        log.error(`[iflychat] sweep failed: ${describe(error)}`);
+      await auditTick().catch((error: unknown) => {
+        log.error(`[iflychat] audit failed: ${describe(error)}`);
       });
     }
   );
 
-  /** Startup (the clock measured, then the runner and the sweep started), once begun. */
   let starting: Promise<void> | null = null;
   let stopping = false;
-
-  const bindingOf = async (uid: string) => bindingFor((await settings().get()).contentTypes, uid);
 
   /** Startup checks that need the database: warnings only. */
   async function checkAtStartup(): Promise<void> {
@@ -70,17 +167,10 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
         );
       }
     }
-    const claimed = await links.claimExistingRooms(CLAIM_BACKFILL_PAGE);
-    if (claimed > 0) log.info(`[iflychat] ${claimed} existing rooms given their owner claim`);
   }
 
-  const service = {
-    /**
-     * Whether publishes of `uid` get rooms; false (and logged) when settings cannot be read.
-     * Asked inside the publish's transaction, so with the settings last read (`lastRead`); they
-     * are read anew every few seconds by the room jobs and the sweep, and at once by a save on
-     * this instance.
-     */
+  return {
+    /** Whether publishes of `uid` get rooms: asked inside the publish's transaction. */
     async isBound(uid: string): Promise<boolean> {
       try {
         return Boolean(bindingFor((await settings().lastRead()).contentTypes, uid));
@@ -89,88 +179,61 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
         return false;
       }
     },
+    /** The room id attribute of a bound type (a copy of an entry is made without it). */
+    async roomIdFieldOf(uid: string): Promise<string | null> {
+      return bindingFor((await settings().lastRead()).contentTypes, uid)?.roomIdField ?? null;
+    },
     onPublished: (uid: string, documentId: string, locales: string[] = []) =>
       intake.onPublished(uid, documentId, locales),
     onSaved: (uid: string, documentId: string, locales: string[]) =>
       intake.onSaved(uid, documentId, locales),
-    onRemoved: (...args: Parameters<typeof intake.onRemoved>) => intake.onRemoved(...args),
-    roomIdFieldOf: (uid: string) => intake.roomIdFieldOf(uid),
+    onRemoved: (uid: string, documentId: string, locales: string[]) =>
+      intake.onRemoved(uid, documentId, locales),
 
     /** The room panel's narrow interface. */
     desk,
     /** The link rows (tests look at them; the panel goes through `desk`). */
     links,
 
-    /**
-     * The periodic sweep: queue publishes whose job was never recorded, then run whatever is
-     * due, including jobs whose lease ran out because their process died.
-     */
-    async sweep(): Promise<number> {
-      const config = await settings().get();
-      const queued = await sweeper.run(config.contentTypes, config.sweepIntervalSeconds * 1000);
-      if (queued > 0) {
-        log.warn(`[iflychat] the sweep found ${queued} published entries without a room job`);
-      }
-      runner.wake();
-      return queued;
-    },
+    /** One audit tick now (also after a settings save); returns how many rows it marked. */
+    audit: auditTick,
 
-    /**
-     * Queues every published entry of `uid` that has no room job yet, in the background; one
-     * backfill per content type at a time. Running it again queues nothing new.
-     */
+    /** Marks every published entry of `uid` (a backfill), in the background. */
     startBackfill(uid: string): void {
-      backfill.start(
-        uid,
-        () => bindingOf(uid),
-        (queued) => {
-          if (queued > 0) runner.wake();
-        }
-      );
+      backfill.start(uid, async () => bindingFor((await settings().get()).contentTypes, uid), wake);
     },
-
-    /** Resolves when no backfill is running (for tests and shutdown). */
     backfillsDone: () => backfill.done(),
-
     async progress(uid: string): Promise<BackfillProgress> {
-      return backfill.progress(uid, await bindingOf(uid));
+      return backfill.progress(uid, bindingFor((await settings().get()).contentTypes, uid));
     },
 
-    /**
-     * Starts the runner (it picks up jobs left over by a previous run) and the sweep (now, then
-     * every `sweepIntervalSeconds`).
-     */
+    /** Upgrades 0.1's rows, then starts the worker and the audit (now, then every interval). */
     start(): void {
-      // Leases and due times come from the database's clock: measured before the first claim.
-      starting = clock.sync().then(() => {
+      starting = upgradeLinks(strapi).then(() => {
         if (stopping) return;
-        runner.start();
-        sweepTimer.start();
+        loop.start();
+        auditTimer.start();
       });
       checkAtStartup().catch((error: unknown) =>
         log.error(`[iflychat] startup checks failed: ${describe(error)}`)
       );
     },
-    wake(): void {
-      runner.wake();
-    },
-    /** Resolves once no publish is being recorded and no job is due or running. */
+    wake,
+    /** Resolves once no mark is being written and no row is due or running. */
     async idle(): Promise<void> {
       await starting;
       await intake.settled();
-      await runner.idle();
+      await loop.idle();
       await intake.settled();
     },
     async stop(): Promise<void> {
       stopping = true;
-      await starting;
-      await sweepTimer.stop();
-      await sweeper.release().catch(() => undefined);
+      await starting?.catch(() => undefined);
+      await auditTimer.stop();
       await intake.settled();
-      await runner.stop();
+      await loop.stop();
     },
   };
-  return service;
 }
 
 export type SyncService = ReturnType<typeof createSyncService>;

@@ -1,0 +1,168 @@
+/**
+ * The audit: events make rooms converge fast, the audit makes it certain. Each tick reads one
+ * page of each side, on a cursor over the primary key that wraps around, and marks what a lost
+ * event missed:
+ *
+ * - entries → rows: a published entry of a bound type (published since the type was bound, or
+ *   any with a backfill) whose room has no row, or whose row followed another published version;
+ * - rows → entries: a row whose entry is unpublished or deleted while it still has a room, whose
+ *   shape no longer fits its binding, or that followed another published version.
+ *
+ * A mark is idempotent, so two instances auditing at once cost a little work, never a wrong room.
+ * Rows held past their lease need no mark: the claim takes them once the lease has run out.
+ */
+import type { Core } from '@strapi/strapi';
+
+import type { Binding } from '../../../contracts/config';
+import { bindingFor, isLocalized } from '../config/bindings';
+import { PLUGIN_ID } from '../utils/get-service';
+import { AUDIT_PAGE } from './constants';
+import type { LinkRow, Links } from './links';
+import { shapeFits } from './plan';
+import { linkKeyOf, type LinkTarget } from './room-links-keys';
+import { targetsOf } from './intake';
+
+const STATE_KEY = 'bindings-seen';
+
+/** Per bound type: when it was first seen bound (ms), and what its rooms were last marked for. */
+type Seen = Record<string, { since: number; signature: string }>;
+
+type Published = { id: number; documentId: string; locale?: string | null; publishedAt: unknown };
+
+export function createAudit(strapi: Core.Strapi, links: Links) {
+  const store = () => strapi.store({ type: 'plugin', name: PLUGIN_ID });
+  const localized = (uid: string) =>
+    isLocalized(strapi.contentTypes[uid as keyof typeof strapi.contentTypes]);
+  const entryCursors = new Map<string, number>();
+  let rowCursor = 0;
+
+  /**
+   * When each bound type was first seen bound (older publishes are the backfill's), and whether
+   * its binding or the role map changed since its rooms were last marked: then every row of the
+   * type is marked (settings changes take no path of their own), on whichever instance sees it.
+   */
+  async function bindingsSeen(
+    bindings: Record<string, Binding>,
+    roleMap: Record<string, string>
+  ): Promise<Map<string, number>> {
+    const saved = ((await store().get({ key: STATE_KEY })) ?? {}) as Seen;
+    const next: Seen = {};
+    for (const [uid, binding] of Object.entries(bindings)) {
+      const signature = JSON.stringify([binding, roleMap, localized(uid)]);
+      const before = Object.hasOwn(saved, uid) ? saved[uid] : undefined;
+      next[uid] = { since: before?.since ?? Date.now(), signature };
+      if (before && before.signature !== signature) {
+        const marked = await links.markType(uid);
+        entryCursors.delete(uid);
+        strapi.log.info(
+          `[iflychat] the settings of ${uid} changed: ${marked} rooms to look at again`
+        );
+      }
+    }
+    if (JSON.stringify(next) !== JSON.stringify(saved)) {
+      await store().set({ key: STATE_KEY, value: next });
+    }
+    return new Map(Object.entries(next).map(([uid, seen]) => [uid, seen.since]));
+  }
+
+  /** The published rows of `uid` with ids after `afterId` (one page). */
+  async function publishedPage(uid: string, afterId: number, where: object = {}) {
+    return (await strapi.db.query(uid).findMany({
+      where: { id: { $gt: afterId }, publishedAt: { $notNull: true }, ...where },
+      select: localized(uid)
+        ? ['id', 'documentId', 'locale', 'publishedAt']
+        : ['id', 'documentId', 'publishedAt'],
+      orderBy: { id: 'asc' },
+      limit: AUDIT_PAGE,
+    })) as Published[];
+  }
+
+  /** Published entries whose room has no row, or a row that followed another version. */
+  async function auditEntries(uid: string, binding: Binding, since: number): Promise<number> {
+    const from = entryCursors.get(uid) ?? 0;
+    const page = await publishedPage(uid, from);
+    entryCursors.set(uid, page.length < AUDIT_PAGE ? 0 : page[page.length - 1].id);
+    const fresh = page.filter((entry) => new Date(entry.publishedAt as string).getTime() >= since);
+    const wanted = new Map<string, { target: LinkTarget; entry: Published }>();
+    for (const entry of fresh) {
+      for (const target of targetsOf(strapi, binding, uid, entry.documentId, [entry.locale])) {
+        wanted.set(linkKeyOf(uid, target.documentId, target.locale), { target, entry });
+      }
+    }
+    const rows = new Map((await links.byKeys([...wanted.keys()])).map((row) => [row.linkKey, row]));
+    const missing: LinkTarget[] = [];
+    for (const [key, { target }] of wanted) if (!rows.has(key)) missing.push(target);
+    return links.markMissing(uid, missing);
+  }
+
+  /** Whether a row's recorded state disagrees with its entry as it is now. */
+  function disagrees(row: LinkRow, binding: Binding, published: Published[], exists: boolean) {
+    if (row.wantSeq > row.doneSeq || row.unlinked) return false;
+    const perLocale = binding.roomPer === 'locale' && localized(row.contentType);
+    if (!shapeFits(perLocale, row.entryLocale)) return true;
+    if (published.length === 0) {
+      return row.roomId !== null && (exists ? binding.onUnpublish : binding.onDelete) === 'delete'
+        ? true
+        : !exists && binding.onDelete === 'keep';
+    }
+    if (row.status === 'failed') return !published.some((entry) => entry.id === row.entryRowId);
+    return row.entryRowId !== null && !published.some((entry) => entry.id === row.entryRowId);
+  }
+
+  /** Rows whose entry changed in a way no event reported. */
+  async function auditRows(bindings: Record<string, Binding>): Promise<number> {
+    const page = await links.page(rowCursor, AUDIT_PAGE);
+    rowCursor = page.length < AUDIT_PAGE ? 0 : page[page.length - 1].id;
+    let marked = 0;
+    const byType = new Map<string, LinkRow[]>();
+    for (const row of page)
+      byType.set(row.contentType, [...(byType.get(row.contentType) ?? []), row]);
+    for (const [uid, rows] of byType) {
+      const binding = bindingFor(bindings, uid);
+      if (!binding) continue;
+      const documentIds = [...new Set(rows.map((row) => row.entryDocumentId))];
+      const all = (await strapi.db.query(uid).findMany({
+        where: { documentId: { $in: documentIds } },
+        select: localized(uid)
+          ? ['id', 'documentId', 'locale', 'publishedAt']
+          : ['id', 'documentId', 'publishedAt'],
+      })) as Published[];
+      const stale: LinkTarget[] = [];
+      for (const row of rows) {
+        const mine = all.filter(
+          (entry) =>
+            entry.documentId === row.entryDocumentId &&
+            (row.entryLocale === '*' || entry.locale === row.entryLocale)
+        );
+        const published = mine.filter((entry) => entry.publishedAt);
+        if (disagrees(row, binding, published, mine.length > 0)) {
+          stale.push({ documentId: row.entryDocumentId, locale: row.entryLocale });
+        }
+      }
+      marked += await links.mark(uid, stale, { publish: false });
+    }
+    return marked;
+  }
+
+  return {
+    /** One tick: a page of each side; returns how many rows it marked. */
+    async tick(
+      bindings: Record<string, Binding>,
+      roleMap: Record<string, string>
+    ): Promise<number> {
+      const since = await bindingsSeen(bindings, roleMap);
+      let marked = 0;
+      for (const [uid, binding] of Object.entries(bindings)) {
+        marked += await auditEntries(uid, binding, since.get(uid) ?? 0);
+      }
+      return marked + (await auditRows(bindings));
+    },
+
+    /** Whether the last tick reached the end of both sides (a full pass is done). */
+    get wrapped(): boolean {
+      return rowCursor === 0 && [...entryCursors.values()].every((cursor) => cursor === 0);
+    },
+  };
+}
+
+export type Audit = ReturnType<typeof createAudit>;
