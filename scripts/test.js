@@ -61,6 +61,7 @@ const MYSQL_TIER = [
   'tests/integration/publish.test.ts',
   'tests/integration/lifecycle.test.ts',
   'tests/integration/faults.test.ts',
+  'tests/integration/instances-mysql.test.ts',
 ];
 
 /** Integration files that start a PostgreSQL server of their own. */
@@ -68,6 +69,8 @@ const POSTGRES_TESTS = [
   'tests/integration/instances.test.ts',
   'tests/integration/clock.test.ts',
   'tests/integration/ownership.test.ts',
+  'tests/integration/storm.test.ts',
+  'tests/integration/timezones.test.ts',
 ];
 
 const steps = [

@@ -2,6 +2,8 @@
 module.exports = {
   rootDir: '..',
   testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
+  // The MySQL tier's own file (tests/jest.mysql.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/integration/instances-mysql.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tests/tsconfig.json' }] },
   testEnvironment: 'node',
   globalSetup: '<rootDir>/tests/helpers/global-setup.js',

@@ -1,6 +1,7 @@
 /**
  * The MySQL tier: the delivery and lifecycle integration tests again, on a MariaDB or MySQL server
- * that the global setup starts (tests/helpers/mysql.ts) and the teardown stops.
+ * that the global setup starts (tests/helpers/mysql.ts) and the teardown stops, and the
+ * two-instance test on it (instances-mysql.test.ts, which only this tier runs).
  * @type {import('jest').Config}
  */
 const integration = require('./jest.integration.config.js');
@@ -11,7 +12,9 @@ module.exports = {
     '<rootDir>/tests/integration/publish.test.ts',
     '<rootDir>/tests/integration/lifecycle.test.ts',
     '<rootDir>/tests/integration/faults.test.ts',
+    '<rootDir>/tests/integration/instances-mysql.test.ts',
   ],
+  testPathIgnorePatterns: ['/node_modules/'],
   globalSetup: '<rootDir>/tests/helpers/mysql-setup.ts',
   globalTeardown: '<rootDir>/tests/helpers/mysql-teardown.ts',
 };

@@ -65,6 +65,8 @@ export interface Emulator {
   stop(): Promise<void>;
   configure(settings: {
     latencyMs?: number;
+    /** Each call waits a random time between latencyMs and this. */
+    latencyMaxMs?: number;
     faults?: FaultRule[];
     apiKey?: string;
     tokens?: TokenSettings;
@@ -82,5 +84,6 @@ export function createEmulator(options?: {
   apiKey?: string;
   port?: number;
   latencyMs?: number;
+  latencyMaxMs?: number;
   random?: () => number;
 }): Emulator;

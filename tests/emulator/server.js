@@ -58,12 +58,15 @@ const ROUTES = [
 ];
 
 /**
- * @param {{ apiKey?: string, port?: number, latencyMs?: number, random?: () => number }} [options]
+ * `latencyMs` delays every API call; with `latencyMaxMs` above it, each call waits a random time
+ * between the two instead.
+ * @param {{ apiKey?: string, port?: number, latencyMs?: number, latencyMaxMs?: number, random?: () => number }} [options]
  */
 function createEmulator(options = {}) {
   const state = {
     apiKey: options.apiKey ?? 'emulator-api-key',
     latencyMs: options.latencyMs ?? 0,
+    latencyMaxMs: options.latencyMaxMs ?? 0,
     /** @type {FaultRule[]} */
     faults: [],
     /** @type {Map<number, Room>} */
@@ -209,6 +212,7 @@ function createEmulator(options = {}) {
         requests: state.requests,
         faults: state.faults,
         latencyMs: state.latencyMs,
+        latencyMaxMs: state.latencyMaxMs,
         tokens: tokens.list(),
       });
     }
@@ -315,7 +319,11 @@ function createEmulator(options = {}) {
         return sendJson(res, 400, { error: `API ${version} expects a ${expected} body` });
       }
 
-      if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
+      const latency =
+        state.latencyMaxMs > state.latencyMs
+          ? state.latencyMs + random() * (state.latencyMaxMs - state.latencyMs)
+          : state.latencyMs;
+      if (latency > 0) await new Promise((r) => setTimeout(r, latency));
       const fault = takeFault(path);
       if (fault && hostileAnswer(fault, req, res)) {
         record.outcome = fault.kind;
@@ -353,10 +361,11 @@ function createEmulator(options = {}) {
     socket.on('close', () => sockets.delete(socket));
   });
 
-  /** @param {{ latencyMs?: number, faults?: FaultRule[], apiKey?: string, tokens?: import('./tokens').TokenSettings }} settings */
+  /** @param {{ latencyMs?: number, latencyMaxMs?: number, faults?: FaultRule[], apiKey?: string, tokens?: import('./tokens').TokenSettings }} settings */
   function configure(settings) {
     if (settings.tokens !== undefined) tokens.configure(settings.tokens);
     if (settings.latencyMs !== undefined) state.latencyMs = settings.latencyMs;
+    if (settings.latencyMaxMs !== undefined) state.latencyMaxMs = settings.latencyMaxMs;
     if (settings.faults !== undefined) state.faults = settings.faults.map((rule) => ({ ...rule }));
     if (settings.apiKey !== undefined) state.apiKey = settings.apiKey;
   }
@@ -366,6 +375,7 @@ function createEmulator(options = {}) {
     state.requests.length = 0;
     state.faults = [];
     state.latencyMs = options.latencyMs ?? 0;
+    state.latencyMaxMs = options.latencyMaxMs ?? 0;
     state.nextRoomId = 1;
     tokens.reset();
   }

@@ -191,3 +191,42 @@ export async function createMysqlDatabase(adminUrl: string, name: string): Promi
     },
   };
 }
+
+/**
+ * A fresh database for the multi-instance rig (instances.ts) on the MySQL tier's server (or a
+ * throwaway one outside that tier), with a connection the test queries it through. Big integers
+ * come back as strings, as PostgreSQL's driver gives them.
+ */
+export const mysqlProvider = {
+  async create(name: string) {
+    const shared = process.env[MYSQL_ADMIN_URL];
+    const server = shared ? null : await startMysql();
+    const adminUrl = shared ?? (server as MysqlServer).adminUrl;
+    try {
+      const made = await createMysqlDatabase(adminUrl, name);
+      const url = new URL(adminUrl);
+      url.pathname = `/${name}`;
+      const connection = await createConnection({
+        uri: url.toString(),
+        supportBigNumbers: true,
+        bigNumberStrings: true,
+      });
+      const database = {
+        url: url.toString(),
+        env: made.env,
+        async query<T>(sql: string, params: unknown[] = []) {
+          const [rows] = await connection.query(sql, params);
+          return rows as T[];
+        },
+        async drop() {
+          await connection.end();
+          await made.drop();
+        },
+      };
+      return { database, stop: () => server?.stop() ?? Promise.resolve() };
+    } catch (error) {
+      await server?.stop();
+      throw error;
+    }
+  },
+};

@@ -15,6 +15,8 @@ export interface Publisher {
   readonly published: number;
   readonly done: boolean;
   readonly links: LinkCounts | null;
+  /** The last value each key of the process's JSON lines had (`{"ops": 12}` → `last.ops`). */
+  readonly last: Record<string, unknown>;
   readonly output: string;
   /** Resolves when `check` holds for this publisher; rejects on timeout or early exit. */
   until(check: (publisher: Publisher) => boolean, timeoutMs: number, what: string): Promise<void>;
@@ -28,8 +30,11 @@ export function startPublisher(options: {
   count: number;
   /** Milliseconds between two publishes. */
   pauseMs?: number;
+  /** Another script of tests/processes that speaks the same lines (publisher.js by default). */
+  script?: string;
 }): Publisher {
-  const child = spawn(process.execPath, [path.join(ROOT, 'tests', 'processes', 'publisher.js')], {
+  const script = path.join(ROOT, 'tests', 'processes', options.script ?? 'publisher.js');
+  const child = spawn(process.execPath, [script], {
     cwd: path.join(ROOT, 'playground'),
     env: {
       ...process.env,
@@ -45,6 +50,7 @@ export function startPublisher(options: {
   let published = 0;
   let done = false;
   let links: LinkCounts | null = null;
+  const last: Record<string, unknown> = {};
   let output = '';
   let buffer = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -62,6 +68,7 @@ export function startPublisher(options: {
       newline = buffer.indexOf('\n');
       try {
         const message = JSON.parse(line) as Record<string, unknown>;
+        Object.assign(last, message);
         if (message.ready) ready = true;
         if (typeof message.published === 'number') published = message.published;
         if (message.done) done = true;
@@ -88,6 +95,9 @@ export function startPublisher(options: {
     },
     get links() {
       return links;
+    },
+    get last() {
+      return last;
     },
     get output() {
       return output;

@@ -1,6 +1,6 @@
 /**
  * Entries published before a content type was bound get rooms only through "Create rooms for
- * existing entries"; a publish whose job was never recorded is found by the sweep.
+ * existing entries"; a publish whose mark was never written is found by the audit.
  */
 import { createEmulator, type Emulator } from '../emulator/server';
 import {
@@ -67,9 +67,9 @@ it('publishing while unbound creates nothing; binding later does not reach back 
     contentTypes: { [COMMUNITY]: binding },
   });
   expect(saved.status).toBe(200);
-  // Two sweeps: the first notes when the binding appeared, the second looks for missed publishes.
-  expect(await sync().sweep()).toBe(0);
-  expect(await sync().sweep()).toBe(0);
+  // Two audit ticks: the first notes when the binding appeared, the second looks again.
+  expect(await sync().audit()).toBe(0);
+  expect(await sync().audit()).toBe(0);
   await settle(pg.strapi);
   expect(emulator.rooms).toHaveLength(0);
 });
@@ -142,7 +142,7 @@ it('names what is wrong with a backfill request, and needs rooms.manage', async 
   ).toBe(403);
 });
 
-it('the sweep finds a publish whose job was never recorded', async () => {
+it('the audit finds a publish whose mark was never written', async () => {
   // A published entry written behind the Document Service's back, as if the process had died
   // between the commit and the after-commit hook.
   const now = new Date();
@@ -158,10 +158,10 @@ it('the sweep finds a publish whose job was never recorded', async () => {
       updatedAt: now,
     },
   });
-  expect(await sync().sweep()).toBe(1);
+  expect(await sync().audit()).toBe(1);
   await settle(pg.strapi);
   const link = (await linkRows(pg.strapi)).find((r) => r.entryDocumentId === row.documentId);
   expect(link?.status).toBe('created');
   expect(emulator.rooms.some((room) => room.room_name === 'Existing Missed')).toBe(true);
-  expect(await sync().sweep()).toBe(0);
+  expect(await sync().audit()).toBe(0);
 });

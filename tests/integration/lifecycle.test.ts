@@ -159,7 +159,6 @@ describe("onUnpublish: 'delete'", () => {
       return row?.status === 'failed' ? row : null;
     });
 
-    expect(link.operation).toBe('delete');
     expect(link.lastError).toContain('HTTP 400');
     expect(link.lastError).toContain('room is locked');
     expect(link.lastError).not.toContain(emulator.apiKey);
@@ -183,7 +182,6 @@ describe("onUnpublish: 'delete'", () => {
     expect(deletesOf(roomId)).toHaveLength(1);
 
     const link = await linkOf(documentId);
-    expect(link?.operation).toBe('sync');
     expect(link?.status).toBe('created');
     expect(String(link?.roomId)).toBe(roomId);
     expect(roomExists(roomId)).toBe(true);
@@ -203,35 +201,22 @@ describe('a job running while the entry changes', () => {
     await waitFor(async () => (await linkOf(doc.documentId))?.status === 'processing');
 
     await documents.unpublish({ documentId: doc.documentId });
-    await waitFor(async () => (await linkOf(doc.documentId))?.operation === 'delete');
+    // The unpublish marked the row while its create runs.
+    await waitFor(async () => {
+      const row = await linkOf(doc.documentId);
+      return row && row.wantSeq > 1;
+    });
     await documents.publish({ documentId: doc.documentId });
     await settle(pg.strapi);
     emulator.configure({ latencyMs: 0 });
 
     const link = await linkOf(doc.documentId);
-    expect(link).toMatchObject({ operation: 'sync', status: 'created' });
+    expect(link).toMatchObject({ status: 'created' });
+    expect(link?.doneSeq).toBe(link?.wantSeq);
     const rooms = emulator.rooms.filter((room) => room.room_name === 'Back and forth');
     expect(rooms).toHaveLength(1);
     expect(String(link?.roomId)).toBe(String(rooms[0].room_id));
     expect(deletesOf(String(rooms[0].room_id))).toHaveLength(0);
-  });
-
-  it('a worker holding an old copy of a row cannot claim it for the old operation', async () => {
-    const { documentId } = await publishedEntry(GROUP, 'Stale claim');
-    const links = pg.strapi.plugin('iflychat').service('sync').links;
-    // As a worker would have read it just before the entry was unpublished...
-    const row = await linkOf(documentId);
-    expect(row).toBeDefined();
-    const stale = { ...row, status: 'pending', attempts: 0 } as Record<string, any>;
-    await pg.strapi.db
-      .query('plugin::iflychat.room-link')
-      .update({ where: { id: stale.id }, data: { status: 'pending', attempts: 0 } });
-    await pg.strapi.documents(GROUP).unpublish({ documentId });
-    await waitFor(async () => (await linkOf(documentId))?.operation !== 'sync');
-
-    expect(await links.claimMany([stale], new Date(Date.now() + 60_000))).toEqual([]);
-    await settle(pg.strapi);
-    expect(await linkOf(documentId)).toBeUndefined();
   });
 });
 

@@ -2,10 +2,8 @@
  * One room, one owner, enforced by the database (the room claims table's unique key), on
  * PostgreSQL where two requests really run at the same time: two editors linking the same room
  * at once, and two entries carrying the same room id published at once with
- * `adoptExistingRoomIds` on; and the sweep's lock, taken by one instance at a time. Real Strapi on PostgreSQL, real HTTP to the emulator.
+ * `adoptExistingRoomIds` on. Real Strapi on PostgreSQL, real HTTP to the emulator.
  */
-import { localClock } from '../../server/src/sync/clock';
-import { createLock } from '../../server/src/sync/lock';
 import { createEmulator, type Emulator } from '../emulator/server';
 import {
   adminSession,
@@ -131,21 +129,4 @@ it('two entries carrying the same room id, published at once: only one adopts it
   expect(owners).toHaveLength(1);
   expect(owners[0].status).toBe('created');
   expect(await claimsOf(roomId)).toHaveLength(1);
-});
-
-it('the sweep lock: one instance at a time, taken over once it runs out', async () => {
-  const first = createLock(pg.strapi, localClock, 'test-lock');
-  const second = createLock(pg.strapi, localClock, 'test-lock');
-  const won = await Promise.all([first.acquire(60_000), second.acquire(60_000)]);
-  expect(won.filter(Boolean)).toHaveLength(1);
-  const [holder, other] = won[0] ? [first, second] : [second, first];
-  expect(await holder.acquire(60_000)).toBe(true); // renewed by its holder
-  expect(await other.acquire(60_000)).toBe(false);
-  // Held for a moment only: once it runs out, the other instance takes it.
-  expect(await holder.acquire(1)).toBe(true);
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  expect(await other.acquire(60_000)).toBe(true);
-  expect(await holder.acquire(60_000)).toBe(false);
-  await other.release();
-  expect(await holder.acquire(60_000)).toBe(true);
 });

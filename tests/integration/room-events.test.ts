@@ -163,7 +163,8 @@ describe('room events', () => {
       { event: 'iflychat-room.updated', ...base, roomId: second },
     ]);
 
-    // Link to another existing room → updated.
+    // Link to another existing room → updated; the worker then names it after the entry
+    // (its name was "Spare") → updated again.
     const made = await fetch(`${emulator.url}/api/1.1/room/create`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -176,15 +177,20 @@ describe('room events', () => {
       roomId: spare,
     });
     expect(linked.status).toBe(200);
-    expect((await eventsAfter(4)).slice(3)).toEqual([
+    await settle(pg.strapi);
+    expect((await eventsAfter(5)).slice(3)).toEqual([
+      { event: 'iflychat-room.updated', ...base, roomId: spare },
       { event: 'iflychat-room.updated', ...base, roomId: spare },
     ]);
+    expect(emulator.rooms.find((room) => String(room.room_id) === spare)?.room_name).toBe(
+      'Hill walkers'
+    );
 
     // Deleted entry, binding says delete: the delete job deletes the room → deleted.
     await documents.delete({ documentId: id });
     await settle(pg.strapi);
     expect(emulator.rooms.some((room) => String(room.room_id) === spare)).toBe(false);
-    expect((await eventsAfter(5)).slice(4)).toEqual([
+    expect((await eventsAfter(6)).slice(5)).toEqual([
       { event: 'iflychat-room.deleted', ...base, roomId: spare },
     ]);
 
@@ -197,8 +203,8 @@ describe('room events', () => {
     const orphan = await documents.create({ data: { name: 'Orphan', audience: editors } as never });
     await documents.publish({ documentId: orphan.documentId });
     await settle(pg.strapi);
-    const events = await eventsAfter(6);
-    expect(events.slice(5)).toEqual([
+    const events = await eventsAfter(7);
+    expect(events.slice(6)).toEqual([
       {
         event: 'iflychat-room.failed',
         uid: COMMUNITY,
@@ -211,15 +217,16 @@ describe('room events', () => {
 
     // Exactly once each, with Strapi's event header; and each was sent after its commit: the
     // entry already held the room id the event announces (none once deleted).
-    expect(received).toHaveLength(6);
+    expect(received).toHaveLength(7);
     for (const event of received) expect(event.header).toBe(event.event);
-    expect(received.slice(0, 4).map((event) => event.roomIdsOnEntry)).toEqual([
+    expect(received.slice(0, 5).map((event) => event.roomIdsOnEntry)).toEqual([
       [first],
       [first],
       [second],
       [spare],
+      [spare],
     ]);
-    expect(received[4].roomIdsOnEntry).toEqual([]);
-    expect(received[5].roomIdsOnEntry).toEqual([null]);
+    expect(received[5].roomIdsOnEntry).toEqual([]);
+    expect(received[6].roomIdsOnEntry).toEqual([null]);
   });
 });

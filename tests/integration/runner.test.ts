@@ -1,9 +1,10 @@
 /**
- * The job runner's promises, each once broken: a publish during a running job is not lost,
- * `idle()` waits for publishes being recorded, a poison job fails instead of running forever, a
- * called-off delete that fails leaves the published entry its room, a deleted entry's row goes
- * even when its job was running, and a carried room id is not adopted blindly. Real Strapi,
- * SQLite and HTTP to the emulator.
+ * The reconciler's promises, each once broken: a publish during a running job is not lost,
+ * `idle()` waits for publishes being marked, marks that race insert one row, a claim wins only
+ * due and free rows, a poison row fails instead of running forever, an unpublish and publish
+ * during a delete leave the published entry its room, a deleted entry's row goes even when its
+ * run was going on, and a carried room id is not adopted blindly. Real Strapi, SQLite and HTTP
+ * to the emulator.
  */
 import { createEmulator, type Emulator } from '../emulator/server';
 import {
@@ -85,11 +86,9 @@ describe('a publish while the job runs', () => {
     const rooms = roomsNamed('Open at first');
     expect(rooms).toHaveLength(1);
     expect(rooms[0].room_private).toBe('1');
-    expect(await linkOf(doc.documentId)).toMatchObject({
-      status: 'created',
-      roomPrivate: true,
-      runAgain: false,
-    });
+    const link = await linkOf(doc.documentId);
+    expect(link).toMatchObject({ status: 'created', roomPrivate: true });
+    expect(link?.doneSeq).toBe(link?.wantSeq);
   });
 });
 
@@ -103,109 +102,94 @@ describe('idle()', () => {
   });
 });
 
-describe('publishes recorded in one transaction', () => {
-  it('a batch whose insert collides is rolled back and written again outside it: one room each', async () => {
-    const names = ['Collide A', 'Collide B', 'Collide C'];
-    const docs: Array<{ documentId: string; name: string }> = [];
-    for (const name of names)
-      docs.push({ documentId: (await draft(COMMUNITY, { name })).documentId, name });
-    const [first] = docs;
-    // A row for the first entry appears between the batch's read and its insert (on SQLite,
-    // inside the batch's own transaction, so it is rolled back with it).
-    let collided = false;
-    const unsubscribe = pg.strapi.db.lifecycles.subscribe({
-      models: ['plugin::iflychat.room-link'],
-      async beforeCreateMany() {
-        if (collided) return;
-        collided = true;
-        await sync().links.queue(COMMUNITY, [{ documentId: first.documentId, locale: '*' }], {
-          retryFailed: false,
-        });
-      },
-    });
-    try {
-      await pg.strapi.db.transaction(async () => {
-        for (const doc of docs) await documents(COMMUNITY).publish({ documentId: doc.documentId });
-      });
-      await settle(pg.strapi);
-    } finally {
-      unsubscribe();
-    }
-    expect(collided).toBe(true);
+describe('marks', () => {
+  it('two marks of an entry that has no row yet, at the same moment: one row, marked twice', async () => {
+    const docs = [];
+    for (const name of ['Race A', 'Race B']) docs.push(await draft(COMMUNITY, { name }));
+    const targets = docs.map((doc) => ({ documentId: doc.documentId, locale: '*' }));
+    const marked = await Promise.all([
+      sync().links.mark(COMMUNITY, targets, { publish: true }),
+      sync().links.mark(COMMUNITY, targets, { publish: true }),
+    ]);
+    expect(marked).toEqual([2, 2]);
     for (const doc of docs) {
       const rows = (await linkRows(pg.strapi)).filter(
         (row) => row.entryDocumentId === doc.documentId
       );
       expect(rows).toHaveLength(1);
-      expect(rows[0].status).toBe('created');
-      const created = emulator
-        .requestsTo('/room/create')
-        .filter((request) => request.body.room_name === doc.name);
-      expect(created).toHaveLength(1);
+      expect(rows[0].wantSeq).toBeGreaterThanOrEqual(1);
     }
+    // Not published: the worker makes no room for them.
+    await sync().idle();
+    expect(roomsNamed('Race A')).toHaveLength(0);
   });
 });
 
 describe('claims', () => {
-  it('a batch claim wins only the rows no other worker took first, and knows which', async () => {
-    const links = pg.strapi.db.query('plugin::iflychat.room-link');
-    const later = new Date(Date.now() + 3_600_000); // not due: the running loop leaves them alone
-    const rows = [];
-    for (const key of ['a', 'b', 'c']) {
-      rows.push(
-        (await links.create({
-          data: {
-            linkKey: `claims-test:${key}`,
-            contentType: COMMUNITY,
-            entryDocumentId: `claims-test-${key}`,
-            entryLocale: '*',
-            operation: 'sync',
-            status: 'pending',
-            attempts: 0,
-            fence: 0,
-            nextAttemptAt: later,
-          },
-        })) as { id: number; fence: number }
-      );
-    }
+  it('a claim wins only rows that are due and free, and knows which; a lost lease cannot be renewed', async () => {
+    const table = () => pg.strapi.db.connection('iflychat_room_links');
+    const keys = ['a', 'b', 'c'].map((key) => `claims-test:${key}`);
+    // Due, of a type the worker has no binding for: its loop sleeps until something wakes it.
+    await table().insert(
+      keys.map((key) => ({
+        link_key: key,
+        content_type: 'api::claims.test',
+        entry_document_id: key,
+        entry_locale: '*',
+        want_seq: 1,
+        done_seq: 0,
+        status: 'pending',
+        attempts: 0,
+        fence: 0,
+        due_at_ms: 0,
+      }))
+    );
     try {
-      const lease = new Date(Date.now() + 60_000);
+      const ids = ((await table().whereIn('link_key', keys).select('id')) as Array<{ id: number }>)
+        .map((row) => Number(row.id))
+        .sort((x, y) => x - y);
+      const links = sync().links;
       // Another worker claims b first...
-      const [other] = await sync().links.claimMany([rows[1]], lease);
-      expect(other).toMatchObject({ id: rows[1].id, fence: 1, attempts: 1 });
-      // ...then this one claims a, b and c from what it read before.
-      const won = await sync().links.claimMany(rows, lease);
-      expect(won.map((job: { id: number }) => job.id).sort()).toEqual([rows[0].id, rows[2].id]);
-      const now = await links.findMany({ where: { id: { $in: rows.map((row) => row.id) } } });
-      const tokenOf = (id: number) => now.find((row) => row.id === id)?.claimToken;
-      expect(tokenOf(rows[0].id)).toBe(tokenOf(rows[2].id));
-      expect(tokenOf(rows[1].id)).not.toBe(tokenOf(rows[0].id));
-      for (const row of now) expect(row).toMatchObject({ status: 'processing', fence: 1 });
+      const [other] = await links.claim([ids[1]], 60_000);
+      expect(other).toMatchObject({ id: ids[1], fence: 1, attempts: 1, seenSeq: 1 });
+      // ...then this one asks for all three: b is held by a live lease.
+      const won = await links.claim(ids, 60_000);
+      expect(won.map((job: { id: number }) => job.id).sort()).toEqual([ids[0], ids[2]]);
+      expect(await links.claim(ids, 60_000)).toEqual([]);
+      // A holder whose lease ran out renews nothing, and the row is due for another worker.
+      await table().where('id', ids[1]).update({ lease_until_ms: 1 });
+      expect(await links.renew(other, 60_000)).toBe(false);
+      const [taken] = await links.claim([ids[1]], 60_000);
+      expect(taken).toMatchObject({ id: ids[1], fence: 2 });
+      // The first holder's writes are refused: its fence is not the row's any more.
+      expect(await links.record(other, { intent: null })).toBe(false);
+      expect(await links.finish(other, { status: 'created' })).toBe(false);
     } finally {
-      await links.deleteMany({ where: { linkKey: { $startsWith: 'claims-test:' } } });
+      await table().whereIn('link_key', keys).delete();
     }
   });
 });
 
-describe('poison jobs', () => {
-  it('a job taken over past maxAttempts is failed with its reason before any call', async () => {
+describe('poison rows', () => {
+  it('a row taken over past maxAttempts is failed with its reason before any call', async () => {
     const doc = await draft(COMMUNITY, { name: 'Poison' });
     await documents(COMMUNITY).publish({ documentId: doc.documentId });
     await settle(pg.strapi);
     const link = await linkOf(doc.documentId);
     // As if three workers in a row had claimed it and died (maxAttempts is 3).
-    await pg.strapi.db.query('plugin::iflychat.room-link').update({
-      where: { id: link!.id },
-      data: {
-        operation: 'recreate',
+    await pg.strapi.db
+      .connection('iflychat_room_links')
+      .where('id', link!.id)
+      .update({
+        want_seq: Number(link!.wantSeq) + 1,
         status: 'processing',
         attempts: 3,
-        lastError: 'the process was killed',
-        leaseExpiresAt: new Date(Date.now() - 1_000),
-      },
-    });
+        last_error: 'the process was killed',
+        lease_until_ms: 1,
+        due_at_ms: 0,
+      });
     const calls = emulator.requests.length;
-    await sync().sweep();
+    sync().wake();
     await settle(pg.strapi);
 
     const row = await linkOf(doc.documentId);
@@ -218,8 +202,8 @@ describe('poison jobs', () => {
   });
 });
 
-describe('a called-off delete', () => {
-  it('that then fails leaves the published entry its room, not a failed job', async () => {
+describe('unpublished and published again while the room is being deleted', () => {
+  it('a delete that then fails leaves the published entry its room, not a failed row', async () => {
     const { documentId, roomId } = await published(GROUP, 'Called off then refused');
     emulator.configure({
       latencyMs: 600,
@@ -230,11 +214,7 @@ describe('a called-off delete', () => {
     await documents(GROUP).publish({ documentId });
     await settle(pg.strapi);
 
-    expect(await linkOf(documentId)).toMatchObject({
-      operation: 'sync',
-      status: 'created',
-      roomId,
-    });
+    expect(await linkOf(documentId)).toMatchObject({ status: 'created', roomId });
     const [row] = await entryRows(pg.strapi, GROUP, documentId);
     expect(String(row.roomId)).toBe(roomId);
   });

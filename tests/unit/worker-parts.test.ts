@@ -1,5 +1,5 @@
 import { createRequestGate } from '../../server/src/sync/rate-limiter';
-import { createSteadyTimer, nextCursors, scanFrom } from '../../server/src/sync/sweep';
+import { createSteadyTimer } from '../../server/src/sync/steady-timer';
 import { retryDelayMs } from '../../server/src/sync/backoff';
 
 describe('the request gate', () => {
@@ -49,7 +49,7 @@ describe('the request gate', () => {
   });
 });
 
-describe('the sweep timer', () => {
+describe('the audit timer', () => {
   afterEach(() => jest.useRealTimers());
 
   it('keeps a steady interval that does not divide a minute (45 s: not 45 then 15)', async () => {
@@ -101,35 +101,5 @@ describe('retryDelayMs with configured bounds', () => {
     // A Retry-After beyond the ceiling is capped by it.
     expect(retryDelayMs(1, 5, () => 0, { baseMs: 50, maxMs: 800 })).toBe(800);
     expect(retryDelayMs(1, 0.5, () => 0, { baseMs: 50, maxMs: 800 })).toBe(500);
-  });
-});
-
-describe("the sweep's cursor", () => {
-  const minute = 60_000;
-  const at = (ms: number) => new Date(ms).toISOString();
-
-  it('starts from the highest id seen at least the margin ago', () => {
-    const cursors = [
-      { at: at(0), maxId: 100 },
-      { at: at(5 * minute), maxId: 150 },
-      { at: at(12 * minute), maxId: 190 },
-      { at: at(14 * minute), maxId: 200 },
-    ];
-    expect(scanFrom(cursors, 15 * minute, 10 * minute)).toBe(150);
-    // Nothing that old yet: from the oldest cursor (the binding's).
-    expect(scanFrom(cursors.slice(2), 15 * minute, 10 * minute)).toBe(190);
-  });
-
-  it('keeps one cursor older than the margin and those within it', () => {
-    const cursors = [
-      { at: at(0), maxId: 100 },
-      { at: at(5 * minute), maxId: 150 },
-      { at: at(12 * minute), maxId: 190 },
-    ];
-    expect(nextCursors(cursors, 16 * minute, 10 * minute, 230)).toEqual([
-      { at: at(5 * minute), maxId: 150 },
-      { at: at(12 * minute), maxId: 190 },
-      { at: at(16 * minute), maxId: 230 },
-    ]);
   });
 });

@@ -105,7 +105,7 @@ export function createAudit(strapi: Core.Strapi, links: Links) {
         ? true
         : !exists && binding.onDelete === 'keep';
     }
-    if (row.status === 'failed') return !published.some((entry) => entry.id === row.entryRowId);
+    // Followed another published version (a publish whose mark was lost).
     return row.entryRowId !== null && !published.some((entry) => entry.id === row.entryRowId);
   }
 

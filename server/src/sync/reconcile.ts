@@ -85,10 +85,11 @@ export async function reconcile(job: Held, ctx: ReconcileContext): Promise<void>
     await fail(job, ctx, `gave up after ${ctx.maxAttempts} attempts: ${last}`);
     return;
   }
-  let present: PresentRead | null = null;
+  const run: Run = { step: null, entryRowId: job.entryRowId };
   try {
-    present = await ctx.read(job);
-    await runSteps(job, present, ctx);
+    const present = await ctx.read(job);
+    run.entryRowId = present.entryRowId;
+    await runSteps(job, present, ctx, run);
   } catch (error) {
     if (error instanceof RowLostError || error instanceof LeaseLostError) {
       ctx.log.info(
@@ -96,11 +97,22 @@ export async function reconcile(job: Held, ctx: ReconcileContext): Promise<void>
       );
       return;
     }
-    await failOrRetry(job, ctx, error);
+    await failOrRetry(job, ctx, error, run);
   }
 }
 
-async function runSteps(job: Held, present: PresentRead, ctx: ReconcileContext): Promise<void> {
+/** How far a run got: the step being made, and the entry version it followed. */
+interface Run {
+  step: Step['kind'] | null;
+  entryRowId: number | null;
+}
+
+async function runSteps(
+  job: Held,
+  present: PresentRead,
+  ctx: ReconcileContext,
+  run: Run
+): Promise<void> {
   const row = { ...job };
   /** Steps of this run that change the row and must be written: applies and checks the fence. */
   const record = async (change: RowChange, effects?: Effects) => {
@@ -119,11 +131,12 @@ async function runSteps(job: Held, present: PresentRead, ctx: ReconcileContext):
 
   for (let i = 0; i < MAX_STEPS; i += 1) {
     const step: Step = plan(desired, recordedOf(row));
+    run.step = step.kind;
     switch (step.kind) {
       case 'done':
         return done(row, present, desired, ctx);
       case 'fail':
-        return fail(row, ctx, step.reason, present.entryRowId);
+        return fail(row, ctx, step.reason, present.entryRowId, null);
       case 'drop':
         if (!(await ctx.store.drop(row))) throw new RowLostError();
         return;
@@ -238,25 +251,38 @@ async function done(row: Held, present: PresentRead, desired: Desired, ctx: Reco
   if (!(await ctx.store.finish(row, end, effects))) throw new RowLostError();
 }
 
-async function fail(job: Held, ctx: ReconcileContext, reason: string, entryRowId?: number | null) {
+async function fail(
+  job: Held,
+  ctx: ReconcileContext,
+  reason: string,
+  entryRowId?: number | null,
+  step?: Step['kind'] | null
+) {
   if (!(await ctx.store.finish(job, { status: 'failed', lastError: reason, entryRowId }))) return;
-  const what = job.roomId ? 'the room of' : 'no room for';
+  const deleting = step === 'delete' || step === 'retire';
+  const what = deleting
+    ? 'could not delete the room of'
+    : job.roomId
+      ? 'the room of'
+      : 'no room for';
   ctx.log.warn(`[iflychat] ${what} ${entryLabel(job)}: ${reason}`);
   ctx.emit(job, 'failed', job.roomId, reason);
 }
 
 /** A failed call: retried with backoff while attempts are left, failed for good otherwise. */
-async function failOrRetry(job: Held, ctx: ReconcileContext, error: unknown) {
+async function failOrRetry(job: Held, ctx: ReconcileContext, error: unknown, run: Run) {
   const reason = describe(error);
-  if (isIflychatError(error) && !error.retryable) return fail(job, ctx, reason);
-  if (job.attempts >= ctx.maxAttempts) {
-    return fail(job, ctx, `gave up after ${job.attempts} attempts: ${reason}`);
+  const refused = isIflychatError(error) && !error.retryable;
+  if (refused || job.attempts >= ctx.maxAttempts) {
+    const why = refused ? reason : `gave up after ${job.attempts} attempts: ${reason}`;
+    return fail(job, ctx, why, run.entryRowId, run.step);
   }
   const retryAfter = error instanceof IflychatApiError ? error.retryAfterSeconds : undefined;
   const delayMs = ctx.retryDelayMs(job.attempts, retryAfter);
   if (await ctx.store.retry(job, reason, delayMs)) {
+    const what = run.step === 'delete' ? 'deleting the room of' : 'the room for';
     ctx.log.info(
-      `[iflychat] the room for ${entryLabel(job)} will be retried in ${Math.round(delayMs / 1000)} s: ${reason}`
+      `[iflychat] ${what} ${entryLabel(job)} will be retried in ${Math.round(delayMs / 1000)} s: ${reason}`
     );
   }
 }
