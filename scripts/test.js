@@ -64,6 +64,14 @@ const MYSQL_TIER = [
   'tests/integration/instances-mysql.test.ts',
 ];
 
+/** Integration files run again on PostgreSQL by tests/jest.postgres.config.js. */
+const POSTGRES_TIER = [
+  'tests/integration/runner.test.ts',
+  'tests/integration/lifecycle.test.ts',
+  'tests/integration/rooms-api.test.ts',
+  'tests/integration/publish.test.ts',
+];
+
 /** Integration files that start a PostgreSQL server of their own. */
 const POSTGRES_TESTS = [
   'tests/integration/instances.test.ts',
@@ -97,6 +105,15 @@ const steps = [
     need: 'mysql',
     config: 'tests/jest.mysql.config.js',
     requiredInCi: MYSQL_TIER,
+  },
+  {
+    // The reconciler's single-instance interleaving tests again, on a throwaway PostgreSQL server.
+    name: 'integration-postgres',
+    cmd: jest('tests/jest.postgres.config.js', 'integration-postgres'),
+    jest: true,
+    need: 'postgres',
+    config: 'tests/jest.postgres.config.js',
+    requiredInCi: POSTGRES_TIER,
   },
   { name: 'package', cmd: [process.execPath, 'scripts/check-package.js'] },
   // The browser tests need the playground's admin panel built with the plugin in it.

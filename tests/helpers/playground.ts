@@ -13,6 +13,7 @@ import type { Core } from '@strapi/strapi';
 import type { PluginConfigInput } from '../../contracts/config';
 import type { Emulator } from '../emulator/server';
 import { createMysqlDatabase, MYSQL_ADMIN_URL, type MysqlDatabase } from './mysql';
+import { createDatabase, PG_ADMIN_URL, type TestDatabase } from './postgres';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const PLAYGROUND = path.join(ROOT, 'playground');
@@ -137,7 +138,17 @@ export async function bootPlayground(options: {
   if (mysqlAdminUrl) {
     mysql = await createMysqlDatabase(mysqlAdminUrl, `iflychat_${process.pid}_${runCounter}`);
   }
-  Object.assign(process.env, playgroundEnv(distDir, { ...mysql?.env, ...options.env }));
+  // The PostgreSQL tier (tests/jest.postgres.config.js) does the same on PostgreSQL.
+  let postgres: TestDatabase | undefined;
+  const pgAdminUrl = process.env[PG_ADMIN_URL];
+  if (pgAdminUrl) {
+    postgres = await createDatabase(
+      { adminUrl: pgAdminUrl, stop: () => Promise.resolve() },
+      `iflychat_${process.pid}_${runCounter}`
+    );
+  }
+  const database = mysql ?? postgres;
+  Object.assign(process.env, playgroundEnv(distDir, { ...database?.env, ...options.env }));
 
   const strapi = createStrapi({
     appDir: PLAYGROUND,
@@ -150,15 +161,16 @@ export async function bootPlayground(options: {
     await strapi.load();
   } catch (error) {
     await strapi.destroy().catch(() => undefined);
-    await mysql?.drop();
+    await database?.drop();
     throw error;
   }
-  // The MySQL tier must really run on MySQL: a wrong configuration would fall back to SQLite.
+  // A database tier must really run on its database: a wrong configuration would fall back to SQLite.
   const client = (strapi.db.config.connection as { client?: unknown }).client;
-  if (mysql && client !== 'mysql') {
+  const expected = mysql ? 'mysql' : postgres ? 'postgres' : null;
+  if (expected && client !== expected) {
     await strapi.destroy();
-    await mysql.drop();
-    throw new Error(`the MySQL tier booted Strapi on ${String(client)}`);
+    await database?.drop();
+    throw new Error(`the ${expected} tier booted Strapi on ${String(client)}`);
   }
   let url = '';
   if (options.listen) {
@@ -172,7 +184,7 @@ export async function bootPlayground(options: {
     logs,
     async close() {
       await strapi.destroy();
-      await mysql?.drop();
+      await database?.drop();
       removeRun(distDir);
     },
   };

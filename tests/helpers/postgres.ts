@@ -26,6 +26,9 @@ export interface TestDatabase {
 
 export const HOW_TO = `The multi-instance tests need PostgreSQL: ${INSTALL.postgres}`;
 
+/** Where the PostgreSQL tier's workers find the maintenance URL of the server its setup started. */
+export const PG_ADMIN_URL = 'IFLYCHAT_TEST_PG_ADMIN_URL';
+
 /** initdb refuses to run as root: as root, the server runs as `postgres`, or `nobody`. */
 function serverUser(): string | null {
   if (process.getuid?.() !== 0) return null;

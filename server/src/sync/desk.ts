@@ -54,8 +54,9 @@ export function createRoomDesk({ strapi, links, claims, entries, wake }: DeskDep
 
     /** Runs the entry's room again now, with a fresh count of attempts (a new row if none). */
     async retry(scope: RoomScope, link: LinkRow | null): Promise<void> {
-      if (link) busyUnless(await links.change(link, { resetFailures: true }), 'retry');
-      else await links.mark(scope.contentType, [scope], { publish: true });
+      if (link) {
+        busyUnless(await links.change(link, { unlinked: false, resetFailures: true }), 'retry');
+      } else await links.mark(scope.contentType, [scope], { publish: true });
       wake();
     },
 

@@ -1,0 +1,20 @@
+/**
+ * The PostgreSQL tier: the reconciler's single-instance interleaving tests again on PostgreSQL
+ * (READ COMMITTED: each statement sees what committed before it), on a server the global setup
+ * starts (tests/helpers/postgres.ts) and the teardown stops.
+ * @type {import('jest').Config}
+ */
+const integration = require('./jest.integration.config.js');
+
+module.exports = {
+  ...integration,
+  testMatch: [
+    '<rootDir>/tests/integration/runner.test.ts',
+    '<rootDir>/tests/integration/lifecycle.test.ts',
+    '<rootDir>/tests/integration/rooms-api.test.ts',
+    '<rootDir>/tests/integration/publish.test.ts',
+  ],
+  testPathIgnorePatterns: ['/node_modules/'],
+  globalSetup: '<rootDir>/tests/helpers/postgres-setup.ts',
+  globalTeardown: '<rootDir>/tests/helpers/postgres-teardown.ts',
+};
