@@ -98,9 +98,9 @@ export async function startPostgres(): Promise<PostgresServer> {
   const found = findPostgres();
   if (!found) throw new Error(HOW_TO);
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iflychat-pg-'));
-  const port = await freePort();
   const user = serverUser();
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iflychat-pg-'));
   const data = path.join(dir, 'data');
   let run: (command: string, args: string[]) => Buffer;
   try {
