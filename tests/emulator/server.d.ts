@@ -86,4 +86,6 @@ export function createEmulator(options?: {
   latencyMs?: number;
   latencyMaxMs?: number;
   random?: () => number;
+  /** Rooms there from the start (and after `reset()`), with their own ids. */
+  rooms?: Room[];
 }): Emulator;

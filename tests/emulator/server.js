@@ -59,8 +59,9 @@ const ROUTES = [
 
 /**
  * `latencyMs` delays every API call; with `latencyMaxMs` above it, each call waits a random time
- * between the two instead.
- * @param {{ apiKey?: string, port?: number, latencyMs?: number, latencyMaxMs?: number, random?: () => number }} [options]
+ * between the two instead. `rooms` are there from the start (and again after `reset()`), with
+ * their own ids; rooms created later get ids after the highest of them.
+ * @param {{ apiKey?: string, port?: number, latencyMs?: number, latencyMaxMs?: number, random?: () => number, rooms?: Room[] }} [options]
  */
 function createEmulator(options = {}) {
   const state = {
@@ -70,11 +71,15 @@ function createEmulator(options = {}) {
     /** @type {FaultRule[]} */
     faults: [],
     /** @type {Map<number, Room>} */
-    rooms: new Map(),
-    nextRoomId: 1,
+    rooms: new Map((options.rooms ?? []).map((room) => [room.room_id, { ...room }])),
+    nextRoomId: firstRoomId(),
     /** @type {RecordedRequest[]} */
     requests: [],
   };
+  /** The id the first room created gets: after every seeded room's. */
+  function firstRoomId() {
+    return Math.max(0, ...(options.rooms ?? []).map((room) => room.room_id)) + 1;
+  }
   const tokens = createTokenBlock(state);
   const random = options.random ?? Math.random;
   /** @type {Set<import('node:net').Socket>} */
@@ -372,11 +377,12 @@ function createEmulator(options = {}) {
 
   function reset() {
     state.rooms.clear();
+    for (const room of options.rooms ?? []) state.rooms.set(room.room_id, { ...room });
     state.requests.length = 0;
     state.faults = [];
     state.latencyMs = options.latencyMs ?? 0;
     state.latencyMaxMs = options.latencyMaxMs ?? 0;
-    state.nextRoomId = 1;
+    state.nextRoomId = firstRoomId();
     tokens.reset();
   }
 

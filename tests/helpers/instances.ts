@@ -57,7 +57,7 @@ export function useInstances(options: {
     const provider = options.database ?? postgresProvider;
     const made = await provider.create(`iflychat_${options.name}_${process.pid}`);
     database = made.database;
-    stopServer = made.stop;
+    stopServer = () => made.stop();
     distDir = prepareDist(playgroundConfig(emulator, options.pluginConfig));
   }, 120_000);
 

@@ -145,7 +145,8 @@ describe('claims', () => {
       }))
     );
     try {
-      const ids = ((await table().whereIn('link_key', keys).select('id')) as Array<{ id: number }>)
+      const found: unknown = await table().whereIn('link_key', keys).select('id');
+      const ids = (found as Array<{ id: number }>)
         .map((row) => Number(row.id))
         .sort((x, y) => x - y);
       const links = sync().links;

@@ -82,12 +82,13 @@ async function problems(): Promise<string[]> {
     const published = own.find((row) => row.publishedAt !== null);
     const ids = [...new Set(own.map((row) => (row.roomId === null ? null : String(row.roomId))))];
     if (!published) {
-      if (ids.some((id) => id !== null)) found.push(`${documentId} unpublished shows ${ids}`);
+      if (ids.some((id) => id !== null))
+        found.push(`${documentId} unpublished shows ${ids.join()}`);
       continue;
     }
     const roomId = ids.length === 1 ? ids[0] : null;
     if (roomId === null) {
-      found.push(`${documentId} "${published.name}" is published; its rows show [${ids}]`);
+      found.push(`${documentId} "${published.name}" is published; its rows show [${ids.join()}]`);
       continue;
     }
     const other = owners.get(roomId);

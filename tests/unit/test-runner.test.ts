@@ -38,14 +38,19 @@ function plan(ci: boolean, has: Need[]) {
   );
 }
 
-const POSTGRES_TESTS = [
-  'tests/integration/instances.test.ts',
-  'tests/integration/clock.test.ts',
-  'tests/integration/ownership.test.ts',
-];
+/** The integration files that start a PostgreSQL server of their own (three of them at least). */
+const POSTGRES_TESTS =
+  runner.steps.find((step) => step.name === 'integration')?.filesNeed?.[0]?.files ?? [];
 
 describe('npm test on a machine without Chromium, MariaDB or PostgreSQL', () => {
   it('outside CI, skips the browser and MySQL tiers and leaves the PostgreSQL tests out', () => {
+    expect(POSTGRES_TESTS).toEqual(
+      expect.arrayContaining([
+        'tests/integration/instances.test.ts',
+        'tests/integration/clock.test.ts',
+        'tests/integration/ownership.test.ts',
+      ])
+    );
     expect(plan(false, [])).toEqual({
       typecheck: [],
       lint: [],
@@ -56,6 +61,7 @@ describe('npm test on a machine without Chromium, MariaDB or PostgreSQL', () => 
       unit: [],
       integration: POSTGRES_TESTS,
       'integration-mysql': 'skipped',
+      'integration-postgres': 'skipped',
       package: [],
       'admin-build': 'skipped',
       e2e: 'skipped',
@@ -71,6 +77,7 @@ describe('npm test on a machine without Chromium, MariaDB or PostgreSQL', () => 
         'tests/integration/publish.test.ts',
         'tests/integration/lifecycle.test.ts',
         'tests/integration/faults.test.ts',
+        'tests/integration/runner.test.ts',
       ])
     );
   });

@@ -12,11 +12,11 @@ import type { RoomJobView, RoomStatus, RoomTarget } from '../../../contracts/roo
 import { bindingFor, isLocalized, type ModelLike } from '../config/bindings';
 import { getService } from '../utils/get-service';
 import { validationError } from '../utils/validation';
-import { RoomBusyError, type RoomScope } from './desk';
-import { describe } from './calls';
-import type { LinkRow } from './links';
-import { RoomOwnedError } from './room-claims';
-import { ALL_LOCALES } from './room-links-keys';
+import { RoomBusyError, type RoomScope } from '../sync/desk';
+import { describe } from '../sync/calls';
+import type { LinkRow } from '../sync/links';
+import { RoomOwnedError } from '../sync/room-claims';
+import { ALL_LOCALES } from '../sync/room-links-keys';
 
 function fieldError(path: string, message: string) {
   return validationError([{ path: [path], message }]);
@@ -29,7 +29,12 @@ function jobView(link: LinkRow, binding: Binding, published: boolean): RoomJobVi
   const deleting = !published && link.roomId !== null && binding.onUnpublish === 'delete';
   const waiting = link.status === 'pending' || link.status === 'retrying';
   return {
-    operation: link.retireRoomId ? 'recreate' : deleting && waiting ? 'delete' : 'sync',
+    operation:
+      link.retireRoomId && published
+        ? 'recreate'
+        : (deleting || link.retireRoomId) && waiting
+          ? 'delete'
+          : 'sync',
     status: link.status,
     roomId: link.roomId ?? link.retireRoomId,
     roomName: link.sent?.name ?? null,

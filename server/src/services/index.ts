@@ -1,5 +1,5 @@
 import { createSettingsService } from '../settings/service';
-import { createPanelService } from '../sync/panel';
+import { createPanelService } from '../panel/service';
 import { createSyncService } from '../sync/service';
 import { createTokenService } from '../tokens/service';
 

@@ -3,7 +3,8 @@
  * page of each side, on a cursor over the primary key that wraps around, and marks what a lost
  * event missed:
  *
- * - entries → rows: a published entry of a bound type (published since the type was bound, or
+ * - entries → rows: a published entry of a bound type (published since the type was bound: a
+ *   publish writes a new row, so its id is above the highest id seen then; or
  *   any with a backfill) whose room has no row, or whose row followed another published version;
  * - rows → entries: a row whose entry is unpublished or deleted while it still has a room, whose
  *   shape no longer fits its binding, or that followed another published version.
@@ -25,7 +26,7 @@ import { targetsOf } from './intake';
 const STATE_KEY = 'bindings-seen';
 
 /** Per bound type: when it was first seen bound (ms), and what its rooms were last marked for. */
-type Seen = Record<string, { since: number; signature: string }>;
+type Seen = Record<string, { sinceId: number; signature: string }>;
 
 type Published = { id: number; documentId: string; locale?: string | null; publishedAt: unknown };
 
@@ -50,7 +51,8 @@ export function createAudit(strapi: Core.Strapi, links: Links) {
     for (const [uid, binding] of Object.entries(bindings)) {
       const signature = JSON.stringify([binding, roleMap, localized(uid)]);
       const before = Object.hasOwn(saved, uid) ? saved[uid] : undefined;
-      next[uid] = { since: before?.since ?? Date.now(), signature };
+      // Zone-free: the highest entry id when the binding was first seen, not a time.
+      next[uid] = { sinceId: before?.sinceId ?? (await maxIdOf(uid)), signature };
       if (before && before.signature !== signature) {
         const marked = await links.markType(uid);
         entryCursors.delete(uid);
@@ -62,7 +64,14 @@ export function createAudit(strapi: Core.Strapi, links: Links) {
     if (JSON.stringify(next) !== JSON.stringify(saved)) {
       await store().set({ key: STATE_KEY, value: next });
     }
-    return new Map(Object.entries(next).map(([uid, seen]) => [uid, seen.since]));
+    return new Map(Object.entries(next).map(([uid, seen]) => [uid, seen.sinceId]));
+  }
+
+  async function maxIdOf(uid: string): Promise<number> {
+    const [row] = (await strapi.db
+      .query(uid)
+      .findMany({ select: ['id'], orderBy: { id: 'desc' }, limit: 1 })) as Array<{ id: number }>;
+    return Number(row?.id ?? 0);
   }
 
   /** The published rows of `uid` with ids after `afterId` (one page). */
@@ -78,13 +87,12 @@ export function createAudit(strapi: Core.Strapi, links: Links) {
   }
 
   /** Published entries whose room has no row, or a row that followed another version. */
-  async function auditEntries(uid: string, binding: Binding, since: number): Promise<number> {
-    const from = entryCursors.get(uid) ?? 0;
+  async function auditEntries(uid: string, binding: Binding, sinceId: number): Promise<number> {
+    const from = Math.max(entryCursors.get(uid) ?? 0, sinceId);
     const page = await publishedPage(uid, from);
     entryCursors.set(uid, page.length < AUDIT_PAGE ? 0 : page[page.length - 1].id);
-    const fresh = page.filter((entry) => new Date(entry.publishedAt as string).getTime() >= since);
     const wanted = new Map<string, { target: LinkTarget; entry: Published }>();
-    for (const entry of fresh) {
+    for (const entry of page) {
       for (const target of targetsOf(strapi, binding, uid, entry.documentId, [entry.locale])) {
         wanted.set(linkKeyOf(uid, target.documentId, target.locale), { target, entry });
       }

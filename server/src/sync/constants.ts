@@ -1,7 +1,10 @@
 /** The numbers that tune the reconciler, in one place. */
 
-/** Longest sleep of the worker loop between two looks at the table when nothing woke it. */
-export const MAX_SLEEP_MS = 60_000;
+/**
+ * Longest sleep of the worker loop between two looks at the table (one indexed query): rows
+ * marked by another instance, or left by one that died, are found this soon.
+ */
+export const POLL_MS = 5_000;
 /** How long the worker loop waits before looking again when other instances won every due row. */
 export const LOST_CLAIMS_PAUSE_MS = 50;
 /** How long the worker loop waits after an error of its own before trying again. */

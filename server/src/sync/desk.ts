@@ -4,6 +4,7 @@
  * marks it: the worker then brings the room in line, as for any other mark.
  */
 import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
 
 import { emitRoomEvent } from '../events/room-events';
 import type { RoomSummary } from '../iflychat/client';
@@ -62,7 +63,7 @@ export function createRoomDesk({ strapi, links, claims, entries, wake }: DeskDep
 
     /** The entry forgets its room (kept in iFlyChat) until it is published again or linked. */
     async unlink(link: LinkRow, field: string): Promise<void> {
-      await strapi.db.transaction(async ({ trx }) => {
+      await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
         busyUnless(
           await links.change(
             link,
@@ -100,7 +101,7 @@ export function createRoomDesk({ strapi, links, claims, entries, wake }: DeskDep
         status: 'created' as const,
       };
       try {
-        await strapi.db.transaction(async ({ trx }) => {
+        await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
           await claims.claimRoom(room.roomId, keyOf(scope));
           if (link) {
             busyUnless(await links.change(link, change, trx), 'link');

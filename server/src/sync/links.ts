@@ -110,7 +110,7 @@ export const recordedOf = (row: LinkRow): Recorded => ({
 });
 
 /** Column values for the room as sent (or no room). */
-export function roomColumns(roomId: string | null, sent: RoomParams | null) {
+function roomColumns(roomId: string | null, sent: RoomParams | null) {
   return {
     room_id: roomId,
     room_name: sent?.name ?? null,
@@ -161,11 +161,11 @@ export function createLinks(strapi: Core.Strapi) {
     return query
       .whereRaw('want_seq > done_seq')
       .where('due_at_ms', '<=', now(trx))
-      .where((q) => q.whereNull('lease_until_ms').orWhere('lease_until_ms', '<', now(trx)));
+      .whereRaw(`(lease_until_ms is null or lease_until_ms < ${NOW_SQL})`);
   }
   /** Rows no live lease holds (the panel's writes). */
   const whereFree = (query: Knex.QueryBuilder) =>
-    query.where((q) => q.whereNull('lease_until_ms').orWhere('lease_until_ms', '<', now()));
+    query.whereRaw(`(lease_until_ms is null or lease_until_ms < ${NOW_SQL})`);
 
   /** A mark's update: behind again, due now; a publish lifts an editor's unlink. */
   const markColumns = (publish: boolean) => ({
@@ -177,47 +177,50 @@ export function createLinks(strapi: Core.Strapi) {
     ...(publish ? { unlinked: false } : {}),
   });
 
-  async function insertMarked(uid: string, target: LinkTarget) {
-    await table().insert({
-      link_key: linkKeyOf(uid, target.documentId, target.locale),
-      content_type: uid,
-      entry_document_id: target.documentId,
-      entry_locale: target.locale,
-      want_seq: 1,
-      done_seq: 0,
-      status: 'pending',
-      unlinked: false,
-      attempts: 0,
-      fence: 0,
-      due_at_ms: now(),
-    });
-  }
+  /** A new row for a target: marked once, due now. */
+  const newRow = (uid: string, target: LinkTarget, trx?: Trx) => ({
+    link_key: linkKeyOf(uid, target.documentId, target.locale),
+    content_type: uid,
+    entry_document_id: target.documentId,
+    entry_locale: target.locale,
+    want_seq: 1,
+    done_seq: 0,
+    status: 'pending',
+    unlinked: false,
+    attempts: 0,
+    fence: 0,
+    due_at_ms: now(trx),
+  });
 
   /**
-   * Inserts marked rows for the targets that have none. The unique key on `linkKey` settles a
-   * race with another writer: a row inserted meanwhile is marked instead.
+   * Inserts marked rows for the targets that have none, in one statement. The unique key on
+   * `linkKey` settles a race with another writer: then row by row, a row inserted meanwhile is
+   * marked instead.
    */
   async function insertMissing(uid: string, targets: LinkTarget[], publish: boolean) {
-    const keys = [...new Set(targets.map((t) => linkKeyOf(uid, t.documentId, t.locale)))];
-    if (keys.length === 0) return 0;
-    const rows = (await table().whereIn('link_key', keys).select('link_key')) as Array<{
-      link_key: string;
-    }>;
-    const present = new Set(rows.map((row) => row.link_key));
-    let marked = 0;
-    for (const target of targets) {
-      const key = linkKeyOf(uid, target.documentId, target.locale);
-      if (present.has(key)) continue;
-      present.add(key);
+    const byKey = new Map(targets.map((t) => [linkKeyOf(uid, t.documentId, t.locale), t]));
+    if (byKey.size === 0) return 0;
+    const found: unknown = await table()
+      .whereIn('link_key', [...byKey.keys()])
+      .select('link_key');
+    const rows = found as Array<{ link_key: string }>;
+    for (const row of rows) byKey.delete(row.link_key);
+    if (byKey.size === 0) return 0;
+    try {
+      await table().insert([...byKey.values()].map((target) => newRow(uid, target)));
+      return byKey.size;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+    for (const [key, target] of byKey) {
       try {
-        await insertMarked(uid, target);
+        await table().insert(newRow(uid, target));
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         await table().where('link_key', key).update(markColumns(publish));
       }
-      marked += 1;
     }
-    return marked;
+    return byKey.size;
   }
 
   return {
@@ -275,13 +278,14 @@ export function createLinks(strapi: Core.Strapi) {
 
     /** Milliseconds until the next row is due, or a lease runs out; null when none will be. */
     async nextDueInMs(): Promise<number | null> {
-      const [row] = (await table()
+      const found: unknown = await table()
         .whereRaw('want_seq > done_seq')
         .select(
           raw(
             `min(case when lease_until_ms is not null and lease_until_ms > due_at_ms then lease_until_ms else due_at_ms end) - ${NOW_SQL} as ms`
           )
-        )) as Array<{ ms: unknown }>;
+        );
+      const [row] = found as Array<{ ms: unknown }>;
       const ms = num(row?.ms);
       return ms === null ? null : Math.max(0, ms);
     },
@@ -370,12 +374,6 @@ export function createLinks(strapi: Core.Strapi) {
       return row ? rowFrom(row) : null;
     },
 
-    async byIds(ids: number[], trx?: Trx): Promise<LinkRow[]> {
-      if (ids.length === 0) return [];
-      const rows = (await table(trx).whereIn('id', ids)) as Array<Record<string, unknown>>;
-      return rows.map(rowFrom);
-    },
-
     /** One page of rows after `afterId`, for the audit. */
     async page(afterId: number, limit: number): Promise<LinkRow[]> {
       const rows = (await table()
@@ -421,17 +419,8 @@ export function createLinks(strapi: Core.Strapi) {
       trx?: Trx
     ): Promise<void> {
       await table(trx).insert({
-        link_key: linkKeyOf(uid, target.documentId, target.locale),
-        content_type: uid,
-        entry_document_id: target.documentId,
-        entry_locale: target.locale,
-        want_seq: 1,
-        done_seq: 0,
+        ...newRow(uid, target, trx),
         status: change.status ?? 'pending',
-        unlinked: false,
-        attempts: 0,
-        fence: 0,
-        due_at_ms: now(trx),
         ...changeColumns(change),
       });
     },
@@ -446,24 +435,16 @@ export function createLinks(strapi: Core.Strapi) {
         failed: 0,
         unlinked: 0,
       };
-      const rows = (await table()
+      const found: unknown = await table()
         .select('status')
         .count({ n: '*' })
         .where('content_type', uid)
-        .groupBy('status')) as Array<{ status: LinkStatus; n: number | string }>;
+        .groupBy('status');
+      const rows = found as Array<{ status: LinkStatus; n: number | string }>;
       for (const row of rows) {
         if (Object.hasOwn(counts, row.status)) counts[row.status] = Number(row.n);
       }
       return counts;
-    },
-
-    /** Whether any row is behind (tests and `idle()`). */
-    async anyBehind(): Promise<boolean> {
-      const [row] = (await table()
-        .whereRaw('want_seq > done_seq')
-        .select('id')
-        .limit(1)) as unknown[];
-      return Boolean(row);
     },
   };
 }

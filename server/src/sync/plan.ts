@@ -21,13 +21,16 @@
  * | recorded                                | desired      | step                                |
  * |-----------------------------------------|--------------|-------------------------------------|
  * | a create's intent (its answer was lost) | any          | find: match the intent in rooms/list|
- * | a room to retire (Recreate)             | room, none   | retire: delete that room            |
+ * | a room to retire (Recreate)             | room, none,  | retire: delete that room            |
+ * |                                         | forget       |                                     |
  * | no room, the entry carries a room id    | room         | adopt it (adoptExistingRoomIds)     |
  * | no room                                 | room         | create (intent recorded first)      |
- * | a room, params differ or unknown        | room         | edit                                |
+ * | a room, params differ or unknown        | room         | edit (params recorded unknown first)|
  * | a room, same params                     | room         | done                                |
  * | any                                     | invalid      | fail                                |
- * | a room                                  | none         | delete                              |
+ * | a room                                  | none         | delete (params recorded unknown     |
+ * |                                         |              | first; an edit of a room found gone |
+ * |                                         |              | records no room, then creates)      |
  * | no room                                 | none         | drop the row                        |
  * | any                                     | leave        | done                                |
  * | any                                     | forget       | drop the row (the room stays)       |
@@ -79,8 +82,9 @@ export function sameParams(a: RoomParams | null, b: RoomParams | null): boolean 
 
 export function plan(desired: Desired, recorded: Recorded): Step {
   if (recorded.intent) return { kind: 'find', intent: recorded.intent };
-  // The old room of a Recreate goes once the entry can have a new one (or must have none).
-  if (recorded.retireRoomId && (desired.kind === 'room' || desired.kind === 'none')) {
+  // A room to retire goes once the entry can have a new one, or must have none, or is gone.
+  const retireNow = desired.kind === 'room' || desired.kind === 'none' || desired.kind === 'forget';
+  if (recorded.retireRoomId && retireNow) {
     return { kind: 'retire', roomId: recorded.retireRoomId };
   }
   const { roomId } = recorded;

@@ -93,7 +93,7 @@ export async function reconcile(job: Held, ctx: ReconcileContext): Promise<void>
   } catch (error) {
     if (error instanceof RowLostError || error instanceof LeaseLostError) {
       ctx.log.info(
-        `[iflychat] the job of ${entryLabel(job)} lost its lease; another worker has it`
+        `[iflychat] the job of ${entryLabel(job)} ended before its last write: it was marked again, or another worker holds it`
       );
       return;
     }
@@ -208,12 +208,24 @@ async function runSteps(
         break;
       }
       case 'edit':
-        await ctx.calls.editRoom(step.roomId, step.params);
+        // Params unknown until the answer is recorded: an edit whose answer is lost is made again.
+        await record({ room: { roomId: step.roomId, sent: null } });
+        if (!(await editOrGone(ctx, step.roomId, step.params))) {
+          // The room is gone from iFlyChat (a delete whose answer was lost): the entry gets a new one.
+          await record({ room: { roomId: null, sent: null } }, { release: [step.roomId] });
+          ctx.log.warn(
+            `[iflychat] room ${step.roomId} of ${entryLabel(row)} is gone from iFlyChat`
+          );
+          break;
+        }
         await record({ room: { roomId: step.roomId, sent: step.params } });
         ctx.log.info(`[iflychat] room ${step.roomId} edited for ${entryLabel(row)}`);
         ctx.emit(row, 'updated', step.roomId);
         break;
       case 'delete':
+        // Params unknown until the delete is recorded: a publish meanwhile edits the room back
+        // (or, if the delete went through, finds it gone and makes a new one).
+        await record({ room: { roomId: step.roomId, sent: null } });
         await deleteRemote(ctx, step.roomId);
         await record(
           { room: { roomId: null, sent: null } },
@@ -295,6 +307,18 @@ async function findUnowned(ctx: ReconcileContext, row: Held, wanted: RoomParams)
     if (!owner || owner === row.linkKey) return room;
   }
   return null;
+}
+
+/** Edits a room; false when iFlyChat answers 404 and `rooms/list` confirms the room is gone. */
+async function editOrGone(ctx: ReconcileContext, roomId: string, params: RoomParams) {
+  try {
+    await ctx.calls.editRoom(roomId, params);
+    return true;
+  } catch (error) {
+    if (!(error instanceof IflychatApiError) || error.status !== 404) throw error;
+    if ((await ctx.calls.listRooms()).some((room) => room.roomId === roomId)) throw error;
+    return false;
+  }
 }
 
 /**

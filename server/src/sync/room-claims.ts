@@ -69,11 +69,6 @@ export function createRoomClaims(strapi: Core.Strapi) {
       })) as Array<{ linkKey: string }>;
       return row?.linkKey ?? null;
     },
-
-    /** Every room `linkKey` owns is released (its row goes). */
-    async releaseAll(linkKey: string): Promise<void> {
-      await claims().deleteMany({ where: { linkKey } });
-    },
   };
 }
 

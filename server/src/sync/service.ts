@@ -93,7 +93,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       await links.release(job, 60_000);
       return;
     }
-    const lease = keepLease(job, links.renew, leaseMs(config), log);
+    const lease = keepLease(job, (held, ms) => links.renew(held, ms), leaseMs(config), log);
     try {
       await reconcile(job, {
         store,

@@ -4,6 +4,7 @@
  * transaction. A write whose row moved on (another worker's fence) writes nothing.
  */
 import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
 
 import type { Entries } from './entries';
 import type { Held, Links, RowChange, Trx } from './links';
@@ -26,7 +27,7 @@ export function createRowStore(
   ): Promise<boolean> {
     if (!effects || Object.keys(effects).length === 0) return write();
     try {
-      return await strapi.db.transaction(async ({ trx }) => {
+      return await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
         if (effects.claim) await claims.claimRoom(effects.claim, job.linkKey);
         // Rolls the claim back: the row is another worker's now.
         if (!(await write(trx))) throw new RowMovedError();
@@ -48,13 +49,9 @@ export function createRowStore(
     finish: (job: Held, end: RowEnd, effects?: Effects) =>
       withEffects(job, effects, (trx) => links.finish(job, end, trx)),
     retry: (job, reason, delayMs) => links.retry(job, reason, delayMs),
-    async drop(job) {
-      return strapi.db.transaction(async ({ trx }) => {
-        if (!(await links.drop(job, trx))) return false;
-        await claims.releaseAll(job.linkKey);
-        return true;
-      });
-    },
+    // The row goes; the claims of rooms it kept in iFlyChat stay, so that no other row takes
+    // them for its own (a lost create's answer is matched against unowned rooms only).
+    drop: (job) => links.drop(job),
     ownerOf: (roomId) => claims.ownerOf(roomId),
   };
 }

@@ -11,6 +11,7 @@
  * - a `recreate` not done yet keeps its room as the one to retire.
  */
 import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
 
 import { PLUGIN_ID } from '../utils/get-service';
 import { LINKS_TABLE } from './links';
@@ -20,8 +21,10 @@ const UPGRADED_KEY = 'links-upgraded-from-0.1';
 export async function upgradeLinks(strapi: Core.Strapi): Promise<void> {
   const store = strapi.store({ type: 'plugin', name: PLUGIN_ID });
   if (await store.get({ key: UPGRADED_KEY })) return;
-  await strapi.db.transaction(async ({ trx }) => {
+  await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
     const rows = () => trx(LINKS_TABLE).whereNotNull('operation');
+    // The columns added to 0.1's rows start empty (a schema default applies to new rows only).
+    await rows().update({ want_seq: 1, done_seq: 0, due_at_ms: 0, unlinked: false });
     await rows()
       .where('may_have_created', true)
       .whereNull('room_id')

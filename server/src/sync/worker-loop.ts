@@ -1,11 +1,12 @@
 /**
  * The worker loop: claims due rows and runs them, at most `concurrency()` at a time, in the
  * background. `wake()` is cheap and may be called often (every mark calls it); a timer wakes the
- * loop when the next row falls due or a lease runs out.
+ * loop when the next row falls due or a lease runs out, and every `POLL_MS` it looks anyway: rows
+ * marked by another instance wake no loop here.
  */
 import { AsyncResource } from 'node:async_hooks';
 
-import { LOOP_ERROR_PAUSE_MS, LOST_CLAIMS_PAUSE_MS, MAX_SLEEP_MS } from './constants';
+import { LOOP_ERROR_PAUSE_MS, LOST_CLAIMS_PAUSE_MS, POLL_MS } from './constants';
 
 export interface WorkerLoopOptions<Job> {
   /** Claims up to `limit` due rows; `due` is how many were due (others may have won some). */
@@ -64,7 +65,7 @@ export function createWorkerLoop<Job>(options: WorkerLoopOptions<Job>) {
     const ms = await options.nextDueInMs();
     clearTimeout(timer);
     if (stopped) return;
-    timer = setTimeout(wake, Math.min(ms ?? MAX_SLEEP_MS, MAX_SLEEP_MS));
+    timer = setTimeout(wake, Math.min(ms ?? POLL_MS, POLL_MS));
     timer.unref();
   }
 
@@ -106,7 +107,9 @@ export function createWorkerLoop<Job>(options: WorkerLoopOptions<Job>) {
       stopped = true;
       clearTimeout(timer);
       nudge?.();
-      await Promise.allSettled([draining, ...active]);
+      // A claim in flight may still start runs: wait for it, then for every run.
+      await Promise.allSettled([draining]);
+      while (active.size > 0) await Promise.allSettled([...active]);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 
 import type { SettingsService } from '../settings/service';
-import type { PanelService } from '../sync/panel';
+import type { PanelService } from '../panel/service';
 import type { SyncService } from '../sync/service';
 import type { TokenService } from '../tokens/service';
 
