@@ -69,7 +69,7 @@ const table: Array<[string, string, Step]> = [
   ['room, params unknown', 'carried', { kind: 'edit', roomId: '5', params: ROOM }],
   ['room, params unknown', 'invalid', invalid],
   ['room, params unknown', 'none', { kind: 'delete', roomId: '5' }],
-  ['room, params unknown', 'leave', { kind: 'done' }],
+  ['room, params unknown', 'leave', { kind: 'check', roomId: '5' }],
   ['room, params unknown', 'forget', { kind: 'drop' }],
   ...Object.keys(desired).map((d): [string, string, Step] => ['intent', d, find(ROOM)]),
   ...Object.keys(desired).map((d): [string, string, Step] => ['room and intent', d, find(OTHER)]),

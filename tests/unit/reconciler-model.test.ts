@@ -26,7 +26,7 @@ import {
 import { retryDelayMs } from '../../server/src/sync/backoff';
 import { LeaseLostError, type RoomCalls } from '../../server/src/sync/calls';
 import type { Held, LinkRow, RowChange } from '../../server/src/sync/links';
-import { desiredRoom } from '../../server/src/sync/plan';
+import { desiredRoom, sameParams } from '../../server/src/sync/plan';
 import {
   reconcile,
   type Effects,
@@ -468,6 +468,16 @@ class Model {
     return null;
   }
 
+  /** `links.ts`'s `createInFlight`: another row under a live lease intends these params. */
+  createInFlight(job: Held, params: RoomParams): boolean {
+    for (const row of this.rows.values()) {
+      if (row.id === job.id || !row.intent?.params) continue;
+      if (row.leaseUntilMs === null || row.leaseUntilMs <= this.now) continue;
+      if (sameParams(row.intent.params, params)) return true;
+    }
+    return false;
+  }
+
   /** The panel's Recreate (`desk.recreate` through `links.change`); false when refused. */
   recreate(doc: DocId): boolean {
     const row = this.byKey(keyOf(doc));
@@ -686,6 +696,10 @@ class Model {
           await gate('ownerOf');
           return this.ownerOf(roomId);
         },
+        createInFlight: async (held, params) => {
+          await gate('createInFlight');
+          return this.createInFlight(held, params);
+        },
       };
       const ctx: ReconcileContext = {
         store,
@@ -875,8 +889,9 @@ class Model {
     }
     for (const [roomId, linkKey] of this.claims) {
       const row = this.byKey(linkKey);
-      // A room kept for a deleted entry stays claimed by that entry's key (its row is gone).
-      const kept = !row && this.dropped.has(roomId) && this.rooms.has(roomId);
+      // A room kept for a deleted entry stays claimed by that entry's key (its row is gone),
+      // also when iFlyChat no longer has it (a delete whose answer was lost before the delete).
+      const kept = !row && this.dropped.has(roomId);
       if (!kept && (!row || (row.roomId !== roomId && row.retireRoomId !== roomId))) {
         found.push(`a stale claim: room ${roomId} for ${linkKey}`);
       }

@@ -20,7 +20,7 @@ import type { Knex } from 'knex';
 import type { LinkStatus } from '../../../contracts/rooms';
 import type { RoomParams } from '../iflychat/client';
 import { sanitizeReason } from '../utils/sanitize';
-import type { Intent, Recorded } from './plan';
+import { sameParams, type Intent, type Recorded } from './plan';
 import { isUniqueViolation, linkKeyOf, type LinkTarget } from './room-links-keys';
 
 export const LINKS_TABLE = 'iflychat_room_links';
@@ -331,6 +331,19 @@ export function createLinks(strapi: Core.Strapi) {
           synced_at_ms: now(trx),
         });
       return count === 1;
+    },
+
+    /** Whether another row, under a live lease, has recorded the intent to create `params`. */
+    async createInFlight(job: Held, params: RoomParams): Promise<boolean> {
+      const found: unknown = await table()
+        .whereNotNull('intent')
+        .whereNot('id', job.id)
+        .where('lease_until_ms', '>', now())
+        .select('intent');
+      return (found as Array<{ intent: unknown }>).some((row) => {
+        const intent = parseIntent(row.intent);
+        return intent?.params ? sameParams(intent.params, params) : false;
+      });
     },
 
     /** A held row's attempt failed for a passing reason: due again after `delayMs`. */

@@ -32,7 +32,8 @@
  * |                                         |              | first; an edit of a room found gone |
  * |                                         |              | records no room, then creates)      |
  * | no room                                 | none         | drop the row                        |
- * | any                                     | leave        | done                                |
+ * | a room, params unknown                  | leave        | check: look it up in rooms/list     |
+ * | any other                               | leave        | done                                |
  * | any                                     | forget       | drop the row (the room stays)       |
  */
 import type { Binding } from '../../../contracts/config';
@@ -69,6 +70,7 @@ export type Step =
   | { kind: 'create'; params: RoomParams }
   | { kind: 'edit'; roomId: string; params: RoomParams }
   | { kind: 'delete'; roomId: string }
+  | { kind: 'check'; roomId: string }
   | { kind: 'fail'; reason: string }
   | { kind: 'drop' }
   | { kind: 'done' };
@@ -106,7 +108,8 @@ export function plan(desired: Desired, recorded: Recorded): Step {
     case 'none':
       return roomId ? { kind: 'delete', roomId } : { kind: 'drop' };
     case 'leave':
-      return { kind: 'done' };
+      // A room whose last call's answer was lost may be gone: looked up before it is kept.
+      return roomId && !recorded.sent ? { kind: 'check', roomId } : { kind: 'done' };
     case 'forget':
       return { kind: 'drop' };
   }

@@ -39,6 +39,8 @@ export interface RowStore {
   /** Removes the row (and its room claims) unless it was marked since its claim. */
   drop(job: Held): Promise<boolean>;
   ownerOf(roomId: string): Promise<string | null>;
+  /** Whether another row, under a live lease, is creating a room of exactly these params. */
+  createInFlight(job: Held, params: RoomParams): Promise<boolean>;
 }
 
 export interface PresentRead {
@@ -222,6 +224,16 @@ async function runSteps(
         ctx.log.info(`[iflychat] room ${step.roomId} edited for ${entryLabel(row)}`);
         ctx.emit(row, 'updated', step.roomId);
         break;
+      case 'check': {
+        const listed = (await ctx.calls.listRooms()).find((room) => room.roomId === step.roomId);
+        if (listed) await record({ room: { roomId: listed.roomId, sent: paramsOf(listed) } });
+        else
+          await record(
+            { room: { roomId: null, sent: null } },
+            { release: [step.roomId], ...writeBack(null) }
+          );
+        break;
+      }
       case 'delete':
         // Params unknown until the delete is recorded: a publish meanwhile edits the room back
         // (or, if the delete went through, finds it gone and makes a new one).
@@ -304,7 +316,12 @@ async function findUnowned(ctx: ReconcileContext, row: Held, wanted: RoomParams)
   for (const room of await ctx.calls.listRooms()) {
     if (!sameParams(paramsOf(room), wanted) || room.roomId === row.roomId) continue;
     const owner = await ctx.store.ownerOf(room.roomId);
-    if (!owner || owner === row.linkKey) return room;
+    if (owner && owner !== row.linkKey) continue;
+    // Another entry asking for the same room may have made this one, and not recorded it yet.
+    if (await ctx.store.createInFlight(row, wanted)) {
+      throw new Error('another entry is making a room of the same name and flags; looking again');
+    }
+    return room;
   }
   return null;
 }

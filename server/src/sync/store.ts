@@ -53,5 +53,6 @@ export function createRowStore(
     // them for its own (a lost create's answer is matched against unowned rooms only).
     drop: (job) => links.drop(job),
     ownerOf: (roomId) => claims.ownerOf(roomId),
+    createInFlight: (job, params) => links.createInFlight(job, params),
   };
 }
