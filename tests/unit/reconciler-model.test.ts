@@ -1037,6 +1037,12 @@ async function play(
 // The tests
 // ---------------------------------------------------------------------------------------------
 
+const MODEL_SEED = process.env.IFLYCHAT_MODEL_SEED
+  ? Number(process.env.IFLYCHAT_MODEL_SEED)
+  : process.env.CI && process.env.CI !== 'false'
+    ? 20_261_203
+    : undefined;
+
 describe('the reconciler against a model of entries and iFlyChat', () => {
   it('converges after any interleaving of edits, faults, crashes and two workers', async () => {
     const reached: Record<string, number> = {};
@@ -1048,7 +1054,9 @@ describe('the reconciler against a model of entries and iFlyChat', () => {
         }
         expect(violations).toEqual([]);
       }),
-      { numRuns: 2_000 }
+      // A new seed each run explores new programs; CI replays a fixed one (or IFLYCHAT_MODEL_SEED),
+      // so that a change is judged on the same 2,000 programs every time.
+      { numRuns: 2_000, seed: MODEL_SEED }
     );
     // The programs reach the states that matter (in more than 20 of the runs each).
     const rare = [

@@ -109,6 +109,19 @@ interface Run {
   entryRowId: number | null;
 }
 
+/** What the steps of one run share: the row as recorded so far, and how to record more. */
+interface Steps {
+  row: Held;
+  ctx: ReconcileContext;
+  desired: Desired;
+  /** The old room was retired in this run (a Recreate): the new one is an update. */
+  replaced: boolean;
+  /** Writes a step's result on the row (and applies it here); throws when the row is lost. */
+  record(change: RowChange, effects?: Effects): Promise<void>;
+  /** The effect writing `roomId` on the entry's rows (none when the row leaves them alone). */
+  writeBack(roomId: string | null): Effects;
+}
+
 async function runSteps(
   job: Held,
   present: PresentRead,
@@ -116,139 +129,168 @@ async function runSteps(
   run: Run
 ): Promise<void> {
   const row = { ...job };
-  /** Steps of this run that change the row and must be written: applies and checks the fence. */
-  const record = async (change: RowChange, effects?: Effects) => {
-    if (!(await ctx.store.record(row, change, effects))) throw new RowLostError();
-    if (change.room) {
-      row.roomId = change.room.roomId;
-      row.sent = change.room.sent;
-    }
-    if (change.intent !== undefined) row.intent = change.intent;
-    if (change.retireRoomId !== undefined) row.retireRoomId = change.retireRoomId;
-  };
   const field = present.roomIdField;
-  const writeBack = (roomId: string | null) => (field ? { writeBack: { field, roomId } } : {});
-  let desired = present.desired;
-  let replaced = false;
-
+  const s: Steps = {
+    row,
+    ctx,
+    desired: present.desired,
+    replaced: false,
+    async record(change, effects) {
+      if (!(await ctx.store.record(row, change, effects))) throw new RowLostError();
+      if (change.room) {
+        row.roomId = change.room.roomId;
+        row.sent = change.room.sent;
+      }
+      if (change.intent !== undefined) row.intent = change.intent;
+      if (change.retireRoomId !== undefined) row.retireRoomId = change.retireRoomId;
+    },
+    writeBack: (roomId) => (field ? { writeBack: { field, roomId } } : {}),
+  };
   for (let i = 0; i < MAX_STEPS; i += 1) {
-    const step: Step = plan(desired, recordedOf(row));
+    const step: Step = plan(s.desired, recordedOf(row));
     run.step = step.kind;
     switch (step.kind) {
       case 'done':
-        return done(row, present, desired, ctx);
+        return done(row, present, s.desired, ctx);
       case 'fail':
         return fail(row, ctx, step.reason, present.entryRowId, null);
       case 'drop':
         if (!(await ctx.store.drop(row))) throw new RowLostError();
         return;
-      case 'find': {
-        const wanted = step.intent.params ?? (desired.kind === 'room' ? desired.params : null);
-        const match = wanted ? await findUnowned(ctx, row, wanted) : null;
-        if (match && (row.roomId || (desired.kind === 'leave' && desired.why === 'unlinked'))) {
-          // A second room made by a lost answer, which nobody wants: it goes.
-          await deleteRemote(ctx, match.roomId);
-          await record({ intent: null });
-        } else if (match) {
-          await record(
-            { intent: null, room: { roomId: match.roomId, sent: paramsOf(match) } },
-            { claim: match.roomId, ...writeBack(match.roomId) }
-          );
-          ctx.log.info(
-            `[iflychat] room ${match.roomId} made by a lost answer adopted for ${entryLabel(row)}`
-          );
-          ctx.emit(row, 'created', match.roomId);
-        } else {
-          await record({ intent: null });
-        }
+      case 'find':
+        await findLost(s, step.intent.params);
         break;
-      }
       case 'retire':
         await deleteRemote(ctx, step.roomId);
-        await record({ retireRoomId: null }, { release: [step.roomId] });
+        await s.record({ retireRoomId: null }, { release: [step.roomId] });
         ctx.log.info(
           `[iflychat] room ${step.roomId} deleted to be made again for ${entryLabel(row)}`
         );
-        replaced = true;
+        s.replaced = true;
         break;
-      case 'adopt': {
-        const listed = (await ctx.calls.listRooms()).find((room) => room.roomId === step.roomId);
-        const owner = listed ? await ctx.store.ownerOf(step.roomId) : null;
-        if (listed && (!owner || owner === row.linkKey)) {
-          await record(
-            { room: { roomId: listed.roomId, sent: paramsOf(listed) } },
-            { claim: listed.roomId, ...writeBack(listed.roomId) }
-          );
-          ctx.log.info(`[iflychat] room ${listed.roomId} adopted for ${entryLabel(row)}`);
-          ctx.emit(row, 'created', listed.roomId);
-        } else {
-          ctx.log.warn(
-            `[iflychat] ${entryLabel(row)} carried room id ${step.roomId}, which ${listed ? 'another entry owns' : 'iFlyChat does not list'}; it gets a room of its own`
-          );
-          desired = { kind: 'room', params: step.params };
-        }
+      case 'adopt':
+        await adopt(s, step.roomId, step.params);
         break;
-      }
-      case 'create': {
-        await record({ intent: { params: step.params } });
-        let roomId: string;
-        try {
-          roomId = (await ctx.calls.createRoom(step.params)).roomId;
-        } catch (error) {
-          // Refused, or never sent: no room was made, and there is nothing to look for.
-          if (isIflychatError(error) && !error.mayHaveReachedServer) await record({ intent: null });
-          throw error;
-        }
-        await record(
-          { intent: null, room: { roomId, sent: step.params } },
-          { claim: roomId, ...writeBack(roomId) }
-        );
-        ctx.log.info(
-          `[iflychat] room ${roomId} "${step.params.name}" ready for ${entryLabel(row)}`
-        );
-        ctx.emit(row, replaced ? 'updated' : 'created', roomId);
+      case 'create':
+        await create(s, step.params);
         break;
-      }
       case 'edit':
-        // Params unknown until the answer is recorded: an edit whose answer is lost is made again.
-        await record({ room: { roomId: step.roomId, sent: null } });
-        if (!(await editOrGone(ctx, step.roomId, step.params))) {
-          // The room is gone from iFlyChat (a delete whose answer was lost): the entry gets a new one.
-          await record({ room: { roomId: null, sent: null } }, { release: [step.roomId] });
-          ctx.log.warn(
-            `[iflychat] room ${step.roomId} of ${entryLabel(row)} is gone from iFlyChat`
-          );
-          break;
-        }
-        await record({ room: { roomId: step.roomId, sent: step.params } });
-        ctx.log.info(`[iflychat] room ${step.roomId} edited for ${entryLabel(row)}`);
-        ctx.emit(row, 'updated', step.roomId);
+        await edit(s, step.roomId, step.params);
         break;
-      case 'check': {
-        const listed = (await ctx.calls.listRooms()).find((room) => room.roomId === step.roomId);
-        if (listed) await record({ room: { roomId: listed.roomId, sent: paramsOf(listed) } });
-        else
-          await record(
-            { room: { roomId: null, sent: null } },
-            { release: [step.roomId], ...writeBack(null) }
-          );
+      case 'check':
+        await check(s, step.roomId);
         break;
-      }
       case 'delete':
-        // Params unknown until the delete is recorded: a publish meanwhile edits the room back
-        // (or, if the delete went through, finds it gone and makes a new one).
-        await record({ room: { roomId: step.roomId, sent: null } });
-        await deleteRemote(ctx, step.roomId);
-        await record(
-          { room: { roomId: null, sent: null } },
-          { release: [step.roomId], ...writeBack(null) }
-        );
-        ctx.log.info(`[iflychat] room ${step.roomId} deleted for ${entryLabel(row)}`);
-        ctx.emit(row, 'deleted', step.roomId);
+        await remove(s, step.roomId);
         break;
     }
   }
   throw new Error(`the room of ${entryLabel(row)} did not settle in ${MAX_STEPS} steps`);
+}
+
+/** A create whose answer was lost: its room, if iFlyChat made it, is adopted (or, unwanted, deleted). */
+async function findLost(s: Steps, asked: RoomParams | null) {
+  const { row, ctx, desired } = s;
+  const wanted = asked ?? (desired.kind === 'room' ? desired.params : null);
+  const match = wanted ? await findUnowned(ctx, row, wanted) : null;
+  if (match && (row.roomId || (desired.kind === 'leave' && desired.why === 'unlinked'))) {
+    // A second room made by a lost answer, which nobody wants: it goes.
+    await deleteRemote(ctx, match.roomId);
+    await s.record({ intent: null });
+  } else if (match) {
+    await s.record(
+      { intent: null, room: { roomId: match.roomId, sent: paramsOf(match) } },
+      { claim: match.roomId, ...s.writeBack(match.roomId) }
+    );
+    ctx.log.info(
+      `[iflychat] room ${match.roomId} made by a lost answer adopted for ${entryLabel(row)}`
+    );
+    ctx.emit(row, 'created', match.roomId);
+  } else {
+    await s.record({ intent: null });
+  }
+}
+
+/** A room id the entry carried: adopted when iFlyChat lists it and no other entry owns it. */
+async function adopt(s: Steps, roomId: string, params: RoomParams) {
+  const { row, ctx } = s;
+  const listed = (await ctx.calls.listRooms()).find((room) => room.roomId === roomId);
+  const owner = listed ? await ctx.store.ownerOf(roomId) : null;
+  if (listed && (!owner || owner === row.linkKey)) {
+    await s.record(
+      { room: { roomId: listed.roomId, sent: paramsOf(listed) } },
+      { claim: listed.roomId, ...s.writeBack(listed.roomId) }
+    );
+    ctx.log.info(`[iflychat] room ${listed.roomId} adopted for ${entryLabel(row)}`);
+    ctx.emit(row, 'created', listed.roomId);
+    return;
+  }
+  ctx.log.warn(
+    `[iflychat] ${entryLabel(row)} carried room id ${roomId}, which ${listed ? 'another entry owns' : 'iFlyChat does not list'}; it gets a room of its own`
+  );
+  s.desired = { kind: 'room', params };
+}
+
+/** Intent before effect: what is sent is recorded first, so a lost answer can be matched. */
+async function create(s: Steps, params: RoomParams) {
+  const { row, ctx } = s;
+  await s.record({ intent: { params } });
+  let roomId: string;
+  try {
+    roomId = (await ctx.calls.createRoom(params)).roomId;
+  } catch (error) {
+    // Refused, or never sent: no room was made, and there is nothing to look for.
+    if (isIflychatError(error) && !error.mayHaveReachedServer) await s.record({ intent: null });
+    throw error;
+  }
+  await s.record(
+    { intent: null, room: { roomId, sent: params } },
+    { claim: roomId, ...s.writeBack(roomId) }
+  );
+  ctx.log.info(`[iflychat] room ${roomId} "${params.name}" ready for ${entryLabel(row)}`);
+  ctx.emit(row, s.replaced ? 'updated' : 'created', roomId);
+}
+
+/** Params unknown until the answer is recorded: an edit whose answer is lost is made again. */
+async function edit(s: Steps, roomId: string, params: RoomParams) {
+  const { row, ctx } = s;
+  await s.record({ room: { roomId, sent: null } });
+  if (!(await editOrGone(ctx, roomId, params))) {
+    // The room is gone from iFlyChat (a delete whose answer was lost): the entry gets a new one.
+    await s.record({ room: { roomId: null, sent: null } }, { release: [roomId] });
+    ctx.log.warn(`[iflychat] room ${roomId} of ${entryLabel(row)} is gone from iFlyChat`);
+    return;
+  }
+  await s.record({ room: { roomId, sent: params } });
+  ctx.log.info(`[iflychat] room ${roomId} edited for ${entryLabel(row)}`);
+  ctx.emit(row, 'updated', roomId);
+}
+
+/** A room whose last call's answer was lost, kept: looked up, and forgotten if it is gone. */
+async function check(s: Steps, roomId: string) {
+  const listed = (await s.ctx.calls.listRooms()).find((room) => room.roomId === roomId);
+  if (listed) await s.record({ room: { roomId, sent: paramsOf(listed) } });
+  else
+    await s.record(
+      { room: { roomId: null, sent: null } },
+      { release: [roomId], ...s.writeBack(null) }
+    );
+}
+
+/**
+ * Params unknown until the delete is recorded: a publish meanwhile edits the room back (or, if
+ * the delete went through, finds it gone and makes a new one).
+ */
+async function remove(s: Steps, roomId: string) {
+  const { row, ctx } = s;
+  await s.record({ room: { roomId, sent: null } });
+  await deleteRemote(ctx, roomId);
+  await s.record(
+    { room: { roomId: null, sent: null } },
+    { release: [roomId], ...s.writeBack(null) }
+  );
+  ctx.log.info(`[iflychat] room ${roomId} deleted for ${entryLabel(row)}`);
+  ctx.emit(row, 'deleted', roomId);
 }
 
 /** The row is reconciled: the entry's rows show its room id, and the run is recorded. */
