@@ -422,6 +422,7 @@ class Model {
   finish(job: Held, end: RowEnd, effects?: Effects): boolean {
     const seen = job.seenSeq;
     return this.withEffects(job, effects, (row) => {
+      if (end.change) this.applyChange(row, end.change);
       const behind = row.wantSeq > seen;
       row.doneSeq = seen;
       row.status = behind ? 'pending' : end.status;

@@ -313,13 +313,19 @@ export function createLinks(strapi: Core.Strapi) {
      */
     async finish(
       job: Held,
-      end: { status: LinkStatus; entryRowId?: number | null; lastError?: string | null },
+      end: {
+        status: LinkStatus;
+        entryRowId?: number | null;
+        lastError?: string | null;
+        change?: RowChange;
+      },
       trx?: Trx
     ): Promise<boolean> {
       const seen = Number(job.seenSeq);
       const count = await table(trx)
         .where({ id: job.id, fence: job.fence })
         .update({
+          ...(end.change ? changeColumns(end.change) : {}),
           done_seq: seen,
           status: raw(`case when want_seq > ${seen} then 'pending' else '${end.status}' end`, trx),
           ...(end.entryRowId === undefined ? {} : { entry_row_id: end.entryRowId }),

@@ -30,6 +30,8 @@ export interface RowEnd {
   status: 'created' | 'failed' | 'unlinked';
   entryRowId?: number | null;
   lastError?: string | null;
+  /** The last step's result, written with the end (one commit instead of two). */
+  change?: RowChange;
 }
 
 export interface RowStore {
@@ -109,6 +111,15 @@ interface Run {
   entryRowId: number | null;
 }
 
+function applyChange(row: Held, change: RowChange) {
+  if (change.room) {
+    row.roomId = change.room.roomId;
+    row.sent = change.room.sent;
+  }
+  if (change.intent !== undefined) row.intent = change.intent;
+  if (change.retireRoomId !== undefined) row.retireRoomId = change.retireRoomId;
+}
+
 /** What the steps of one run share: the row as recorded so far, and how to record more. */
 interface Steps {
   row: Held;
@@ -118,6 +129,15 @@ interface Steps {
   replaced: boolean;
   /** Writes a step's result on the row (and applies it here); throws when the row is lost. */
   record(change: RowChange, effects?: Effects): Promise<void>;
+  /**
+   * Records what an iFlyChat call did, with the next write: the next step's (before any call it
+   * makes) or the run's end. Lost with a crash, it is found again as a lost answer is (the intent,
+   * or params recorded unknown, were written before the call).
+   */
+  recordAfter(change: RowChange, effects?: Effects, after?: () => void): void;
+  /** Writes what `recordAfter` holds, if anything. */
+  flush(): Promise<void>;
+  pending: { change: RowChange; effects: Effects; after?: () => void } | null;
   /** The effect writing `roomId` on the entry's rows (none when the row leaves them alone). */
   writeBack(roomId: string | null): Effects;
 }
@@ -135,26 +155,50 @@ async function runSteps(
     ctx,
     desired: present.desired,
     replaced: false,
+    pending: null,
     async record(change, effects) {
+      await s.flush();
       if (!(await ctx.store.record(row, change, effects))) throw new RowLostError();
-      if (change.room) {
-        row.roomId = change.room.roomId;
-        row.sent = change.room.sent;
+      applyChange(row, change);
+    },
+    recordAfter(change, effects = {}, after) {
+      // Steps never leave two results to write: each step's first write flushes the last one.
+      s.pending = { change, effects, after };
+      applyChange(row, change);
+    },
+    async flush() {
+      const pending = s.pending;
+      if (!pending) return;
+      s.pending = null;
+      if (!(await ctx.store.record(row, pending.change, pending.effects))) {
+        throw new RowLostError();
       }
-      if (change.intent !== undefined) row.intent = change.intent;
-      if (change.retireRoomId !== undefined) row.retireRoomId = change.retireRoomId;
+      pending.after?.();
     },
     writeBack: (roomId) => (field ? { writeBack: { field, roomId } } : {}),
   };
+  try {
+    await stepUntilSettled(s, present, run);
+  } catch (error) {
+    // What a call did is kept, whatever failed after it (unless the row is lost).
+    await s.flush().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function stepUntilSettled(s: Steps, present: PresentRead, run: Run): Promise<void> {
+  const { row, ctx } = s;
   for (let i = 0; i < MAX_STEPS; i += 1) {
     const step: Step = plan(s.desired, recordedOf(row));
     run.step = step.kind;
     switch (step.kind) {
       case 'done':
-        return done(row, present, s.desired, ctx);
+        return done(s, present);
       case 'fail':
+        await s.flush();
         return fail(row, ctx, step.reason, present.entryRowId, null);
       case 'drop':
+        await s.flush();
         if (!(await ctx.store.drop(row))) throw new RowLostError();
         return;
       case 'find':
@@ -243,12 +287,15 @@ async function create(s: Steps, params: RoomParams) {
     if (isIflychatError(error) && !error.mayHaveReachedServer) await s.record({ intent: null });
     throw error;
   }
-  await s.record(
+  const event = s.replaced ? 'updated' : 'created';
+  s.recordAfter(
     { intent: null, room: { roomId, sent: params } },
-    { claim: roomId, ...s.writeBack(roomId) }
+    { claim: roomId, ...s.writeBack(roomId) },
+    () => {
+      ctx.log.info(`[iflychat] room ${roomId} "${params.name}" ready for ${entryLabel(row)}`);
+      ctx.emit(row, event, roomId);
+    }
   );
-  ctx.log.info(`[iflychat] room ${roomId} "${params.name}" ready for ${entryLabel(row)}`);
-  ctx.emit(row, s.replaced ? 'updated' : 'created', roomId);
 }
 
 /** Params unknown until the answer is recorded: an edit whose answer is lost is made again. */
@@ -261,9 +308,10 @@ async function edit(s: Steps, roomId: string, params: RoomParams) {
     ctx.log.warn(`[iflychat] room ${roomId} of ${entryLabel(row)} is gone from iFlyChat`);
     return;
   }
-  await s.record({ room: { roomId, sent: params } });
-  ctx.log.info(`[iflychat] room ${roomId} edited for ${entryLabel(row)}`);
-  ctx.emit(row, 'updated', roomId);
+  s.recordAfter({ room: { roomId, sent: params } }, {}, () => {
+    ctx.log.info(`[iflychat] room ${roomId} edited for ${entryLabel(row)}`);
+    ctx.emit(row, 'updated', roomId);
+  });
 }
 
 /** A room whose last call's answer was lost, kept: looked up, and forgotten if it is gone. */
@@ -294,15 +342,19 @@ async function remove(s: Steps, roomId: string) {
 }
 
 /** The row is reconciled: the entry's rows show its room id, and the run is recorded. */
-async function done(row: Held, present: PresentRead, desired: Desired, ctx: ReconcileContext) {
+async function done(s: Steps, present: PresentRead) {
+  const { row, ctx, desired } = s;
   const expected = row.roomId ?? '';
   const stale =
     present.roomIdField !== null &&
     desired.kind !== 'forget' &&
     present.fieldValues.some((value) => asText(value) !== expected);
-  const effects: Effects = stale
-    ? { writeBack: { field: present.roomIdField as string, roomId: row.roomId } }
-    : {};
+  const pending = s.pending;
+  s.pending = null;
+  const effects: Effects = {
+    ...pending?.effects,
+    ...(stale ? { writeBack: { field: present.roomIdField as string, roomId: row.roomId } } : {}),
+  };
   let end: RowEnd = { status: 'created', entryRowId: present.entryRowId };
   if (!row.roomId) {
     const why =
@@ -314,7 +366,10 @@ async function done(row: Held, present: PresentRead, desired: Desired, ctx: Reco
         ? { status: 'unlinked', entryRowId: present.entryRowId }
         : { status: 'failed', entryRowId: present.entryRowId, lastError: why };
   }
-  if (!(await ctx.store.finish(row, end, effects))) throw new RowLostError();
+  if (!(await ctx.store.finish(row, { ...end, change: pending?.change }, effects))) {
+    throw new RowLostError();
+  }
+  pending?.after?.();
 }
 
 async function fail(
