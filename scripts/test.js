@@ -63,6 +63,8 @@ const MYSQL_TIER = [
   'tests/integration/publish.test.ts',
   'tests/integration/lifecycle.test.ts',
   'tests/integration/faults.test.ts',
+  'tests/integration/runner.test.ts',
+  'tests/integration/rooms-api.test.ts',
   'tests/integration/instances-mysql.test.ts',
 ];
 

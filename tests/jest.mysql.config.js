@@ -1,5 +1,6 @@
 /**
- * The MySQL tier: the delivery and lifecycle integration tests again, on a MariaDB or MySQL server
+ * The MySQL tier: the delivery, lifecycle, runner and room panel integration tests again (REPEATABLE
+ * READ: one snapshot per transaction), on a MariaDB or MySQL server
  * that the global setup starts (tests/helpers/mysql.ts) and the teardown stops, and the
  * two-instance test on it (instances-mysql.test.ts, which only this tier runs).
  * @type {import('jest').Config}
@@ -12,6 +13,8 @@ module.exports = {
     '<rootDir>/tests/integration/publish.test.ts',
     '<rootDir>/tests/integration/lifecycle.test.ts',
     '<rootDir>/tests/integration/faults.test.ts',
+    '<rootDir>/tests/integration/runner.test.ts',
+    '<rootDir>/tests/integration/rooms-api.test.ts',
     '<rootDir>/tests/integration/instances-mysql.test.ts',
   ],
   testPathIgnorePatterns: ['/node_modules/'],
