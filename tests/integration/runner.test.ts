@@ -155,7 +155,9 @@ describe('claims', () => {
       expect(other).toMatchObject({ id: ids[1], fence: 1, attempts: 1, seenSeq: 1 });
       // ...then this one asks for all three: b is held by a live lease.
       const won = await links.claim(ids, 60_000);
-      expect(won.map((job: { id: number }) => job.id).sort()).toEqual([ids[0], ids[2]]);
+      expect(
+        won.map((job: { id: number }) => job.id).sort((x: number, y: number) => x - y)
+      ).toEqual([ids[0], ids[2]]);
       expect(await links.claim(ids, 60_000)).toEqual([]);
       // A holder whose lease ran out renews nothing, and the row is due for another worker.
       await table().where('id', ids[1]).update({ lease_until_ms: 1 });
