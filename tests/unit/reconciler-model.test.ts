@@ -373,9 +373,12 @@ class Model {
     return true;
   }
 
+  /** `links.ts`'s `whereHeld`: the fence unchanged and the lease not run out. */
   private held(job: Held): LinkRow | null {
     const row = this.rows.get(job.id);
-    return row && row.fence === job.fence ? row : null;
+    const live =
+      row?.leaseUntilMs !== null && row?.leaseUntilMs !== undefined && row.leaseUntilMs > this.now;
+    return row && row.fence === job.fence && live ? row : null;
   }
 
   private applyChange(row: LinkRow, change: RowChange): void {
@@ -445,8 +448,8 @@ class Model {
   }
 
   drop(job: Held): boolean {
-    const row = this.rows.get(job.id);
-    if (!row || row.fence !== job.fence || row.wantSeq !== job.seenSeq) {
+    const row = this.held(job);
+    if (!row || row.wantSeq !== job.seenSeq) {
       this.stats.refusedDrops += 1;
       return false;
     }

@@ -163,6 +163,12 @@ export function createLinks(strapi: Core.Strapi) {
       .where('due_at_ms', '<=', now(trx))
       .whereRaw(`(lease_until_ms is null or lease_until_ms < ${NOW_SQL})`);
   }
+  /**
+   * The row a run holds: its fence unchanged and its lease not run out. A holder that stalled past
+   * its lease writes nothing, even when no other worker has claimed the row yet.
+   */
+  const whereHeld = (query: Knex.QueryBuilder, job: Held, trx?: Trx) =>
+    query.where({ id: job.id, fence: job.fence }).where('lease_until_ms', '>', now(trx));
   /** Rows no live lease holds (the panel's writes). */
   const whereFree = (query: Knex.QueryBuilder) =>
     query.whereRaw(`(lease_until_ms is null or lease_until_ms < ${NOW_SQL})`);
@@ -301,9 +307,7 @@ export function createLinks(strapi: Core.Strapi) {
 
     /** Writes a step's result on a held row; false when the row is not held any more. */
     async record(job: Held, change: RowChange, trx?: Trx): Promise<boolean> {
-      const count = await table(trx)
-        .where({ id: job.id, fence: job.fence })
-        .update(changeColumns(change));
+      const count = await whereHeld(table(trx), job, trx).update(changeColumns(change));
       return count === 1;
     },
 
@@ -322,20 +326,18 @@ export function createLinks(strapi: Core.Strapi) {
       trx?: Trx
     ): Promise<boolean> {
       const seen = Number(job.seenSeq);
-      const count = await table(trx)
-        .where({ id: job.id, fence: job.fence })
-        .update({
-          ...(end.change ? changeColumns(end.change) : {}),
-          done_seq: seen,
-          status: raw(`case when want_seq > ${seen} then 'pending' else '${end.status}' end`, trx),
-          ...(end.entryRowId === undefined ? {} : { entry_row_id: end.entryRowId }),
-          last_error: end.lastError ? sanitizeReason(end.lastError) : null,
-          // Kept to be shown; a round marked meanwhile starts its own count.
-          attempts: raw(`case when want_seq > ${seen} then 0 else attempts end`, trx),
-          lease_until_ms: null,
-          claim_token: null,
-          synced_at_ms: now(trx),
-        });
+      const count = await whereHeld(table(trx), job, trx).update({
+        ...(end.change ? changeColumns(end.change) : {}),
+        done_seq: seen,
+        status: raw(`case when want_seq > ${seen} then 'pending' else '${end.status}' end`, trx),
+        ...(end.entryRowId === undefined ? {} : { entry_row_id: end.entryRowId }),
+        last_error: end.lastError ? sanitizeReason(end.lastError) : null,
+        // Kept to be shown; a round marked meanwhile starts its own count.
+        attempts: raw(`case when want_seq > ${seen} then 0 else attempts end`, trx),
+        lease_until_ms: null,
+        claim_token: null,
+        synced_at_ms: now(trx),
+      });
       return count === 1;
     },
 
@@ -354,37 +356,31 @@ export function createLinks(strapi: Core.Strapi) {
 
     /** A held row's attempt failed for a passing reason: due again after `delayMs`. */
     async retry(job: Held, reason: string, delayMs: number): Promise<boolean> {
-      const count = await table()
-        .where({ id: job.id, fence: job.fence })
-        .update({
-          status: 'retrying',
-          last_error: sanitizeReason(reason),
-          due_at_ms: nowPlus(delayMs),
-          lease_until_ms: null,
-          claim_token: null,
-        });
+      const count = await whereHeld(table(), job).update({
+        status: 'retrying',
+        last_error: sanitizeReason(reason),
+        due_at_ms: nowPlus(delayMs),
+        lease_until_ms: null,
+        claim_token: null,
+      });
       return count === 1;
     },
 
     /** A held row handed back unstarted (shutdown, no API key): due after `delayMs`, attempt back. */
     async release(job: Held, delayMs: number): Promise<boolean> {
-      const count = await table()
-        .where({ id: job.id, fence: job.fence })
-        .update({
-          status: job.attempts > 1 ? 'retrying' : 'pending',
-          attempts: raw('case when attempts > 0 then attempts - 1 else 0 end'),
-          due_at_ms: nowPlus(delayMs),
-          lease_until_ms: null,
-          claim_token: null,
-        });
+      const count = await whereHeld(table(), job).update({
+        status: job.attempts > 1 ? 'retrying' : 'pending',
+        attempts: raw('case when attempts > 0 then attempts - 1 else 0 end'),
+        due_at_ms: nowPlus(delayMs),
+        lease_until_ms: null,
+        claim_token: null,
+      });
       return count === 1;
     },
 
     /** Removes a held row, unless it was marked since it was claimed. */
     async drop(job: Held, trx?: Trx): Promise<boolean> {
-      const count = await table(trx)
-        .where({ id: job.id, fence: job.fence, want_seq: job.seenSeq })
-        .delete();
+      const count = await whereHeld(table(trx), job, trx).where({ want_seq: job.seenSeq }).delete();
       return count === 1;
     },
 
