@@ -9,12 +9,13 @@ import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
 import type { RoomJobView, RoomStatus, RoomTarget } from '../../../contracts/rooms';
-import { bindingFor, isLocalized, type ModelLike } from '../config/bindings';
+import { bindingFor } from '../config/bindings';
 import { getService } from '../utils/get-service';
 import { validationError } from '../utils/validation';
 import { RoomBusyError, type RoomScope } from '../sync/desk';
 import { describe } from '../sync/calls';
 import type { LinkRow } from '../sync/links';
+import { roomPerLocale } from '../sync/intake';
 import { RoomOwnedError } from '../sync/room-claims';
 import { ALL_LOCALES } from '../sync/room-links-keys';
 
@@ -56,15 +57,13 @@ interface Resolved {
 
 /** Which room a panel request is about: the binding, and the document or locale. */
 function createResolver(strapi: Core.Strapi) {
-  const modelOf = (uid: string) =>
-    strapi.contentTypes[uid as keyof typeof strapi.contentTypes] as ModelLike | undefined;
   const settings = () => getService(strapi, 'settings');
 
   /** The binding and the room scope of a panel request; 400 when the type is not bound. */
   async function resolve(target: RoomTarget): Promise<Resolved | null> {
     const binding = bindingFor((await settings().get()).contentTypes, target.uid);
     if (!binding) return null;
-    const perLocale = binding.roomPer === 'locale' && isLocalized(modelOf(target.uid));
+    const perLocale = roomPerLocale(strapi, target.uid, binding);
     const locale = perLocale && target.locale ? target.locale : ALL_LOCALES;
     return {
       target,

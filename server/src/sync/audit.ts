@@ -20,8 +20,8 @@ import { PLUGIN_ID } from '../utils/get-service';
 import { AUDIT_PAGE } from './constants';
 import type { LinkRow, Links } from './links';
 import { shapeFits } from './plan';
-import { linkKeyOf, type LinkTarget } from './room-links-keys';
-import { targetsOf } from './intake';
+import { ALL_LOCALES, type LinkTarget } from './room-links-keys';
+import { roomPerLocale, targetsOf } from './intake';
 
 const STATE_KEY = 'bindings-seen';
 
@@ -29,6 +29,16 @@ const STATE_KEY = 'bindings-seen';
 type Seen = Record<string, { sinceId: number; signature: string }>;
 
 type Published = { id: number; documentId: string; locale?: string | null; publishedAt: unknown };
+
+function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(keyOf(item));
+    if (group) group.push(item);
+    else groups.set(keyOf(item), [item]);
+  }
+  return groups;
+}
 
 export function createAudit(strapi: Core.Strapi, links: Links) {
   const store = () => strapi.store({ type: 'plugin', name: PLUGIN_ID });
@@ -74,45 +84,40 @@ export function createAudit(strapi: Core.Strapi, links: Links) {
     return Number(row?.id ?? 0);
   }
 
+  /** The columns of an entry the audit reads. */
+  const entryColumns = (uid: string) =>
+    localized(uid)
+      ? ['id', 'documentId', 'locale', 'publishedAt']
+      : ['id', 'documentId', 'publishedAt'];
+
   /** The published rows of `uid` with ids after `afterId` (one page). */
-  async function publishedPage(uid: string, afterId: number, where: object = {}) {
+  async function publishedPage(uid: string, afterId: number) {
     return (await strapi.db.query(uid).findMany({
-      where: { id: { $gt: afterId }, publishedAt: { $notNull: true }, ...where },
-      select: localized(uid)
-        ? ['id', 'documentId', 'locale', 'publishedAt']
-        : ['id', 'documentId', 'publishedAt'],
+      where: { id: { $gt: afterId }, publishedAt: { $notNull: true } },
+      select: entryColumns(uid),
       orderBy: { id: 'asc' },
       limit: AUDIT_PAGE,
     })) as Published[];
   }
 
-  /** Published entries whose room has no row, or a row that followed another version. */
+  /** Published entries whose room has no row (rows that followed another version: `auditRows`). */
   async function auditEntries(uid: string, binding: Binding, sinceId: number): Promise<number> {
     const from = Math.max(entryCursors.get(uid) ?? 0, sinceId);
     const page = await publishedPage(uid, from);
     entryCursors.set(uid, page.length < AUDIT_PAGE ? 0 : page[page.length - 1].id);
-    const wanted = new Map<string, { target: LinkTarget; entry: Published }>();
-    for (const entry of page) {
-      for (const target of targetsOf(strapi, binding, uid, entry.documentId, [entry.locale])) {
-        wanted.set(linkKeyOf(uid, target.documentId, target.locale), { target, entry });
-      }
-    }
-    const rows = new Map((await links.byKeys([...wanted.keys()])).map((row) => [row.linkKey, row]));
-    const missing: LinkTarget[] = [];
-    for (const [key, { target }] of wanted) if (!rows.has(key)) missing.push(target);
-    return links.markMissing(uid, missing);
+    const targets = page.flatMap((entry) =>
+      targetsOf(strapi, binding, uid, entry.documentId, [entry.locale])
+    );
+    return links.markMissing(uid, targets);
   }
 
   /** Whether a row's recorded state disagrees with its entry as it is now. */
   function disagrees(row: LinkRow, binding: Binding, published: Published[], exists: boolean) {
     if (row.wantSeq > row.doneSeq || row.unlinked) return false;
-    const perLocale = binding.roomPer === 'locale' && localized(row.contentType);
-    if (!shapeFits(perLocale, row.entryLocale)) return true;
-    if (published.length === 0) {
-      return row.roomId !== null && (exists ? binding.onUnpublish : binding.onDelete) === 'delete'
-        ? true
-        : !exists && binding.onDelete === 'keep';
-    }
+    if (!shapeFits(roomPerLocale(strapi, row.contentType, binding), row.entryLocale)) return true;
+    // Deleted: the row goes under `keep`, and its room under `delete`.
+    if (!exists) return binding.onDelete === 'keep' || row.roomId !== null;
+    if (published.length === 0) return row.roomId !== null && binding.onUnpublish === 'delete';
     // Followed another published version (a publish whose mark was lost).
     return row.entryRowId !== null && !published.some((entry) => entry.id === row.entryRowId);
   }
@@ -122,25 +127,19 @@ export function createAudit(strapi: Core.Strapi, links: Links) {
     const page = await links.page(rowCursor, AUDIT_PAGE);
     rowCursor = page.length < AUDIT_PAGE ? 0 : page[page.length - 1].id;
     let marked = 0;
-    const byType = new Map<string, LinkRow[]>();
-    for (const row of page)
-      byType.set(row.contentType, [...(byType.get(row.contentType) ?? []), row]);
+    const byType = groupBy(page, (row) => row.contentType);
     for (const [uid, rows] of byType) {
       const binding = bindingFor(bindings, uid);
       if (!binding) continue;
-      const documentIds = [...new Set(rows.map((row) => row.entryDocumentId))];
-      const all = (await strapi.db.query(uid).findMany({
-        where: { documentId: { $in: documentIds } },
-        select: localized(uid)
-          ? ['id', 'documentId', 'locale', 'publishedAt']
-          : ['id', 'documentId', 'publishedAt'],
+      const entries = (await strapi.db.query(uid).findMany({
+        where: { documentId: { $in: [...new Set(rows.map((row) => row.entryDocumentId))] } },
+        select: entryColumns(uid),
       })) as Published[];
+      const byDocument = groupBy(entries, (entry) => entry.documentId);
       const stale: LinkTarget[] = [];
       for (const row of rows) {
-        const mine = all.filter(
-          (entry) =>
-            entry.documentId === row.entryDocumentId &&
-            (row.entryLocale === '*' || entry.locale === row.entryLocale)
+        const mine = (byDocument.get(row.entryDocumentId) ?? []).filter(
+          (entry) => row.entryLocale === ALL_LOCALES || entry.locale === row.entryLocale
         );
         const published = mine.filter((entry) => entry.publishedAt);
         if (disagrees(row, binding, published, mine.length > 0)) {
@@ -164,11 +163,6 @@ export function createAudit(strapi: Core.Strapi, links: Links) {
         marked += await auditEntries(uid, binding, since.get(uid) ?? 0);
       }
       return marked + (await auditRows(bindings));
-    },
-
-    /** Whether the last tick reached the end of both sides (a full pass is done). */
-    get wrapped(): boolean {
-      return rowCursor === 0 && [...entryCursors.values()].every((cursor) => cursor === 0);
     },
   };
 }

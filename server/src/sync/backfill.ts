@@ -8,6 +8,7 @@ import type { Binding } from '../../../contracts/config';
 import type { BackfillProgress } from '../../../contracts/settings';
 import { isLocalized } from '../config/bindings';
 import { AUDIT_PAGE } from './constants';
+import { roomPerLocale } from './intake';
 import type { Links } from './links';
 import { targetsFor, type LinkTarget } from './room-links-keys';
 
@@ -47,7 +48,7 @@ export function createBackfill(strapi: Core.Strapi, links: Links) {
   /** How many rooms the published entries of `uid` should have, from one count query. */
   async function countPublished(uid: string, binding: Binding | undefined): Promise<number> {
     const table = strapi.db.metadata.get(uid).tableName;
-    const perLocale = binding?.roomPer === 'locale' && isLocalized(modelOf(uid));
+    const perLocale = roomPerLocale(strapi, uid, binding);
     const query = strapi.db.connection(table).whereNotNull('published_at');
     const rows: Array<{ n?: number | string }> = await (perLocale
       ? query.count({ n: '*' })

@@ -22,6 +22,18 @@ export interface IntakeDeps {
   wake: () => void;
 }
 
+/** Whether the binding gives each locale of `uid` a room of its own (the type is localized). */
+export function roomPerLocale(
+  strapi: Core.Strapi,
+  uid: string,
+  binding: Pick<Binding, 'roomPer'> | undefined
+): boolean {
+  return (
+    binding?.roomPer === 'locale' &&
+    isLocalized(strapi.contentTypes[uid as keyof typeof strapi.contentTypes])
+  );
+}
+
 /** The rooms a change of these locales of a document touches, under the binding. */
 export function targetsOf(
   strapi: Core.Strapi,
@@ -30,8 +42,8 @@ export function targetsOf(
   documentId: string,
   locales: Array<string | null | undefined>
 ): LinkTarget[] {
-  const localized = isLocalized(strapi.contentTypes[uid as keyof typeof strapi.contentTypes]);
-  return targetsFor(localized ? binding : { roomPer: 'document' }, documentId, locales);
+  const roomPer = roomPerLocale(strapi, uid, binding) ? 'locale' : 'document';
+  return targetsFor({ roomPer }, documentId, locales);
 }
 
 export function createIntake({ strapi, links, entries, wake }: IntakeDeps) {

@@ -156,22 +156,18 @@ export function createLinks(strapi: Core.Strapi) {
   const nowPlus = (ms: number, trx?: Trx) =>
     raw(`(${NOW_SQL} + ${Math.max(0, Math.round(ms))})`, trx);
 
+  /** Rows no live lease holds (the panel's writes, and claims). */
+  const whereFree = (query: Knex.QueryBuilder) =>
+    query.whereRaw(`(lease_until_ms is null or lease_until_ms < ${NOW_SQL})`);
   /** Rows due now: behind, their time come, no live lease. */
-  function whereDue(query: Knex.QueryBuilder, trx?: Trx) {
-    return query
-      .whereRaw('want_seq > done_seq')
-      .where('due_at_ms', '<=', now(trx))
-      .whereRaw(`(lease_until_ms is null or lease_until_ms < ${NOW_SQL})`);
-  }
+  const whereDue = (query: Knex.QueryBuilder) =>
+    whereFree(query.whereRaw('want_seq > done_seq').where('due_at_ms', '<=', now()));
   /**
    * The row a run holds: its fence unchanged and its lease not run out. A holder that stalled past
    * its lease writes nothing, even when no other worker has claimed the row yet.
    */
   const whereHeld = (query: Knex.QueryBuilder, job: Held, trx?: Trx) =>
     query.where({ id: job.id, fence: job.fence }).where('lease_until_ms', '>', now(trx));
-  /** Rows no live lease holds (the panel's writes). */
-  const whereFree = (query: Knex.QueryBuilder) =>
-    query.whereRaw(`(lease_until_ms is null or lease_until_ms < ${NOW_SQL})`);
 
   /** A mark's update: behind again, due now; a publish lifts an editor's unlink. */
   const markColumns = (publish: boolean) => ({
@@ -298,10 +294,7 @@ export function createLinks(strapi: Core.Strapi) {
 
     /** Extends a held lease that has not run out; false when the row is not held any more. */
     async renew(job: Held, leaseMs: number): Promise<boolean> {
-      const count = await table()
-        .where({ id: job.id, fence: job.fence })
-        .where('lease_until_ms', '>', now())
-        .update({ lease_until_ms: nowPlus(leaseMs) });
+      const count = await whereHeld(table(), job).update({ lease_until_ms: nowPlus(leaseMs) });
       return count === 1;
     },
 
@@ -395,13 +388,6 @@ export function createLinks(strapi: Core.Strapi) {
         .where('id', '>', afterId)
         .orderBy('id', 'asc')
         .limit(limit)) as Array<Record<string, unknown>>;
-      return rows.map(rowFrom);
-    },
-
-    /** The rows of these keys (the audit's entry side). */
-    async byKeys(keys: string[]): Promise<LinkRow[]> {
-      if (keys.length === 0) return [];
-      const rows = (await table().whereIn('link_key', keys)) as Array<Record<string, unknown>>;
       return rows.map(rowFrom);
     },
 

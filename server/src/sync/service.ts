@@ -10,7 +10,7 @@
 import type { Core } from '@strapi/strapi';
 
 import type { BackfillProgress } from '../../../contracts/settings';
-import { bindingFor, isLocalized } from '../config/bindings';
+import { bindingFor } from '../config/bindings';
 import { emitRoomEvent } from '../events/room-events';
 import type { EffectiveSettings } from '../settings/service';
 import { getService } from '../utils/get-service';
@@ -22,7 +22,7 @@ import { describe, gatedCalls, keepLease } from './calls';
 import { MAX_INTEGER_ROOM_ID, RUNS_PER_CALL_SLOT } from './constants';
 import { createRoomDesk } from './desk';
 import { createEntries } from './entries';
-import { createIntake } from './intake';
+import { createIntake, roomPerLocale } from './intake';
 import { createLinks, type Held } from './links';
 import { desiredRoom, shapeFits } from './plan';
 import { createRequestGate } from './rate-limiter';
@@ -46,8 +46,6 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   const gate = createRequestGate(concurrency, () => settings().cached()?.maxRequestsPerSecond);
   const leaseMs = (config: EffectiveSettings) =>
     Math.max(config.leaseSeconds * 1000, config.timeoutMs * 3);
-  const localized = (uid: string) =>
-    isLocalized(strapi.contentTypes[uid as keyof typeof strapi.contentTypes]);
 
   /** The present of a held row: what its room should be, from the entry and the settings. */
   async function read(job: Held, config: EffectiveSettings): Promise<PresentRead> {
@@ -60,10 +58,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
         fieldValues: [],
       };
     }
-    const fits = shapeFits(
-      binding.roomPer === 'locale' && localized(job.contentType),
-      job.entryLocale
-    );
+    const fits = shapeFits(roomPerLocale(strapi, job.contentType, binding), job.entryLocale);
     const { published, exists, fieldValues } = await entries.present(job, binding);
     const carried =
       config.adoptExistingRoomIds && job.syncedAtMs === null && published
