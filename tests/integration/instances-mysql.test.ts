@@ -3,64 +3,7 @@
  * processes on one throwaway database of the tier's server, each publishing its own communities
  * while both workers and audits compete for every row: each entry gets exactly one room.
  */
-import { expectExactlyOneRoomEach } from '../helpers/assertions';
-import { useInstances } from '../helpers/instances';
 import { mysqlProvider } from '../helpers/mysql';
+import { twoInstancesShareTheWork } from '../helpers/two-instances';
 
-const FROM_A = 150;
-const FROM_B = 50;
-
-// Slow enough (one call at a time, 100 ms each) that rows queue up, so both instances' workers
-// compete for the same rows.
-const rig = useInstances({
-  name: 'instances',
-  latencyMs: 100,
-  database: mysqlProvider,
-  pluginConfig: {
-    timeoutMs: 1_000,
-    concurrency: 1,
-    leaseSeconds: 5,
-    retryBaseDelayMs: 100,
-    retryMaxDelayMs: 1_000,
-    sweepIntervalSeconds: 5,
-  },
-});
-
-it('two instances on one MariaDB/MySQL database give each entry exactly one room', async () => {
-  const env = rig.env();
-  expect(env.DATABASE_CLIENT).toBe('mysql');
-  const a = rig.start({ env, prefix: 'Instance A', count: FROM_A });
-  // The first instance creates the schema and a backlog; the second starts on top of it, takes
-  // part of the backlog at once, and publishes its own entries while both workers run.
-  await a.until((p) => p.done, 120_000, 'A published everything');
-  const b = rig.start({ env, prefix: 'Instance B', count: FROM_B });
-
-  const total = FROM_A + FROM_B;
-  await b.until((p) => p.done && p.links?.created === total, 120_000, 'every room created');
-  for (const publisher of [a, b]) expect(await publisher.kill('SIGTERM')).toBe(0);
-
-  const rows = await rig.database.query<{
-    documentId: string;
-    roomId: unknown;
-    publishedAt: unknown;
-  }>(
-    'SELECT document_id AS documentId, room_id AS roomId, published_at AS publishedAt FROM communities'
-  );
-  const documentIds = [...new Set(rows.map((row) => row.documentId))];
-  expect(documentIds).toHaveLength(total);
-  expectExactlyOneRoomEach(documentIds, rows, rig.emulator.rooms);
-  const links = await rig.database.query<{ status: string; n: string }>(
-    'SELECT status, COUNT(*) AS n FROM iflychat_room_links GROUP BY status'
-  );
-  expect(links).toEqual([{ status: 'created', n: String(total) }]);
-  expect(rig.emulator.requestsTo('/room/create')).toHaveLength(total);
-
-  // Both instances took rows, including rows of entries the other one published.
-  const made = (output: string) => output.match(/\[iflychat\] room \d+ "[^"]+" ready/g) ?? [];
-  const byA = made(a.output);
-  const byB = made(b.output);
-  expect(byA.length + byB.length).toBe(total);
-  expect(byB.filter((line) => line.includes('"Instance A')).length).toBeGreaterThan(0);
-  expect(byA.length).toBeGreaterThan(0);
-  console.log(`instances test on MySQL: A made ${byA.length} rooms, B made ${byB.length}`);
-}, 300_000);
+twoInstancesShareTheWork('MariaDB/MySQL', 'mysql', mysqlProvider);

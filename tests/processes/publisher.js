@@ -13,33 +13,11 @@
  * It reports on stdout, one JSON object a line: {"ready"}, {"published": n}, {"done"},
  * and every 250 ms {"links": {status: count}} once done. SIGTERM shuts it down cleanly.
  */
-const path = require('node:path');
-
-const { createStrapi } = require('@strapi/strapi');
+const { runInstance, say } = require('./instance');
 
 const COMMUNITY = 'api::community.community';
-const say = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
-async function main() {
-  const appDir = path.resolve(__dirname, '..', '..', 'playground');
-  const strapi = createStrapi({
-    appDir,
-    distDir: process.env.IFLYCHAT_DIST_DIR,
-    serveAdminPanel: false,
-    autoReload: false,
-  });
-  await strapi.load();
-  say({ ready: true, pid: process.pid });
-
-  // Strapi's own SIGTERM handler (from createStrapi) runs strapi.destroy() — the plugin's destroy
-  // lets running jobs finish — and exits 0. This process only stops its own loops, and ignores
-  // what a query of theirs says once Strapi is shutting down under it.
-  let stopping = false;
-  process.on('SIGTERM', () => {
-    stopping = true;
-  });
-  stoppingNow = () => stopping;
-
+runInstance(async (strapi, stopped) => {
   const prefix = process.env.IFLYCHAT_PREFIX;
   const count = Number(process.env.IFLYCHAT_COUNT);
   const pause = Number(process.env.IFLYCHAT_PUBLISH_PAUSE_MS ?? 0);
@@ -48,7 +26,7 @@ async function main() {
     .findOne({ where: { type: 'authenticated' } });
   const documents = strapi.documents(COMMUNITY);
 
-  for (let i = 0; i < count && !stopping; i += 1) {
+  for (let i = 0; i < count && !stopped(); i += 1) {
     const name = `${prefix} ${i}`;
     const existing = await strapi.db.query(COMMUNITY).findMany({ where: { name } });
     if (existing.some((row) => row.publishedAt)) continue;
@@ -60,7 +38,7 @@ async function main() {
     if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
   }
   const imports = Number(process.env.IFLYCHAT_IMPORT_COUNT ?? 0);
-  for (let i = 0; i < imports && !stopping; i += 1) {
+  for (let i = 0; i < imports && !stopped(); i += 1) {
     const name = `${prefix} import ${i}`;
     const existing = await strapi.db.query(COMMUNITY).findMany({ where: { name } });
     if (existing.some((row) => row.publishedAt)) continue;
@@ -71,27 +49,4 @@ async function main() {
       data: { documentId, name, audience: role.id, publishedAt: new Date() },
     });
   }
-  say({ done: true });
-
-  const links = strapi.db.query('plugin::iflychat.room-link');
-  const statuses = ['pending', 'processing', 'retrying', 'created', 'failed'];
-  while (!stopping) {
-    const counts = {};
-    for (const status of statuses) counts[status] = await links.count({ where: { status } });
-    say({ links: counts });
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-let stoppingNow = () => false;
-
-main().then(
-  () => {
-    // Stopping: Strapi's signal handler exits once destroy() is done.
-  },
-  (error) => {
-    if (stoppingNow()) return;
-    process.stderr.write(`${error.stack ?? error}\n`);
-    process.exit(1);
-  }
-);
+});

@@ -13,12 +13,9 @@
  * It reports on stdout, one JSON object a line: {"ready"}, {"seed"}, {"ops": n}, {"done"},
  * and every 250 ms {"links": {status: count}} once done. SIGTERM shuts it down cleanly.
  */
-const path = require('node:path');
-
-const { createStrapi } = require('@strapi/strapi');
+const { runInstance, say } = require('./instance');
 
 const COMMUNITY = 'api::community.community';
-const say = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
 /** The same generator as tests/helpers/assertions.ts's seededRandom. */
 function seededRandom(seed) {
@@ -32,23 +29,7 @@ function seededRandom(seed) {
   };
 }
 
-async function main() {
-  const appDir = path.resolve(__dirname, '..', '..', 'playground');
-  const strapi = createStrapi({
-    appDir,
-    distDir: process.env.IFLYCHAT_DIST_DIR,
-    serveAdminPanel: false,
-    autoReload: false,
-  });
-  await strapi.load();
-  say({ ready: true, pid: process.pid });
-
-  let stopping = false;
-  process.on('SIGTERM', () => {
-    stopping = true;
-  });
-  stoppingNow = () => stopping;
-
+runInstance(async (strapi, stopped) => {
   const prefix = process.env.IFLYCHAT_PREFIX;
   const entries = Number(process.env.IFLYCHAT_STORM_ENTRIES);
   const ops = Number(process.env.IFLYCHAT_STORM_OPS);
@@ -70,7 +51,7 @@ async function main() {
     if (random() < 0.5) await documents.publish({ documentId });
   }
 
-  for (let op = 0; op < ops && !stopping; op += 1) {
+  for (let op = 0; op < ops && !stopped(); op += 1) {
     const i = Math.floor(random() * entries);
     const key = `${prefix} #${i}`;
     const rows = await strapi.db.query(COMMUNITY).findMany({ where: { description: key } });
@@ -97,27 +78,4 @@ async function main() {
     say({ ops: op + 1 });
     if (pause > 0) await new Promise((resolve) => setTimeout(resolve, random() * pause));
   }
-  say({ done: true });
-
-  const links = strapi.db.query('plugin::iflychat.room-link');
-  const statuses = ['pending', 'processing', 'retrying', 'created', 'failed'];
-  while (!stopping) {
-    const counts = {};
-    for (const status of statuses) counts[status] = await links.count({ where: { status } });
-    say({ links: counts });
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-let stoppingNow = () => false;
-
-main().then(
-  () => {
-    // Stopping: Strapi's signal handler exits once destroy() is done.
-  },
-  (error) => {
-    if (stoppingNow()) return;
-    process.stderr.write(`${error.stack ?? error}\n`);
-    process.exit(1);
-  }
-);
+});
