@@ -68,12 +68,18 @@ const MYSQL_TIER = [
   'tests/integration/instances-mysql.test.ts',
 ];
 
-/** Integration files run again on PostgreSQL by tests/jest.postgres.config.js. */
+/**
+ * The PostgreSQL step (tests/jest.postgres.config.js): integration files run again on PostgreSQL,
+ * and the storm and time-zone tests, whose two Strapi processes each would otherwise share the
+ * machine with the integration step's timing-sensitive files.
+ */
 const POSTGRES_TIER = [
   'tests/integration/runner.test.ts',
   'tests/integration/lifecycle.test.ts',
   'tests/integration/rooms-api.test.ts',
   'tests/integration/publish.test.ts',
+  'tests/integration/storm.test.ts',
+  'tests/integration/timezones.test.ts',
 ];
 
 /** Integration files that start a PostgreSQL server of their own. */
@@ -81,8 +87,6 @@ const POSTGRES_TESTS = [
   'tests/integration/instances.test.ts',
   'tests/integration/clock.test.ts',
   'tests/integration/ownership.test.ts',
-  'tests/integration/storm.test.ts',
-  'tests/integration/timezones.test.ts',
 ];
 
 const steps = [

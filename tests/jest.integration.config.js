@@ -2,8 +2,14 @@
 module.exports = {
   rootDir: '..',
   testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
-  // The MySQL tier's own file (tests/jest.mysql.config.js).
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/integration/instances-mysql.test.ts'],
+  // The MySQL tier's own file (tests/jest.mysql.config.js), and the PostgreSQL step's own files
+  // (tests/jest.postgres.config.js).
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '<rootDir>/tests/integration/instances-mysql.test.ts',
+    '<rootDir>/tests/integration/storm.test.ts',
+    '<rootDir>/tests/integration/timezones.test.ts',
+  ],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tests/tsconfig.json' }] },
   testEnvironment: 'node',
   globalSetup: '<rootDir>/tests/helpers/global-setup.js',

@@ -1,7 +1,8 @@
 /**
  * The PostgreSQL tier: the reconciler's single-instance interleaving tests again on PostgreSQL
  * (READ COMMITTED: each statement sees what committed before it), on a server the global setup
- * starts (tests/helpers/postgres.ts) and the teardown stops.
+ * starts (tests/helpers/postgres.ts) and the teardown stops; and the storm and time-zone tests,
+ * which start PostgreSQL servers of their own.
  * @type {import('jest').Config}
  */
 const integration = require('./jest.integration.config.js');
@@ -13,6 +14,10 @@ module.exports = {
     '<rootDir>/tests/integration/lifecycle.test.ts',
     '<rootDir>/tests/integration/rooms-api.test.ts',
     '<rootDir>/tests/integration/publish.test.ts',
+    // Two Strapi processes each, with a PostgreSQL server of their own: run here, apart from the
+    // integration step's timing-sensitive files.
+    '<rootDir>/tests/integration/storm.test.ts',
+    '<rootDir>/tests/integration/timezones.test.ts',
   ],
   testPathIgnorePatterns: ['/node_modules/'],
   globalSetup: '<rootDir>/tests/helpers/postgres-setup.ts',
