@@ -195,11 +195,11 @@ export function createLinks(strapi: Core.Strapi) {
   });
 
   /**
-   * Inserts marked rows for the targets that have none, in one statement. The unique key on
-   * `linkKey` settles a race with another writer: then row by row, a row inserted meanwhile is
-   * marked instead.
+   * Inserts marked rows for the targets that have none, in one statement; returns how many. The
+   * unique key on `linkKey` settles a race with another writer: then row by row, skipping a row
+   * inserted meanwhile.
    */
-  async function insertMissing(uid: string, targets: LinkTarget[], publish: boolean) {
+  async function insertMissing(uid: string, targets: LinkTarget[]) {
     const byKey = new Map(targets.map((t) => [linkKeyOf(uid, t.documentId, t.locale), t]));
     if (byKey.size === 0) return 0;
     const found: unknown = await table()
@@ -219,7 +219,7 @@ export function createLinks(strapi: Core.Strapi) {
         await table().insert(newRow(uid, target));
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
-        await table().where('link_key', key).update(markColumns(publish));
+        byKey.delete(key);
       }
     }
     return byKey.size;
@@ -232,14 +232,15 @@ export function createLinks(strapi: Core.Strapi) {
      */
     async mark(uid: string, targets: LinkTarget[], { publish }: { publish: boolean }) {
       if (targets.length === 0) return 0;
+      // Every row first exists, then each is marked by this one update: a row another writer
+      // inserts between the two is marked too (an update before the insert would miss it).
+      await insertMissing(uid, targets);
       const keys = [...new Set(targets.map((t) => linkKeyOf(uid, t.documentId, t.locale)))];
-      const updated = await table().whereIn('link_key', keys).update(markColumns(publish));
-      if (updated === keys.length) return updated;
-      return updated + (await insertMissing(uid, targets, publish));
+      return table().whereIn('link_key', keys).update(markColumns(publish));
     },
 
     /** Marks only the targets that have no row yet (a backfill, the audit); returns how many. */
-    markMissing: (uid: string, targets: LinkTarget[]) => insertMissing(uid, targets, false),
+    markMissing: (uid: string, targets: LinkTarget[]) => insertMissing(uid, targets),
 
     /** Marks every row of a content type (its binding changed). */
     async markType(uid: string): Promise<number> {
