@@ -1,5 +1,5 @@
 import { isPublishingCall, publishedFromResult } from '../../server/src/sync/publish-detection';
-import { retryDelayMs, MAX_DELAY_MS } from '../../server/src/sync/backoff';
+import { retryDelayMs, MAX_DELAY_MS } from '../../server/src/utils/backoff';
 
 describe('isPublishingCall', () => {
   const uid = 'api::community.community';

@@ -23,7 +23,7 @@ import {
   IflychatRequestError,
   IflychatTimeoutError,
 } from '../../server/src/iflychat/errors';
-import { retryDelayMs } from '../../server/src/sync/backoff';
+import { retryDelayMs } from '../../server/src/utils/backoff';
 import { LeaseLostError, type RoomCalls } from '../../server/src/sync/calls';
 import type { Held, LinkRow, RowChange } from '../../server/src/sync/links';
 import { desiredRoom, sameParams } from '../../server/src/sync/plan';

@@ -1,6 +1,6 @@
 import { createRequestGate } from '../../server/src/sync/rate-limiter';
-import { createSteadyTimer } from '../../server/src/sync/steady-timer';
-import { retryDelayMs } from '../../server/src/sync/backoff';
+import { createSteadyTimer } from '../../server/src/utils/steady-timer';
+import { retryDelayMs } from '../../server/src/utils/backoff';
 
 describe('the request gate', () => {
   it('never lets more than `concurrency` calls run at once', async () => {

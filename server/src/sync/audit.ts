@@ -11,10 +11,14 @@
  *
  * A mark is idempotent, so two instances auditing at once cost a little work, never a wrong room.
  * Rows held past their lease need no mark: the claim takes them once the lease has run out.
+ *
+ * A backfill ("Create rooms for existing entries") is the entries side run over every page of one
+ * type at once, whenever it was published.
  */
 import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
+import type { BackfillProgress } from '../../../contracts/settings';
 import { bindingFor, isLocalized } from '../config/bindings';
 import { PLUGIN_ID } from '../utils/get-service';
 import { AUDIT_PAGE } from './constants';
@@ -100,15 +104,20 @@ export function createAudit(strapi: Core.Strapi, links: Links) {
     })) as Published[];
   }
 
+  /** Marks the rooms of a page of published entries that have no row; returns how many. */
+  function markPage(uid: string, binding: Binding, page: Published[]): Promise<number> {
+    const targets = page.flatMap((entry) =>
+      targetsOf(strapi, binding, uid, entry.documentId, [entry.locale])
+    );
+    return links.markMissing(uid, targets);
+  }
+
   /** Published entries whose room has no row (rows that followed another version: `auditRows`). */
   async function auditEntries(uid: string, binding: Binding, sinceId: number): Promise<number> {
     const from = Math.max(entryCursors.get(uid) ?? 0, sinceId);
     const page = await publishedPage(uid, from);
     entryCursors.set(uid, page.length < AUDIT_PAGE ? 0 : page[page.length - 1].id);
-    const targets = page.flatMap((entry) =>
-      targetsOf(strapi, binding, uid, entry.documentId, [entry.locale])
-    );
-    return links.markMissing(uid, targets);
+    return markPage(uid, binding, page);
   }
 
   /** Whether a row's recorded state disagrees with its entry as it is now. */
@@ -163,6 +172,33 @@ export function createAudit(strapi: Core.Strapi, links: Links) {
         marked += await auditEntries(uid, binding, since.get(uid) ?? 0);
       }
       return marked + (await auditRows(bindings));
+    },
+
+    /** Marks every published entry of `uid` whose room has no row (a backfill); returns how many. */
+    async backfill(uid: string, binding: Binding): Promise<number> {
+      let marked = 0;
+      for (let afterId = 0; ;) {
+        const page = await publishedPage(uid, afterId);
+        if (page.length === 0) return marked;
+        afterId = page[page.length - 1].id;
+        marked += await markPage(uid, binding, page);
+      }
+    },
+
+    /** How far the rooms of `uid` are: counts only, never the entries themselves. */
+    async progress(uid: string, binding: Binding | undefined): Promise<BackfillProgress> {
+      const query = strapi.db.connection(strapi.db.metadata.get(uid).tableName);
+      const published = query.whereNotNull('published_at');
+      const [[row], counts] = await Promise.all([
+        (roomPerLocale(strapi, uid, binding)
+          ? published.count({ n: '*' })
+          : published.countDistinct({ n: 'document_id' })) as Promise<Array<{ n?: unknown }>>,
+        links.countByStatus(uid),
+      ]);
+      const total = Number(row?.n ?? 0);
+      const { created: done, failed, unlinked } = counts;
+      // Unlinked by an editor: left alone on purpose, so not "remaining" either.
+      return { uid, total, done, failed, remaining: Math.max(0, total - done - failed - unlinked) };
     },
   };
 }

@@ -72,7 +72,7 @@ export function createRoomDesk({ strapi, links, claims, entries, wake }: DeskDep
           ),
           'unlink'
         );
-        if (link.roomId) await claims.releaseRoom(link.roomId, link.linkKey);
+        if (link.roomId) await claims.releaseRoom(link.roomId, link.linkKey, trx);
         await entries.writeBack(link, field, null);
       });
       wake();
@@ -102,11 +102,11 @@ export function createRoomDesk({ strapi, links, claims, entries, wake }: DeskDep
       };
       try {
         await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
-          await claims.claimRoom(room.roomId, keyOf(scope));
+          await claims.claimRoom(room.roomId, keyOf(scope), trx);
           if (link) {
             busyUnless(await links.change(link, change, trx), 'link');
             if (link.roomId && link.roomId !== room.roomId) {
-              await claims.releaseRoom(link.roomId, link.linkKey);
+              await claims.releaseRoom(link.roomId, link.linkKey, trx);
             }
           } else {
             await links.insert(scope.contentType, scope, change, trx);

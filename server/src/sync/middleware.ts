@@ -36,13 +36,13 @@ async function afterCommit(strapi: Core.Strapi, callback: () => void): Promise<v
 }
 
 /** What the plugin does after a Document Service call of a bound content type commits. */
-type Reaction = 'published' | 'saved' | 'unpublished' | 'deleted';
+type Reaction = 'onPublished' | 'onSaved' | 'onRemoved';
 
 function reactionTo(ctx: DocumentCallContext): Reaction | null {
-  if (isPublishingCall(ctx)) return 'published';
-  if (ctx.action === 'update') return 'saved';
-  if (ctx.action === 'unpublish') return 'unpublished';
-  if (ctx.action === 'delete') return 'deleted';
+  if (isPublishingCall(ctx)) return 'onPublished';
+  // The room id field is the plugin's: a stale value from the editor's form is put back.
+  if (ctx.action === 'update') return 'onSaved';
+  if (ctx.action === 'unpublish' || ctx.action === 'delete') return 'onRemoved';
   // discardDraft, draft creations and reads never touch a room.
   return null;
 }
@@ -62,28 +62,15 @@ export function withoutRoomId(
 export function registerPublishMiddleware(strapi: Core.Strapi): void {
   const sync = () => getService(strapi, 'sync');
 
-  /** The plugin's part, run after commit: queue or forget rooms; never throws. */
+  /** The plugin's part, run after commit: marks the entry's rooms; never throws. */
   function react(reaction: Reaction, uid: string, documentId: string, locales: string[]) {
-    const work = (): Promise<void> => {
-      switch (reaction) {
-        case 'published':
-          return sync().onPublished(uid, documentId, locales);
-        // The room id field is the plugin's: a stale value from the editor's form is put back.
-        case 'saved':
-          return sync().onSaved(uid, documentId, locales);
-        case 'unpublished':
-          return sync().onRemoved(uid, documentId, locales);
-        case 'deleted':
-          return sync().onRemoved(uid, documentId, locales);
-      }
-    };
     const report = (error: unknown) =>
       strapi.log.error(
-        `[iflychat] could not handle the ${reaction} entry ${uid} ${documentId}: ${describe(error)}`
+        `[iflychat] could not mark the room of ${uid} ${documentId}: ${describe(error)}`
       );
     // Runs in Strapi's after-commit callback: nothing may be thrown back into it.
     try {
-      work().catch(report);
+      sync().intake[reaction](uid, documentId, locales).catch(report);
     } catch (error) {
       report(error);
     }
@@ -112,7 +99,7 @@ export function registerPublishMiddleware(strapi: Core.Strapi): void {
       }
     } catch (error) {
       strapi.log.error(
-        `[iflychat] could not handle the ${reaction} entry of ${ctx.uid}: ${describe(error)}`
+        `[iflychat] could not mark the room of an entry of ${ctx.uid}: ${describe(error)}`
       );
     }
     return result;

@@ -9,8 +9,9 @@
  */
 import type { Core } from '@strapi/strapi';
 
-import { ROOM_CLAIM_UID, ROOM_LINK_UID } from '../content-types';
-import { isUniqueViolation } from './room-links-keys';
+import { LINKS_TABLE, type Trx } from './links';
+
+const CLAIMS_TABLE = 'iflychat_room_claims';
 
 /** A room id another link row owns: the database refused a second owner. */
 export class RoomOwnedError extends Error {
@@ -21,53 +22,42 @@ export class RoomOwnedError extends Error {
 }
 
 export function createRoomClaims(strapi: Core.Strapi) {
-  const claims = () => strapi.db.query(ROOM_CLAIM_UID);
-  const links = () => strapi.db.query(ROOM_LINK_UID);
+  const db = (trx?: Trx) => trx ?? strapi.db.connection;
 
-  async function claimOwner(roomId: string): Promise<string | null> {
-    const [owner] = (await claims().findMany({
-      where: { roomId },
-      select: ['linkKey'],
-      limit: 1,
-    })) as Array<{ linkKey: string }>;
-    return owner?.linkKey ?? null;
-  }
-
-  /**
-   * Records that `linkKey` owns `roomId`. The unique key on the room id refuses a second owner
-   * (on every database): throws {@link RoomOwnedError}. Inside a transaction the refusal aborts
-   * it, so nothing else of the change is written.
-   */
-  async function claimRoom(roomId: string, linkKey: string): Promise<void> {
-    const owner = await claimOwner(roomId);
-    if (owner === linkKey) return;
-    if (owner) throw new RoomOwnedError(roomId);
-    try {
-      await claims().create({ data: { roomId, linkKey } });
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new RoomOwnedError(roomId);
-      throw error;
-    }
+  async function firstOwner(table: string, roomId: string, trx?: Trx): Promise<string | null> {
+    const found: unknown = await db(trx)(table)
+      .where('room_id', roomId)
+      .orderBy('id', 'asc')
+      .limit(1)
+      .select('link_key');
+    const [row] = found as Array<{ link_key: string }>;
+    return row?.link_key ?? null;
   }
 
   return {
-    claimRoom,
+    /**
+     * Records that `linkKey` owns `roomId` (nothing when it does already). The unique key on the
+     * room id leaves a second owner out, on every database, even at the same moment: throws
+     * {@link RoomOwnedError}, which rolls back the transaction it is part of.
+     */
+    async claimRoom(roomId: string, linkKey: string, trx?: Trx): Promise<void> {
+      await db(trx)(CLAIMS_TABLE)
+        .insert({ room_id: roomId, link_key: linkKey })
+        .onConflict('room_id')
+        .ignore();
+      if ((await firstOwner(CLAIMS_TABLE, roomId, trx)) !== linkKey) {
+        throw new RoomOwnedError(roomId);
+      }
+    },
 
     /** `linkKey` no longer owns `roomId`. */
-    async releaseRoom(roomId: string, linkKey: string): Promise<void> {
-      await claims().deleteMany({ where: { roomId, linkKey } });
+    async releaseRoom(roomId: string, linkKey: string, trx?: Trx): Promise<void> {
+      await db(trx)(CLAIMS_TABLE).where({ room_id: roomId, link_key: linkKey }).delete();
     },
 
     /** The link key that owns a room id, if any (claims first, then the link rows). */
     async ownerOf(roomId: string): Promise<string | null> {
-      const claimed = await claimOwner(roomId);
-      if (claimed) return claimed;
-      const [row] = (await links().findMany({
-        where: { roomId },
-        select: ['linkKey'],
-        limit: 1,
-      })) as Array<{ linkKey: string }>;
-      return row?.linkKey ?? null;
+      return (await firstOwner(CLAIMS_TABLE, roomId)) ?? firstOwner(LINKS_TABLE, roomId);
     },
   };
 }

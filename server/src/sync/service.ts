@@ -16,8 +16,7 @@ import type { EffectiveSettings } from '../settings/service';
 import { getService } from '../utils/get-service';
 import { asText } from '../utils/text';
 import { createAudit } from './audit';
-import { retryDelayMs } from './backoff';
-import { createBackfill } from './backfill';
+import { retryDelayMs } from '../utils/backoff';
 import { describe, gatedCalls, keepLease } from './calls';
 import { MAX_INTEGER_ROOM_ID, RUNS_PER_CALL_SLOT } from './constants';
 import { createRoomDesk } from './desk';
@@ -32,7 +31,7 @@ import { createRoomClaims } from './room-claims';
 import { createRowStore } from './store';
 import { upgradeLinks } from './upgrade';
 import { createWorkerLoop } from './worker-loop';
-import { createSteadyTimer } from './steady-timer';
+import { createSteadyTimer } from '../utils/steady-timer';
 
 export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   const settings = () => getService(strapi, 'settings');
@@ -130,7 +129,8 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   });
   const wake = () => loop.wake();
   const intake = createIntake({ strapi, links, entries, wake });
-  const backfill = createBackfill(strapi, links);
+  /** Backfills running, one per content type. */
+  const backfills = new Map<string, Promise<void>>();
   const desk = createRoomDesk({ strapi, links, claims, entries, wake });
 
   /** One audit tick; marks wake the worker. */
@@ -178,12 +178,8 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     async roomIdFieldOf(uid: string): Promise<string | null> {
       return bindingFor((await settings().lastRead()).contentTypes, uid)?.roomIdField ?? null;
     },
-    onPublished: (uid: string, documentId: string, locales: string[] = []) =>
-      intake.onPublished(uid, documentId, locales),
-    onSaved: (uid: string, documentId: string, locales: string[]) =>
-      intake.onSaved(uid, documentId, locales),
-    onRemoved: (uid: string, documentId: string, locales: string[]) =>
-      intake.onRemoved(uid, documentId, locales),
+    /** What the Document Service middleware reports after commit (`intake.ts`). */
+    intake,
 
     /** The room panel's narrow interface. */
     desk,
@@ -195,11 +191,25 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
 
     /** Marks every published entry of `uid` (a backfill), in the background. */
     startBackfill(uid: string): void {
-      backfill.start(uid, async () => bindingFor((await settings().get()).contentTypes, uid), wake);
+      if (backfills.has(uid)) return;
+      const work = (async () => {
+        const binding = bindingFor((await settings().get()).contentTypes, uid);
+        const marked = binding ? await audit.backfill(uid, binding) : 0;
+        log.info(`[iflychat] backfill of ${uid}: ${marked} entries queued`);
+        if (marked > 0) wake();
+      })()
+        .catch((error: unknown) => {
+          log.error(`[iflychat] backfill of ${uid} failed: ${describe(error)}`);
+        })
+        .finally(() => backfills.delete(uid));
+      backfills.set(uid, work);
     },
-    backfillsDone: () => backfill.done(),
+    /** Resolves when no backfill is running (tests, shutdown). */
+    async backfillsDone(): Promise<void> {
+      while (backfills.size > 0) await Promise.allSettled([...backfills.values()]);
+    },
     async progress(uid: string): Promise<BackfillProgress> {
-      return backfill.progress(uid, bindingFor((await settings().get()).contentTypes, uid));
+      return audit.progress(uid, bindingFor((await settings().get()).contentTypes, uid));
     },
 
     /** Upgrades 0.1's rows, then starts the worker and the audit (now, then every interval). */

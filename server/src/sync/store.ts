@@ -28,10 +28,11 @@ export function createRowStore(
     if (!effects || Object.keys(effects).length === 0) return write();
     try {
       return await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
-        if (effects.claim) await claims.claimRoom(effects.claim, job.linkKey);
+        if (effects.claim) await claims.claimRoom(effects.claim, job.linkKey, trx);
         // Rolls the claim back: the row is another worker's now.
         if (!(await write(trx))) throw new RowMovedError();
-        for (const roomId of effects.release ?? []) await claims.releaseRoom(roomId, job.linkKey);
+        for (const roomId of effects.release ?? [])
+          await claims.releaseRoom(roomId, job.linkKey, trx);
         if (effects.writeBack) {
           await entries.writeBack(job, effects.writeBack.field, effects.writeBack.roomId);
         }

@@ -1,4 +1,4 @@
-/** Exponential backoff with jitter for a job that failed for a passing reason. */
+/** Exponential backoff with jitter for work that failed for a passing reason. */
 export const BASE_DELAY_MS = 2_000;
 export const MAX_DELAY_MS = 10 * 60_000;
 
