@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 
-import { registerPublishMiddleware } from './sync/middleware';
+import { registerPublishMiddleware } from './documents/middleware';
 import { getService } from './utils/get-service';
 
 const register = ({ strapi }: { strapi: Core.Strapi }) => {

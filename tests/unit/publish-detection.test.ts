@@ -1,4 +1,7 @@
-import { isPublishingCall, publishedFromResult } from '../../server/src/sync/publish-detection';
+import {
+  isPublishingCall,
+  publishedFromResult,
+} from '../../server/src/documents/publish-detection';
 import { retryDelayMs, MAX_DELAY_MS } from '../../server/src/utils/backoff';
 
 describe('isPublishingCall', () => {

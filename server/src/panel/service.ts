@@ -12,7 +12,7 @@ import type { RoomJobView, RoomStatus, RoomTarget } from '../../../contracts/roo
 import { bindingFor } from '../config/bindings';
 import { getService } from '../utils/get-service';
 import { validationError } from '../utils/validation';
-import { RoomBusyError, type RoomScope } from '../sync/desk';
+import { createRoomDesk, RoomBusyError, type RoomDesk, type RoomScope } from './desk';
 import { describe } from '../sync/calls';
 import type { LinkRow } from '../sync/links';
 import { roomPerLocale } from '../sync/intake';
@@ -108,7 +108,12 @@ function createResolver(strapi: Core.Strapi) {
 }
 
 export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
-  const desk = () => getService(strapi, 'sync').desk;
+  let made: RoomDesk | null = null;
+  const desk = () => {
+    const sync = getService(strapi, 'sync');
+    made ??= createRoomDesk({ strapi, ...sync, wake: () => sync.wake() });
+    return made;
+  };
   const settings = () => getService(strapi, 'settings');
   const { resolve, mustResolve } = createResolver(strapi);
 

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 
-import type { LinkStatus } from '../../../contracts/rooms';
+import { LINK_STATUSES, type LinkStatus } from '../../../contracts/rooms';
 import type { RoomParams } from '../iflychat/client';
 import { sanitizeReason } from '../utils/sanitize';
 import { sameParams, type Intent, type Recorded } from './plan';
@@ -429,24 +429,17 @@ export function createLinks(strapi: Core.Strapi) {
 
     /** How the rows of one content type stand, by status (one grouped query). */
     async countByStatus(uid: string): Promise<Record<LinkStatus, number>> {
-      const counts: Record<LinkStatus, number> = {
-        pending: 0,
-        processing: 0,
-        retrying: 0,
-        created: 0,
-        failed: 0,
-        unlinked: 0,
-      };
       const found: unknown = await table()
         .select('status')
         .count({ n: '*' })
         .where('content_type', uid)
         .groupBy('status');
-      const rows = found as Array<{ status: LinkStatus; n: number | string }>;
-      for (const row of rows) {
-        if (Object.hasOwn(counts, row.status)) counts[row.status] = Number(row.n);
-      }
-      return counts;
+      const counts = new Map(
+        (found as Array<{ status: string; n: unknown }>).map((r) => [r.status, r.n])
+      );
+      return Object.fromEntries(
+        LINK_STATUSES.map((status) => [status, Number(counts.get(status) ?? 0)])
+      ) as Record<LinkStatus, number>;
     },
   };
 }

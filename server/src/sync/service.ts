@@ -2,7 +2,7 @@
  * Sync: keeps each bound entry's iFlyChat room what the entry says now. A level-triggered
  * reconciler, wired here from its parts:
  *
- * - `intake.ts` (from the Document Service middleware), the panel (`desk.ts`), the backfill and
+ * - `intake.ts` (from the Document Service middleware), the room panel (`panel/desk.ts`), the backfill and
  *   the audit (`audit.ts`) only **mark** link rows (`links.ts`): "look at this room again";
  * - the worker loop (`worker-loop.ts`) claims due rows; each run (`reconcile.ts`) reads the
  *   present, plans the smallest step (`plan.ts`) and records it (`store.ts`).
@@ -19,7 +19,6 @@ import { createAudit } from './audit';
 import { retryDelayMs } from '../utils/backoff';
 import { describe, gatedCalls, keepLease } from './calls';
 import { MAX_INTEGER_ROOM_ID, RUNS_PER_CALL_SLOT } from './constants';
-import { createRoomDesk } from './desk';
 import { createEntries } from './entries';
 import { createIntake, roomPerLocale } from './intake';
 import { createLinks, type Held } from './links';
@@ -131,7 +130,6 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   const intake = createIntake({ strapi, links, entries, wake });
   /** Backfills running, one per content type. */
   const backfills = new Map<string, Promise<void>>();
-  const desk = createRoomDesk({ strapi, links, claims, entries, wake });
 
   /** One audit tick; marks wake the worker. */
   async function auditTick(): Promise<number> {
@@ -182,9 +180,10 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     intake,
 
     /** The room panel's narrow interface. */
-    desk,
-    /** The link rows (tests look at them; the panel goes through `desk`). */
+    /** The parts the room panel's compare-and-set writes go through (`panel/desk.ts`). */
     links,
+    claims,
+    entries,
 
     /** One audit tick now (also after a settings save); returns how many rows it marked. */
     audit: auditTick,

@@ -1,5 +1,5 @@
 /**
- * The room desk: the narrow interface the room panel (`panel.ts`) works through. Each editor's
+ * The room desk: the narrow interface the room panel (`service.ts`) works through. Each editor's
  * action is one compare-and-set of a link row that no worker holds (`409` otherwise), which also
  * marks it: the worker then brings the room in line, as for any other mark.
  */
@@ -8,10 +8,15 @@ import type { Knex } from 'knex';
 
 import { emitRoomEvent } from '../events/room-events';
 import type { RoomSummary } from '../iflychat/client';
-import type { Entries } from './entries';
-import type { LinkRow, Links } from './links';
-import { RoomOwnedError, type RoomClaims } from './room-claims';
-import { ALL_LOCALES, isUniqueViolation, linkKeyOf, type LinkTarget } from './room-links-keys';
+import type { Entries } from '../sync/entries';
+import type { LinkRow, Links } from '../sync/links';
+import { RoomOwnedError, type RoomClaims } from '../sync/room-claims';
+import {
+  ALL_LOCALES,
+  isUniqueViolation,
+  linkKeyOf,
+  type LinkTarget,
+} from '../sync/room-links-keys';
 
 /** An action on a room a worker holds right now, or that changed since it was read (409). */
 export class RoomBusyError extends Error {

@@ -14,7 +14,7 @@ import {
   publishedFromResult,
   type DocumentCallContext,
 } from './publish-detection';
-import { describe } from './calls';
+import { describe } from '../sync/calls';
 
 type Next = () => Promise<unknown>;
 type TransactionHooks = { onCommit: (callback: () => void) => void };
