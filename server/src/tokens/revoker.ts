@@ -32,6 +32,14 @@ export function withoutToken(message: string, token: string): string {
   return message.split(token).join('[token]').split(encodeURIComponent(token)).join('[token]');
 }
 
+/** The delay before a held row's next attempt. */
+function backoff(held: HeldGrant, retryAfter: number | undefined, config: EffectiveSettings) {
+  return retryDelayMs(held.attempts, retryAfter, Math.random, {
+    baseMs: config.retryBaseDelayMs,
+    maxMs: config.retryMaxDelayMs,
+  });
+}
+
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function createRevoker(
@@ -49,12 +57,22 @@ export function createRevoker(
 
   /** Deletes one held token; the row is removed once iFlyChat no longer knows the token. */
   async function deleteHeld(held: HeldGrant, client: IflychatClient, config: EffectiveSettings) {
-    if (held.token === null || held.expiresAtMs <= Date.now()) {
-      await grants.remove(held);
+    if (held.expiresAtMs <= Date.now()) {
+      await grants.remove(held); // iFlyChat no longer accepts it
+      return;
+    }
+    const token = held.token;
+    if (token === null) {
+      // Another instance, with the key it was encrypted with, can still delete it.
+      const delay = backoff(held, undefined, config);
+      await grants.retry(held, 'the token cannot be decrypted with this encryption key', delay);
+      strapi.log.warn(
+        `[iflychat] the chat token of user ${held.userId} cannot be decrypted with this instance's admin.secrets.encryptionKey: every instance needs the same key; trying again in ${Math.ceil(delay / 1000)} s`
+      );
       return;
     }
     try {
-      await deleteToken(client, held.token);
+      await deleteToken(client, token);
       await grants.remove(held);
     } catch (error) {
       if (error instanceof IflychatApiError && error.status === 404) {
@@ -62,11 +80,8 @@ export function createRevoker(
         return;
       }
       const retryAfter = error instanceof IflychatApiError ? error.retryAfterSeconds : undefined;
-      const delay = retryDelayMs(held.attempts, retryAfter, Math.random, {
-        baseMs: config.retryBaseDelayMs,
-        maxMs: config.retryMaxDelayMs,
-      });
-      const reason = withoutToken(messageOf(error), held.token);
+      const delay = backoff(held, retryAfter, config);
+      const reason = withoutToken(messageOf(error), token);
       await grants.retry(held, reason, delay);
       strapi.log.warn(
         `[iflychat] could not delete the chat token of user ${held.userId} (${held.reason}): ${reason}; trying again in ${Math.ceil(delay / 1000)} s`
