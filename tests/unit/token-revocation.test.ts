@@ -9,7 +9,7 @@ import {
   type AccessSettings,
   type GrantFacts,
 } from '../../server/src/tokens/access';
-import { withoutToken } from '../../server/src/tokens/revoker';
+import { retryDelay, withoutToken } from '../../server/src/tokens/revoker';
 
 const settings: AccessSettings = {
   roleMap: { authenticated: '2', members: '7', public: '1' },
@@ -103,5 +103,21 @@ describe('withoutToken', () => {
     expect(
       withoutToken(`failed on /token/${encodeURIComponent(token)}/delete: ${token}`, token)
     ).toBe('failed on /token/[token]/delete: [token]');
+  });
+});
+
+describe('retryDelay', () => {
+  const config = { retryBaseDelayMs: 1_000, retryMaxDelayMs: 8_000 };
+
+  it('doubles from the base, jittered down to half, up to the maximum', () => {
+    expect([1, 2, 3, 4, 5].map((n) => retryDelay(n, undefined, config, () => 1))).toEqual([
+      1_000, 2_000, 4_000, 8_000, 8_000,
+    ]);
+    expect(retryDelay(3, undefined, config, () => 0)).toBe(2_000);
+  });
+
+  it("waits at least the server's Retry-After, never beyond the maximum", () => {
+    expect(retryDelay(1, 5, config, () => 0)).toBe(5_000);
+    expect(retryDelay(1, 86_400, config, () => 0)).toBe(8_000);
   });
 });

@@ -227,6 +227,18 @@ export function createGrants(strapi: Core.Strapi) {
       }));
     },
 
+    /**
+     * Extends a held row's lease that has not run out, just before its delete call; false when the
+     * row is not held any more (its lease ran out and another instance may have it).
+     */
+    async renew(held: HeldGrant, leaseMs: number): Promise<boolean> {
+      const count = await table()
+        .where({ id: held.id, claim_token: held.claimToken })
+        .where('lease_until_ms', '>', now())
+        .update({ lease_until_ms: nowPlus(leaseMs) });
+      return count === 1;
+    },
+
     /** The held row is done with (deleted in iFlyChat, or expired): removed. */
     async remove(held: HeldGrant): Promise<boolean> {
       const count = await table()

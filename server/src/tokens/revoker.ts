@@ -14,7 +14,6 @@ import type { IflychatClient } from '../iflychat/client';
 import { IflychatApiError } from '../iflychat/errors';
 import { deleteToken } from '../iflychat/tokens';
 import type { EffectiveSettings } from '../settings/service';
-import { retryDelayMs } from '../sync/backoff';
 import { staleGrants, type UserFacts } from './access';
 import type { Grants, HeldGrant } from './grants';
 import { USER_UID } from './lifecycle';
@@ -32,12 +31,19 @@ export function withoutToken(message: string, token: string): string {
   return message.split(token).join('[token]').split(encodeURIComponent(token)).join('[token]');
 }
 
-/** The delay before a held row's next attempt. */
-function backoff(held: HeldGrant, retryAfter: number | undefined, config: EffectiveSettings) {
-  return retryDelayMs(held.attempts, retryAfter, Math.random, {
-    baseMs: config.retryBaseDelayMs,
-    maxMs: config.retryMaxDelayMs,
-  });
+/**
+ * The delay before a held row's next attempt: doubling from `retryBaseDelayMs`, jittered down to
+ * half, at least the server's `Retry-After`, at most `retryMaxDelayMs`.
+ */
+export function retryDelay(
+  attempts: number,
+  retryAfterSeconds: number | undefined,
+  config: Pick<EffectiveSettings, 'retryBaseDelayMs' | 'retryMaxDelayMs'>,
+  random: () => number = Math.random
+): number {
+  const ceiling = Math.min(config.retryMaxDelayMs, config.retryBaseDelayMs * 2 ** (attempts - 1));
+  const delay = Math.max(ceiling * (0.5 + random() / 2), (retryAfterSeconds ?? 0) * 1000);
+  return Math.round(Math.min(config.retryMaxDelayMs, delay));
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -56,7 +62,12 @@ export function createRevoker(
   let lastSweep = 0;
 
   /** Deletes one held token; the row is removed once iFlyChat no longer knows the token. */
-  async function deleteHeld(held: HeldGrant, client: IflychatClient, config: EffectiveSettings) {
+  async function deleteHeld(
+    held: HeldGrant,
+    client: IflychatClient,
+    config: EffectiveSettings,
+    leaseMs: number
+  ) {
     if (held.expiresAtMs <= Date.now()) {
       await grants.remove(held); // iFlyChat no longer accepts it
       return;
@@ -64,13 +75,15 @@ export function createRevoker(
     const token = held.token;
     if (token === null) {
       // Another instance, with the key it was encrypted with, can still delete it.
-      const delay = backoff(held, undefined, config);
+      const delay = retryDelay(held.attempts, undefined, config);
       await grants.retry(held, 'the token cannot be decrypted with this encryption key', delay);
       strapi.log.warn(
         `[iflychat] the chat token of user ${held.userId} cannot be decrypted with this instance's admin.secrets.encryptionKey: every instance needs the same key; trying again in ${Math.ceil(delay / 1000)} s`
       );
       return;
     }
+    // A batch can outlast one lease: each delete is made under a fresh one, or not at all.
+    if (!(await grants.renew(held, leaseMs))) return;
     try {
       await deleteToken(client, token);
       await grants.remove(held);
@@ -80,7 +93,7 @@ export function createRevoker(
         return;
       }
       const retryAfter = error instanceof IflychatApiError ? error.retryAfterSeconds : undefined;
-      const delay = backoff(held, retryAfter, config);
+      const delay = retryDelay(held.attempts, retryAfter, config);
       const reason = withoutToken(messageOf(error), token);
       await grants.retry(held, reason, delay);
       strapi.log.warn(
@@ -98,7 +111,7 @@ export function createRevoker(
     const held = await grants.claim(BATCH, leaseMs);
     for (const row of held) {
       if (stopped) break;
-      await deleteHeld(row, client, config);
+      await deleteHeld(row, client, config, leaseMs);
     }
     return held.length === BATCH;
   }
