@@ -374,6 +374,44 @@ describe('revocation', () => {
     await waitFor(() => emulator.requestsTo(`/token/${token}/delete`).length === 1);
   });
 
+  it("a revoked row held by a crashed instance is deleted once that instance's lease runs out", async () => {
+    const user = await createUser('hank', 'authenticated');
+    const token = (await askToken(await signIn('hank'))).json.data.token as string;
+    const [row] = await grantRows(user.id);
+    const now = Date.now();
+    await pg.strapi.db
+      .connection('iflychat_token_grants')
+      .where({ id: row.id })
+      .update({
+        revoked_at_ms: now,
+        revoke_reason: 'blocked',
+        due_at_ms: now,
+        claim_token: 'held-by-a-crashed-instance',
+        lease_until_ms: now + 1_500,
+      });
+    await pg.strapi.plugin('iflychat').service('tokens').idle();
+    expect(emulator.requestsTo(`/token/${token}/delete`)).toHaveLength(0);
+    await waitFor(() => emulator.requestsTo(`/token/${token}/delete`).length === 1);
+    await waitFor(async () => (await grantRows(user.id)).length === 0);
+  });
+
+  it('a token iFlyChat no longer knows (404) counts as deleted', async () => {
+    const user = await createUser('ivy', 'authenticated');
+    const token = (await askToken(await signIn('ivy'))).json.data.token as string;
+    const forgotten = await fetch(`${emulator.url}/api/1.1/token/${token}/delete`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ api_key: API_KEY }),
+    });
+    expect(forgotten.status).toBe(200);
+    await pg.strapi.plugin('users-permissions').service('user').edit(user.id, { blocked: true });
+    await pg.strapi.plugin('iflychat').service('tokens').idle();
+    const calls = emulator.requestsTo(`/token/${token}/delete`);
+    expect(calls.map((call) => call.outcome)).toEqual(['200', '404']);
+    expect(await grantRows(user.id)).toEqual([]);
+    expect(pg.logs.some((line) => line.includes(`chat token of user ${user.id}`))).toBe(false);
+  });
+
   it('a block that lands while the token is being issued revokes it', async () => {
     const user = await createUser('rae', 'authenticated');
     const jwt = await signIn('rae');
