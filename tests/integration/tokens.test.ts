@@ -84,6 +84,19 @@ async function askToken(jwt?: string) {
 
 const generateCalls = () => emulator.requestsTo('token/generate');
 
+/** What the settings page sends back of what it read: everything but secrets and read-only fields. */
+function editableValues(view: Record<string, unknown>): Record<string, any> {
+  const {
+    apiKey: _k,
+    appId: _a,
+    appIdValue: _v,
+    locked: _l,
+    encryptedAtRest: _e,
+    ...values
+  } = view;
+  return values;
+}
+
 /** The user's rows in the token-grant table. */
 async function grantRows(userId: number) {
   return (await pg.strapi.db
@@ -135,14 +148,7 @@ describe('before an app id is set', () => {
     admin = await adminSession(pg);
     const { data: view } = (await admin.get('/iflychat/settings')).json;
     expect(view.appIdValue).toBeNull();
-    const {
-      apiKey: _k,
-      appId: _a,
-      appIdValue: _v,
-      locked: _l,
-      encryptedAtRest: _e,
-      ...values
-    } = view;
+    const values = editableValues(view);
     for (const [userNameAttribute, message] of [
       ['password', 'must not be a secret attribute of the user'],
       ['nickname', 'the user has no attribute "nickname"'],
@@ -434,14 +440,7 @@ describe('revocation', () => {
     const edToken = (await askToken(await signIn('edgar'))).json.data.token as string;
     const alice = (await askToken(await signIn('alice'))).json.data.token as string;
     const { data: view } = (await admin.get('/iflychat/settings')).json;
-    const {
-      apiKey: _k,
-      appId: _a,
-      appIdValue: _v,
-      locked: _l,
-      encryptedAtRest: _e,
-      ...values
-    } = view;
+    const values = editableValues(view);
     const saved = await admin.put('/iflychat/settings', {
       ...values,
       roleMap: { ...values.roleMap, editors: '9' },

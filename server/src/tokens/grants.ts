@@ -19,6 +19,7 @@ import type { Knex } from 'knex';
 import { openSecret, sealSecret } from '../settings/secrets';
 import type { GrantFacts } from './access';
 import { encryptionKey } from '../settings/stored';
+import { nowMsSql } from '../utils/db-clock';
 import { sanitizeReason } from '../utils/sanitize';
 
 export const GRANTS_TABLE = 'iflychat_token_grants';
@@ -65,13 +66,7 @@ const num = (value: unknown): number | null =>
 export function createGrants(strapi: Core.Strapi) {
   const db = strapi.db;
   const table = () => db.connection(GRANTS_TABLE);
-  const client = String(db.dialect.client);
-  const NOW_SQL =
-    client === 'postgres'
-      ? 'cast(extract(epoch from clock_timestamp()) * 1000 as bigint)'
-      : client === 'mysql'
-        ? 'cast(unix_timestamp(now(3)) * 1000 as signed)'
-        : "cast((julianday('now') - 2440587.5) * 86400000 as integer)";
+  const NOW_SQL = nowMsSql(String(db.dialect.client));
   const now = () => db.connection.raw(NOW_SQL);
   const nowPlus = (ms: number) =>
     db.connection.raw(`(${NOW_SQL} + ${Math.max(0, Math.round(ms))})`);
