@@ -13,7 +13,13 @@ import type { Core } from '@strapi/strapi';
 
 import { widgetScriptUrl, type IssueToken } from '../../../contracts/users';
 import type { IflychatClient } from '../iflychat/client';
-import { generateToken, tokenFields, type IssuedToken, type TokenParams } from '../iflychat/tokens';
+import {
+  deleteToken,
+  generateToken,
+  tokenFields,
+  type IssuedToken,
+  type TokenParams,
+} from '../iflychat/tokens';
 import type { SettingsService } from '../settings/service';
 import { getService } from '../utils/get-service';
 import { roleAccess } from './access';
@@ -169,7 +175,13 @@ export function createTokenService({
         } catch (error) {
           throw tokenFailureOf(error);
         }
-        const entry = await record(user, signature, answer);
+        const issued = answer;
+        const entry = await record(user, signature, issued).catch((error: unknown) => {
+          // Not recorded, so no instance could revoke it later: iFlyChat forgets it now.
+          if (!(error instanceof TokenFailure))
+            void deleteToken(client, issued.token).catch(() => {});
+          throw error;
+        });
         cache.set(userKey, entry);
         return entry;
       })().finally(() => inFlight.delete(flightKey));
