@@ -80,6 +80,7 @@ const POSTGRES_TIER = [
   'tests/integration/publish.test.ts',
   'tests/integration/storm.test.ts',
   'tests/integration/timezones.test.ts',
+  'tests/integration/revocation.test.ts',
 ];
 
 /** Integration files that start a PostgreSQL server of their own. */

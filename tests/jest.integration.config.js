@@ -9,6 +9,7 @@ module.exports = {
     '<rootDir>/tests/integration/instances-mysql.test.ts',
     '<rootDir>/tests/integration/storm.test.ts',
     '<rootDir>/tests/integration/timezones.test.ts',
+    '<rootDir>/tests/integration/revocation.test.ts',
   ],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tests/tsconfig.json' }] },
   testEnvironment: 'node',

@@ -18,6 +18,8 @@ module.exports = {
     // integration step's timing-sensitive files.
     '<rootDir>/tests/integration/storm.test.ts',
     '<rootDir>/tests/integration/timezones.test.ts',
+    // Chat-token revocation across two Strapi processes.
+    '<rootDir>/tests/integration/revocation.test.ts',
   ],
   testPathIgnorePatterns: ['/node_modules/'],
   globalSetup: '<rootDir>/tests/helpers/postgres-setup.ts',

@@ -71,6 +71,12 @@ export interface IflychatSession {
   scriptUrl: string;
   /** Stops renewing the token. */
   stop(): void;
+  /**
+   * Signs the user out of the chat: stops renewing, forgets the token on the page and has the
+   * plugin delete it in iFlyChat (`DELETE /api/iflychat/token`). Call it when the user signs out
+   * of the site, before the JWT is thrown away. A guest's session only stops.
+   */
+  signOut(): Promise<void>;
 }
 
 export type IflychatKitErrorKind =
@@ -174,7 +180,7 @@ function messageOf(body: unknown, status: number): string {
 async function call(
   options: LoadOptions,
   path: string,
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'DELETE'
 ): Promise<Record<string, unknown>> {
   const doFetch = options.fetch ?? globalThis.fetch;
   if (!doFetch) throw new TypeError('no fetch is available: pass options.fetch');
@@ -195,6 +201,7 @@ async function call(
       `Strapi could not be reached: ${error instanceof Error ? error.message : String(error)}`
     );
   }
+  if (response.status === 204) return {};
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     throw new IflychatKitError(
@@ -287,7 +294,15 @@ export async function loadIflychat(input: LoadOptions): Promise<IflychatSession>
     window.iflychat_app_id = data.appId;
     window.iflychat_external_cdn_host = cdnHost(scriptUrl);
     await loadScript(scriptUrl);
-    return { appId: data.appId, userId: null, token: null, expiresAt: null, scriptUrl, stop() {} };
+    return {
+      appId: data.appId,
+      userId: null,
+      token: null,
+      expiresAt: null,
+      scriptUrl,
+      stop() {},
+      async signOut() {},
+    };
   }
 
   let current = readToken(await call(options, '/api/iflychat/token', 'POST'));
@@ -332,6 +347,10 @@ export async function loadIflychat(input: LoadOptions): Promise<IflychatSession>
     if (timer) clearTimeout(timer);
     throw error;
   }
+  const stop = () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
   return {
     appId: current.appId,
     userId: current.userId,
@@ -342,9 +361,11 @@ export async function loadIflychat(input: LoadOptions): Promise<IflychatSession>
       return current.expiresAt;
     },
     scriptUrl,
-    stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
+    stop,
+    async signOut() {
+      stop();
+      delete window.iflychat_auth_token;
+      await call(options, '/api/iflychat/token', 'DELETE');
     },
   };
 }

@@ -31,6 +31,8 @@ const bootstrap = async ({ strapi }: { strapi: Core.Strapi }) => {
   // The worker picks up rows left behind by a previous run; the audit marks what a lost event
   // missed, now and then every sweepIntervalSeconds (see sync/audit.ts).
   sync.start();
+  // Deletes revoked chat tokens in iFlyChat, and revokes those that no longer hold.
+  getService(strapi, 'tokens').start();
 };
 
 export default bootstrap;

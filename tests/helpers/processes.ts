@@ -21,6 +21,8 @@ export interface Publisher {
   /** Resolves when `check` holds for this publisher; rejects on timeout or early exit. */
   until(check: (publisher: Publisher) => boolean, timeoutMs: number, what: string): Promise<void>;
   kill(signal: NodeJS.Signals): Promise<number | null>;
+  /** Writes one JSON line on the process's stdin (with `stdin: true`). */
+  send(message: Record<string, unknown>): void;
 }
 
 export function startPublisher(options: {
@@ -32,6 +34,8 @@ export function startPublisher(options: {
   pauseMs?: number;
   /** Another script of tests/processes that speaks the same lines (publisher.js by default). */
   script?: string;
+  /** Whether the test writes commands on the process's stdin. */
+  stdin?: boolean;
 }): Publisher {
   const script = path.join(ROOT, 'tests', 'processes', options.script ?? 'publisher.js');
   const child = spawn(process.execPath, [script], {
@@ -44,7 +48,7 @@ export function startPublisher(options: {
       IFLYCHAT_COUNT: String(options.count),
       IFLYCHAT_PUBLISH_PAUSE_MS: String(options.pauseMs ?? 0),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   let ready = false;
   let published = 0;
@@ -119,6 +123,9 @@ export function startPublisher(options: {
     async kill(signal) {
       if (exitCode === undefined) child.kill(signal);
       return exited;
+    },
+    send(message) {
+      child.stdin?.write(`${JSON.stringify(message)}\n`);
     },
   };
   return publisher;

@@ -23,6 +23,7 @@ const PASSWORD = 'Site-User-Pass-1';
 
 let emulator: Emulator;
 let pg: Playground;
+let admin: Awaited<ReturnType<typeof adminSession>>;
 const seen: string[] = [];
 
 async function createRole(strapi: Core.Strapi, name: string, type: string) {
@@ -83,6 +84,27 @@ async function askToken(jwt?: string) {
 
 const generateCalls = () => emulator.requestsTo('token/generate');
 
+/** What the settings page sends back of what it read: everything but secrets and read-only fields. */
+function editableValues(view: Record<string, unknown>): Record<string, any> {
+  const {
+    apiKey: _k,
+    appId: _a,
+    appIdValue: _v,
+    locked: _l,
+    encryptedAtRest: _e,
+    ...values
+  } = view;
+  return values;
+}
+
+/** The user's rows in the token-grant table. */
+async function grantRows(userId: number) {
+  return (await pg.strapi.db
+    .connection('iflychat_token_grants')
+    .where({ user_id: userId })
+    .orderBy('id')) as Array<Record<string, unknown> & { id: number }>;
+}
+
 beforeAll(async () => {
   emulator = await createEmulator({ apiKey: API_KEY }).start();
   pg = await bootPlayground({
@@ -123,17 +145,10 @@ describe('before an app id is set', () => {
   });
 
   it('saving the app id on the settings page makes tokens available, and shows it in clear', async () => {
-    const admin = await adminSession(pg);
+    admin = await adminSession(pg);
     const { data: view } = (await admin.get('/iflychat/settings')).json;
     expect(view.appIdValue).toBeNull();
-    const {
-      apiKey: _k,
-      appId: _a,
-      appIdValue: _v,
-      locked: _l,
-      encryptedAtRest: _e,
-      ...values
-    } = view;
+    const values = editableValues(view);
     for (const [userNameAttribute, message] of [
       ['password', 'must not be a secret attribute of the user'],
       ['nickname', 'the user has no attribute "nickname"'],
@@ -340,6 +355,154 @@ describe('blocked and deleted users', () => {
     );
     expect(line).toContain('[token]');
     expect(line).not.toContain(doraToken);
+    // The failed delete is retried until iFlyChat has forgotten the token.
+    await waitFor(() => !emulator.tokens.some((issued) => issued.key === doraToken));
+    await waitFor(async () => (await grantRows(dora.id)).length === 0);
+  });
+});
+
+describe('revocation', () => {
+  it('records each token encrypted; a revoked row is never handed out again', async () => {
+    const user = await createUser('gina', 'authenticated');
+    const jwt = await signIn('gina');
+    const token = (await askToken(jwt)).json.data.token as string;
+    const [row] = await grantRows(user.id);
+    expect(row.token_hash).toHaveLength(64);
+    expect(JSON.stringify(row)).not.toContain(token);
+    expect(row.sealed_token).toMatch(/^v2:/);
+    // Revoked by another instance, straight in the table: this instance's cache does not serve it.
+    await pg.strapi.db
+      .connection('iflychat_token_grants')
+      .where({ id: row.id })
+      .update({ revoked_at_ms: Date.now(), revoke_reason: 'test', due_at_ms: 0, attempts: 0 });
+    const fresh = (await askToken(jwt)).json.data.token as string;
+    expect(fresh).not.toBe(token);
+    await waitFor(() => emulator.requestsTo(`/token/${token}/delete`).length === 1);
+  });
+
+  it("a revoked row held by a crashed instance is deleted once that instance's lease runs out", async () => {
+    const user = await createUser('hank', 'authenticated');
+    const token = (await askToken(await signIn('hank'))).json.data.token as string;
+    const [row] = await grantRows(user.id);
+    const now = Date.now();
+    await pg.strapi.db
+      .connection('iflychat_token_grants')
+      .where({ id: row.id })
+      .update({
+        revoked_at_ms: now,
+        revoke_reason: 'blocked',
+        due_at_ms: now,
+        claim_token: 'held-by-a-crashed-instance',
+        lease_until_ms: now + 1_500,
+      });
+    await pg.strapi.plugin('iflychat').service('tokens').idle();
+    expect(emulator.requestsTo(`/token/${token}/delete`)).toHaveLength(0);
+    await waitFor(() => emulator.requestsTo(`/token/${token}/delete`).length === 1);
+    await waitFor(async () => (await grantRows(user.id)).length === 0);
+  });
+
+  it('a token iFlyChat no longer knows (404) counts as deleted', async () => {
+    const user = await createUser('ivy', 'authenticated');
+    const token = (await askToken(await signIn('ivy'))).json.data.token as string;
+    const forgotten = await fetch(`${emulator.url}/api/1.1/token/${token}/delete`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ api_key: API_KEY }),
+    });
+    expect(forgotten.status).toBe(200);
+    await pg.strapi.plugin('users-permissions').service('user').edit(user.id, { blocked: true });
+    await pg.strapi.plugin('iflychat').service('tokens').idle();
+    const calls = emulator.requestsTo(`/token/${token}/delete`);
+    expect(calls.map((call) => call.outcome)).toEqual(['200', '404']);
+    expect(await grantRows(user.id)).toEqual([]);
+    expect(pg.logs.some((line) => line.includes(`chat token of user ${user.id}`))).toBe(false);
+  });
+
+  it('a block that lands while the token is being issued revokes it', async () => {
+    const user = await createUser('rae', 'authenticated');
+    const jwt = await signIn('rae');
+    const before = generateCalls().length;
+    emulator.configure({ latencyMs: 400 });
+    const pending = askToken(jwt);
+    await waitFor(() => generateCalls().length > before);
+    await pg.strapi.plugin('users-permissions').service('user').edit(user.id, { blocked: true });
+    const answer = await pending;
+    emulator.configure({ latencyMs: 0 });
+    expect(answer.status).toBe(403);
+    expect(JSON.stringify(answer.json)).not.toMatch(/"token"/);
+    const issued = generateCalls().at(-1)!;
+    expect(issued.body.user_id).toBe(`strapi-${user.id}`);
+    await waitFor(() => !emulator.tokens.some((token) => token.user_id === `strapi-${user.id}`));
+  });
+
+  it('a new role map on the settings page revokes the tokens of the roles it changes', async () => {
+    const editor = await createUser('edgar', 'editors');
+    const edToken = (await askToken(await signIn('edgar'))).json.data.token as string;
+    const alice = (await askToken(await signIn('alice'))).json.data.token as string;
+    const { data: view } = (await admin.get('/iflychat/settings')).json;
+    const values = editableValues(view);
+    const saved = await admin.put('/iflychat/settings', {
+      ...values,
+      roleMap: { ...values.roleMap, editors: '9' },
+    });
+    expect(saved.status).toBe(200);
+    await waitFor(() => emulator.requestsTo(`/token/${edToken}/delete`).length === 1);
+    await waitFor(async () => (await grantRows(editor.id)).length === 0);
+    // Authenticated's mapping did not change: its tokens hold.
+    expect(emulator.tokens.some((token) => token.key === alice)).toBe(true);
+    const next = await askToken(await signIn('edgar'));
+    expect(next.json.data.token).not.toBe(edToken);
+    expect(generateCalls().at(-1)!.body.user_roles).toEqual({ '9': 'Editors' });
+  });
+
+  it('switching the token route off for a role revokes its tokens', async () => {
+    await createUser('nia', 'members');
+    const token = (await askToken(await signIn('nia'))).json.data.token as string;
+    await pg.strapi.db
+      .query('plugin::users-permissions.permission')
+      .delete({ where: { action: ACTION, role: await roleId(pg.strapi, 'members') } });
+    await waitFor(() => emulator.requestsTo(`/token/${token}/delete`).length === 1);
+    expect((await askToken(await signIn('nia'))).status).toBe(403);
+    await enableTokenRoute(pg.strapi, await roleId(pg.strapi, 'members'));
+  });
+});
+
+describe('DELETE /api/iflychat/token (sign-out)', () => {
+  const signOut = (jwt?: string, query = '') =>
+    fetch(`${pg.url}/api/iflychat/token${query}`, {
+      method: 'DELETE',
+      headers: {
+        'Content-Type': 'application/json',
+        ...(jwt ? { Authorization: `Bearer ${jwt}` } : {}),
+      },
+      body: JSON.stringify({ token: 'x', userId: 1 }),
+    });
+
+  it("deletes the caller's token in iFlyChat and only theirs; the next request gets a new one", async () => {
+    await createUser('sol', 'authenticated');
+    await createUser('tia', 'authenticated');
+    const sol = await signIn('sol');
+    const solToken = (await askToken(sol)).json.data.token as string;
+    const tiaToken = (await askToken(await signIn('tia'))).json.data.token as string;
+    // Naming another user's token changes nothing: the route only ever signs the caller out.
+    const response = await signOut(sol, `?token=${encodeURIComponent(tiaToken)}`);
+    expect(response.status).toBe(204);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(emulator.requestsTo(`/token/${solToken}/delete`)).toHaveLength(1);
+    expect(emulator.tokens.some((token) => token.key === solToken)).toBe(false);
+    expect(emulator.tokens.some((token) => token.key === tiaToken)).toBe(true);
+    const next = (await askToken(sol)).json.data.token as string;
+    expect(next).not.toBe(solToken);
+    // Signing out twice is harmless.
+    expect((await signOut(sol)).status).toBe(204);
+  });
+
+  it('401 for a guest or a bad JWT, 403 for a role without the token route', async () => {
+    const tia = (await askToken(await signIn('tia'))).json.data.token as string;
+    expect((await signOut()).status).toBe(401);
+    expect((await signOut('not-a-jwt')).status).toBe(401);
+    expect((await signOut(await signIn('rita'))).status).toBe(403);
+    expect(emulator.tokens.some((token) => token.key === tia)).toBe(true);
   });
 });
 

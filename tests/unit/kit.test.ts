@@ -158,6 +158,25 @@ describe('loadIflychat', () => {
     expect(scripts[0].src).toBe('http://127.0.0.1:4010/js/iflychat-v2.min.js?app_id=app-9');
   });
 
+  it('signOut stops renewing, forgets the token and asks the plugin to delete it', async () => {
+    jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate'] });
+    const { fetch, calls } = fakeFetch([
+      tokenAnswer('t1', 10 * 60_000),
+      { status: 204, body: null },
+    ]);
+    const loading = loadIflychat({ strapiUrl: STRAPI, jwt: JWT, fetch });
+    await jest.advanceTimersByTimeAsync(1); // the script's load event
+    const session = await loading;
+    await session.signOut();
+    expect(calls.map((call) => [call.method, call.url, call.headers.Authorization])).toEqual([
+      ['POST', `${STRAPI}/api/iflychat/token`, `Bearer ${JWT}`],
+      ['DELETE', `${STRAPI}/api/iflychat/token`, `Bearer ${JWT}`],
+    ]);
+    expect(win().iflychat_auth_token).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(20 * 60_000);
+    expect(calls).toHaveLength(2); // no renewal after signing out
+  });
+
   it('renews the token a minute before it expires', async () => {
     jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate'] });
     const { fetch, calls } = fakeFetch([tokenAnswer('t1', 10 * 60_000), tokenAnswer('t2')]);

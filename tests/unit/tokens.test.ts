@@ -170,7 +170,7 @@ describe('the token cache', () => {
   it('reuses a token until a minute before it expires, for the same request only', () => {
     let now = 1_000_000;
     const cache = createTokenCache({ maxEntries: 10, now: () => now });
-    cache.set('1', { signature: 'a', token: 't1', expiresAt: now + 10 * 60_000 });
+    cache.set('1', { signature: 'a', token: 't1', expiresAt: now + 10 * 60_000, grantId: 1 });
     expect(cache.get('1', 'a')?.token).toBe('t1');
     expect(cache.get('1', 'b')).toBeUndefined(); // a changed role or name
     now += 10 * 60_000 - REUSE_MARGIN_MS - 1;
@@ -181,7 +181,12 @@ describe('the token cache', () => {
 
   it('is bounded, least recently used out, and reports the token it replaces', () => {
     const cache = createTokenCache({ maxEntries: 3 });
-    const entry = (token: string) => ({ signature: 's', token, expiresAt: Date.now() + 3_600_000 });
+    const entry = (token: string) => ({
+      signature: 's',
+      token,
+      expiresAt: Date.now() + 3_600_000,
+      grantId: 1,
+    });
     cache.set('1', entry('t1'));
     cache.set('2', entry('t2'));
     cache.set('3', entry('t3'));

@@ -1,10 +1,13 @@
 import roomClaim from './room-claim';
 import roomLink from './room-link';
+import tokenGrant from './token-grant';
 
 export const ROOM_LINK_UID = 'plugin::iflychat.room-link' as const;
 export const ROOM_CLAIM_UID = 'plugin::iflychat.room-claim' as const;
+export const TOKEN_GRANT_UID = 'plugin::iflychat.token-grant' as const;
 
 export default {
   'room-link': roomLink,
   'room-claim': roomClaim,
+  'token-grant': tokenGrant,
 };

@@ -1,6 +1,6 @@
 /**
- * Content API: `POST /api/iflychat/token` (a signed-in Users & Permissions user, whose role has
- * the route enabled) and `GET /api/iflychat/config` (public). Thin: the token service decides,
+ * Content API: `POST /api/iflychat/token` and `DELETE /api/iflychat/token` (a signed-in Users &
+ * Permissions user, whose role has the token route enabled) and `GET /api/iflychat/config` (public). Thin: the token service decides,
  * and each of its failures maps to one status here.
  */
 import type { Core } from '@strapi/strapi';
@@ -59,8 +59,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
             'iFlyChat is not available at the moment: try again later',
             error.retryAfterSeconds
           );
+        case 'revoked':
+          throw new errors.ForbiddenError('Your access to the chat changed: sign in again');
       }
     }
+  },
+
+  /**
+   * `DELETE /api/iflychat/token`: the caller's own chat tokens are revoked on every instance and
+   * deleted in iFlyChat. It names no token: no one can sign another user out.
+   */
+  async signOut(ctx: Context) {
+    ctx.set('Cache-Control', 'no-store');
+    const user = ctx.state.user as SiteUser | undefined;
+    if (!user || user.id === undefined || user.id === null) {
+      throw new errors.UnauthorizedError('Sign in as a site user to sign out of the chat');
+    }
+    await getService(strapi, 'tokens').signOut(user);
+    ctx.status = 204;
   },
 
   async config(ctx: Context) {

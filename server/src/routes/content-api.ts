@@ -1,9 +1,11 @@
 /**
  * Content API routes, mounted under `/api/iflychat`. `token.generate` is an action of
  * Users & Permissions (Settings → Users & Permissions → Roles → Iflychat), enabled for no role
- * until an admin ticks it.
+ * until an admin ticks it; it allows both getting a token and signing out of the chat.
  */
 import type { Context } from 'koa';
+
+import { TOKEN_ACTION } from '../tokens/roles';
 
 /**
  * Only a signed-in site user may ask for a token: without `Authorization: Bearer <jwt>` the answer
@@ -30,6 +32,16 @@ export default {
       handler: 'token.generate',
       config: {
         auth: { strategies: [requireSiteUser, 'users-permissions'] },
+        policies: [],
+      },
+    },
+    {
+      // Signing out is allowed to whoever may get a token: the same Users & Permissions action.
+      method: 'DELETE',
+      path: '/token',
+      handler: 'token.signOut',
+      config: {
+        auth: { strategies: [requireSiteUser, 'users-permissions'], scope: [TOKEN_ACTION] },
         policies: [],
       },
     },

@@ -9,6 +9,7 @@ import type { Core } from '@strapi/strapi';
 
 import type { SettingsView, TestConnection } from '../../../contracts/settings';
 import { createIflychatClient, type IflychatClient } from '../iflychat/client';
+import { getService } from '../utils/get-service';
 import { createFileSettings } from './file';
 import { saveSettings } from './save';
 import { createSnapshots, transport, type EffectiveSettings } from './snapshot';
@@ -95,9 +96,12 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
 
     /** Validates and saves what the settings page sent; throws a 400 naming each bad field. */
     async update(input: unknown): Promise<SettingsView> {
-      return store.serialized(async () =>
+      const view = await store.serialized(async () =>
         settingsView(await saveSettings({ strapi, files, store, snapshots }, input), files.locked())
       );
+      // A new role map or chat-role map revokes the chat tokens it no longer allows.
+      getService(strapi, 'tokens').reviewGrants();
+      return view;
     },
 
     /**

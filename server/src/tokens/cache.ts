@@ -2,10 +2,13 @@
  * Issued chat tokens, one per user, reused until shortly before they expire, and only for the
  * same request (a changed role or name gets a new token). Bounded: past `maxEntries` users the
  * least recently used one is forgotten (a `Map` keeps insertion order; a hit moves to the end).
+ * Only a copy of the token-grant table: the service checks a hit's row before handing it out.
  */
 export interface CachedToken {
   /** What was sent to iFlyChat for this token, as a comparable string. */
   signature: string;
+  /** Its row in the token-grant table: a hit is handed out only while that row is not revoked. */
+  grantId: number;
   token: string;
   /** Epoch milliseconds. */
   expiresAt: number;

@@ -1,10 +1,12 @@
 /**
  * Why no chat token was issued, as the token controller turns it into a status: rate limited,
- * not configured, refused by iFlyChat, or iFlyChat not available (with when to try again).
+ * not configured, refused by iFlyChat, iFlyChat not available (with when to try again), or the
+ * user lost access while the token was being issued (revoked at once).
  */
 import { IflychatApiError, isIflychatError } from '../iflychat/errors';
 
-export type TokenFailureKind = 'rate-limited' | 'not-configured' | 'refused' | 'unavailable';
+export type TokenFailureKind =
+  'rate-limited' | 'not-configured' | 'refused' | 'unavailable' | 'revoked';
 
 /** Why no token was issued; the controller turns it into a status. */
 export class TokenFailure extends Error {

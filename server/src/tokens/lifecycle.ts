@@ -1,13 +1,18 @@
 /**
- * Drops a user's chat token when the user is blocked, deleted or given another role: a
+ * Revokes a user's chat tokens when the user is blocked, deleted or given another role: a
  * database lifecycle subscription on Users & Permissions users, so every way of changing a user
- * (admin panel, REST, `strapi.db.query`) counts.
+ * (admin panel, REST, `strapi.db.query`) counts. The revocation is written once the change has
+ * committed (a token issued meanwhile is caught by the service's re-read of the user). A change
+ * of the token route's permissions has every grant checked again.
  */
 import type { Core } from '@strapi/strapi';
 
 import { getService } from '../utils/get-service';
 
 export const USER_UID = 'plugin::users-permissions.user';
+const PERMISSION_UID = 'plugin::users-permissions.permission';
+
+type TransactionHooks = { onCommit: (callback: () => void) => void };
 
 interface LifecycleEvent {
   params?: { where?: unknown; data?: Record<string, unknown> };
@@ -35,16 +40,24 @@ export function unsubscribeUserChanges(strapi: Core.Strapi): void {
 
 /** Watches users (from `bootstrap`). */
 export function subscribeUserChanges(strapi: Core.Strapi): void {
-  const revoke = (id: number | string | undefined, why: string) => {
-    if (id === undefined) return;
+  /** Runs `task` once the current transaction (if any) has committed. */
+  const afterCommit = async (task: () => void) => {
     try {
-      getService(strapi, 'tokens').revoke(id, why);
+      await strapi.db.transaction(({ onCommit }: TransactionHooks) => {
+        onCommit(task);
+        return Promise.resolve();
+      });
     } catch (error) {
       strapi.log.warn(
-        `[iflychat] could not drop the chat token of user ${String(id)}: ${error instanceof Error ? error.message : String(error)}`
+        `[iflychat] chat token revocation: ${error instanceof Error ? error.message : String(error)}`
       );
     }
   };
+  const revoke = (id: number | string | undefined, why: string) => {
+    if (id === undefined) return Promise.resolve();
+    return afterCommit(() => void getService(strapi, 'tokens').revoke(id, why));
+  };
+  const review = () => afterCommit(() => getService(strapi, 'tokens').reviewGrants());
   const idsMatching = async (where: unknown) => {
     const rows = (await strapi.db
       .query(USER_UID)
@@ -56,26 +69,41 @@ export function subscribeUserChanges(strapi: Core.Strapi): void {
 
   const subscriber = {
     models: [USER_UID],
-    afterUpdate(event: LifecycleEvent) {
-      if (touchesAccess(event.params?.data)) revoke(idOf(event.result), why(event.params?.data));
+    async afterUpdate(event: LifecycleEvent) {
+      if (touchesAccess(event.params?.data))
+        await revoke(idOf(event.result), why(event.params?.data));
     },
     async beforeUpdateMany(event: LifecycleEvent) {
       if (touchesAccess(event.params?.data))
         event.state.ids = await idsMatching(event.params?.where);
     },
-    afterUpdateMany(event: LifecycleEvent) {
-      for (const id of event.state.ids ?? []) revoke(id, why(event.params?.data));
+    async afterUpdateMany(event: LifecycleEvent) {
+      for (const id of event.state.ids ?? []) await revoke(id, why(event.params?.data));
     },
-    afterDelete(event: LifecycleEvent) {
-      revoke(idOf(event.result), 'deleted');
+    async afterDelete(event: LifecycleEvent) {
+      await revoke(idOf(event.result), 'deleted');
     },
     async beforeDeleteMany(event: LifecycleEvent) {
       event.state.ids = await idsMatching(event.params?.where);
     },
-    afterDeleteMany(event: LifecycleEvent) {
-      for (const id of event.state.ids ?? []) revoke(id, 'deleted');
+    async afterDeleteMany(event: LifecycleEvent) {
+      for (const id of event.state.ids ?? []) await revoke(id, 'deleted');
     },
   };
-  const unsubscribe = strapi.db.lifecycles.subscribe(subscriber);
-  subscriptions.set(strapi, unsubscribe);
+  // Any change of a role's permissions may enable or disable the token route.
+  const permissions = {
+    models: [PERMISSION_UID],
+    afterCreate: review,
+    afterCreateMany: review,
+    afterUpdate: review,
+    afterUpdateMany: review,
+    afterDelete: review,
+    afterDeleteMany: review,
+  };
+  const unsubscribeUsers = strapi.db.lifecycles.subscribe(subscriber);
+  const unsubscribePermissions = strapi.db.lifecycles.subscribe(permissions);
+  subscriptions.set(strapi, () => {
+    unsubscribeUsers();
+    unsubscribePermissions();
+  });
 }

@@ -4,21 +4,32 @@
  * - One token per user, reused until a minute before it expires, for the same request only
  *   (a changed role, name or setting gets a new one); concurrent requests of a user share one call.
  * - A per-user limit of `tokenRequestsPerMinute` requests.
- * - A blocked, deleted or re-roled user's token is forgotten and deleted in iFlyChat; a failure
- *   there is logged, never thrown into the user's update.
+ * - Every token is recorded in the token-grant table (grants.ts), so any instance can reuse it
+ *   and revoke it. A blocked, deleted or re-roled user's token, a signed-out user's, and tokens a
+ *   settings or permission change no longer allows are revoked there, then deleted in iFlyChat by
+ *   the worker of any instance (revoker.ts); a revoked token is never handed out again.
  */
 import type { Core } from '@strapi/strapi';
 
 import { widgetScriptUrl, type IssueToken } from '../../../contracts/users';
 import type { IflychatClient } from '../iflychat/client';
-import { generateToken, tokenFields, type TokenParams } from '../iflychat/tokens';
+import {
+  deleteToken,
+  generateToken,
+  tokenFields,
+  type IssuedToken,
+  type TokenParams,
+} from '../iflychat/tokens';
 import type { SettingsService } from '../settings/service';
 import { getService } from '../utils/get-service';
-import { createTokenCache } from './cache';
+import { roleAccess } from './access';
+import { createTokenCache, REUSE_MARGIN_MS, type CachedToken } from './cache';
 import { TokenFailure, tokenFailureOf } from './failure';
+import { createGrants, signatureHash } from './grants';
+import { USER_UID } from './lifecycle';
 import { tokenParams, type SiteUser } from './params';
 import { createUserRateLimit } from './rate-limit';
-import { createRemoteDeletions } from './remote-delete';
+import { createRevoker } from './revoker';
 import { userNameAttributeProblem } from './user-model';
 
 export { TokenFailure, type TokenFailureKind } from './failure';
@@ -51,6 +62,31 @@ async function tokenRequest(strapi: Core.Strapi, settings: SettingsService, user
   return { current, client, appId, params };
 }
 
+/** The user's numeric id, or a failure: a grant is recorded by it. */
+function userIdOf(user: Pick<SiteUser, 'id'>): number {
+  const id = Number(user.id);
+  if (!Number.isSafeInteger(id)) {
+    throw new TokenFailure(
+      'refused',
+      `A chat token needs a numeric user id, not "${String(user.id)}"`
+    );
+  }
+  return id;
+}
+
+/** Why the user may no longer have the token just issued (blocked, deleted, re-roled), or null. */
+async function accessChanged(strapi: Core.Strapi, user: SiteUser): Promise<string | null> {
+  const now = (await strapi.db.query(USER_UID).findOne({
+    where: { id: user.id },
+    select: ['id', 'blocked'],
+    populate: { role: { select: ['id'] } },
+  })) as { blocked?: boolean | null; role?: { id?: number } | null } | null;
+  if (!now) return 'deleted';
+  if (now.blocked === true) return 'blocked';
+  if ((now.role?.id ?? null) !== (user.role?.id ?? null)) return 'role changed';
+  return null;
+}
+
 export function createTokenService({
   strapi,
   maxEntries = MAX_CACHED_USERS,
@@ -64,40 +100,111 @@ export function createTokenService({
     perMinute: () => settings().cached()?.tokenRequestsPerMinute ?? 10,
     maxEntries,
   });
-  const deletions = createRemoteDeletions(strapi, () => settings().getClient());
-  const inFlight = new Map<string, Promise<{ token: string; expiresAt: number }>>();
+  const grants = createGrants(strapi);
+  const revoker = createRevoker(strapi, grants, {
+    get: () => settings().get(),
+    getClient: () => settings().getClient(),
+  });
+  const inFlight = new Map<string, Promise<CachedToken>>();
+  /** Revocations started and not yet written (`idle` waits for them). */
+  const marking = new Set<Promise<void>>();
 
-  /** The user's cached token for `signature`, or a new one; concurrent requests share one call. */
+  /** Records a new token; revokes it at once when the user lost access while it was issued. */
+  async function record(user: SiteUser, signature: string, answer: IssuedToken) {
+    const userId = userIdOf(user);
+    const current = await settings().get();
+    const entry = {
+      signature,
+      token: answer.token,
+      expiresAt: Date.now() + answer.expiresInSeconds * 1000,
+      grantId: 0,
+    };
+    entry.grantId = await grants.insert({
+      userId,
+      token: answer.token,
+      signatureHash: signatureHash(signature),
+      roleId: user.role?.id ?? null,
+      roleType: user.role?.type ?? null,
+      roleAccess: roleAccess(current, user.role?.type),
+      expiresAtMs: entry.expiresAt,
+    });
+    const replaced = await grants.revokeReplaced(userId, entry.grantId, signatureHash(signature));
+    // A block (or role change) that landed while the token was being issued: its revocation may
+    // have run before this row existed. Read the user again now that it does.
+    const changed = await accessChanged(strapi, user);
+    if (changed) await grants.revokeIds([entry.grantId], changed);
+    if (changed || replaced > 0) revoker.wake();
+    if (changed) throw new TokenFailure('revoked', `Access to the chat changed (${changed})`);
+    return entry;
+  }
+
+  /** The user's recorded token for `signature`, or a new one; concurrent requests share one call. */
   async function tokenFor(
-    userKey: string,
+    user: SiteUser,
     signature: string,
     client: IflychatClient,
     params: TokenParams
-  ): Promise<{ token: string; expiresAt: number }> {
+  ): Promise<CachedToken> {
+    const userKey = String(user.id);
     const cached = cache.get(userKey, signature);
-    if (cached) return cached;
+    if (cached && (await grants.isLive(cached.grantId))) return cached;
+    if (cached) cache.drop(userKey);
     const flightKey = `${userKey}\n${signature}`;
     let flight = inFlight.get(flightKey);
     if (!flight) {
       flight = (async () => {
+        // Issued earlier, by this instance before a restart or by another one.
+        const found = await grants.findLive(
+          userIdOf(user),
+          signatureHash(signature),
+          REUSE_MARGIN_MS
+        );
+        if (found) {
+          const entry = {
+            signature,
+            token: found.token,
+            expiresAt: found.expiresAt,
+            grantId: found.id,
+          };
+          cache.set(userKey, entry);
+          return entry;
+        }
         let answer;
         try {
           answer = await generateToken(client, params);
         } catch (error) {
           throw tokenFailureOf(error);
         }
-        const entry = {
-          signature,
-          token: answer.token,
-          expiresAt: Date.now() + answer.expiresInSeconds * 1000,
-        };
-        const replaced = cache.set(userKey, entry);
-        if (replaced) deletions.drop(replaced.token, `user ${userKey} (replaced)`);
+        const issued = answer;
+        const entry = await record(user, signature, issued).catch((error: unknown) => {
+          // Not recorded, so no instance could revoke it later: iFlyChat forgets it now.
+          if (!(error instanceof TokenFailure))
+            void deleteToken(client, issued.token).catch(() => {});
+          throw error;
+        });
+        cache.set(userKey, entry);
         return entry;
       })().finally(() => inFlight.delete(flightKey));
       inFlight.set(flightKey, flight);
     }
     return flight;
+  }
+
+  /** Revokes the user's tokens in the table, then has them deleted; never throws. */
+  function revokeUser(userKey: string, why: string): Promise<void> {
+    const task = (async () => {
+      const id = Number(userKey);
+      if (!Number.isSafeInteger(id)) return;
+      if ((await grants.revokeUsers([id], why)) > 0) revoker.wake();
+    })()
+      .catch((error: unknown) => {
+        strapi.log.warn(
+          `[iflychat] could not revoke the chat token of user ${userKey} (${why}): ${error instanceof Error ? error.message : String(error)}`
+        );
+      })
+      .finally(() => marking.delete(task));
+    marking.add(task);
+    return task;
   }
 
   return {
@@ -115,7 +222,7 @@ export function createTokenService({
       const { current, client, appId, params } = await tokenRequest(strapi, settings(), user);
       // A new API key, base URL or version gets new tokens; a new timeout does not.
       const signature = JSON.stringify([client.identity, tokenFields(params)]);
-      const issued = await tokenFor(userKey, signature, client, params);
+      const issued = await tokenFor(user, signature, client, params);
       return {
         token: issued.token,
         expiresAt: new Date(issued.expiresAt).toISOString(),
@@ -133,18 +240,53 @@ export function createTokenService({
       return { appId, scriptUrl: widgetScriptUrl(scriptUrl, appId) };
     },
 
-    /** Forgets a user's token and deletes it in iFlyChat (blocked, deleted, or role changed). */
-    revoke(userId: number | string, why: string): void {
+    /**
+     * Revokes a user's tokens on every instance and has them deleted in iFlyChat (blocked, deleted,
+     * role or membership changed). Safe to call without awaiting: it never rejects.
+     */
+    revoke(userId: number | string, why: string): Promise<void> {
       const userKey = String(userId);
-      limit.reset(userKey);
-      const dropped = cache.drop(userKey);
-      if (dropped) deletions.drop(dropped.token, `user ${userKey} (${why})`);
+      try {
+        limit.reset(userKey);
+        cache.drop(userKey);
+      } catch {
+        // The in-memory copies only; the table decides.
+      }
+      return revokeUser(userKey, why);
     },
 
-    /** Resolves once every background deletion has finished (tests, shutdown). */
-    async idle(): Promise<void> {
-      return deletions.idle();
+    /** `DELETE /api/iflychat/token`: the caller's tokens revoked, then deleted in iFlyChat. */
+    async signOut(user: Pick<SiteUser, 'id'>): Promise<void> {
+      const userKey = String(user.id);
+      cache.drop(userKey);
+      await grants.revokeUsers([userIdOf(user)], 'signed out');
+      await revoker.once();
     },
+
+    /** Settings or the token route's permissions changed: every grant is checked again now. */
+    reviewGrants(): void {
+      revoker.review();
+    },
+
+    /** Starts deleting revoked tokens (from `bootstrap`). */
+    start(): void {
+      revoker.start();
+    },
+
+    /** Stops the worker once running deletions end (from `destroy`). */
+    async stop(): Promise<void> {
+      await Promise.allSettled([...marking]);
+      await revoker.stop();
+    },
+
+    /** Waits for started revocations, then runs one deletion pass (tests). */
+    async idle(): Promise<void> {
+      while (marking.size > 0) await Promise.allSettled([...marking]);
+      await revoker.once();
+    },
+
+    /** Checks every grant now and waits (tests). */
+    sweep: () => revoker.sweep(),
   };
 }
 
