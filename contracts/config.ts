@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-import { userConfigFields } from './users';
+import { userConfigFields, type TokenUserHook } from './users';
 
 export const API_VERSIONS = ['1.1', '1.0'] as const;
 export type ApiVersion = (typeof API_VERSIONS)[number];
@@ -204,6 +204,12 @@ const pluginConfigObject = z.strictObject({
   contentTypes: z.record(contentTypeUidSchema, bindingSchema).default({}),
   /** Chat tokens for the site's users (contracts/users.ts). */
   ...userConfigFields,
+  /** Adjusts each chat token's parameters; config file only (server/src/tokens/token-user.ts). */
+  tokenUser: z
+    .custom<TokenUserHook>((value) => typeof value === 'function', {
+      message: 'must be a function (user, params) => params',
+    })
+    .optional(),
 });
 
 export const pluginConfigSchema = pluginConfigObject.superRefine((config, ctx) => {

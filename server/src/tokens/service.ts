@@ -3,22 +3,28 @@
  *
  * - One token per user, reused until a minute before it expires, for the same request only
  *   (a changed role, name or setting gets a new one); concurrent requests of a user share one call.
- * - A per-user limit of `tokenRequestsPerMinute` requests.
+ * - A per-user limit of `tokenRequestsPerMinute` calls to iFlyChat (cached answers are free), and
+ *   a slot of the per-second budget shared with room jobs (iflychat/budget.ts) for each call.
+ * - Identity (avatar, chat role by person, site roles) in identity.ts, then the site's own
+ *   `tokenUser` (token-user.ts).
  * - A blocked, deleted or re-roled user's token is forgotten and deleted in iFlyChat; a failure
  *   there is logged, never thrown into the user's update.
  */
 import type { Core } from '@strapi/strapi';
 
 import { widgetScriptUrl, type IssueToken } from '../../../contracts/users';
+import { BudgetExhaustedError } from '../iflychat/budget';
 import type { IflychatClient } from '../iflychat/client';
 import { generateToken, tokenFields, type TokenParams } from '../iflychat/tokens';
 import type { SettingsService } from '../settings/service';
 import { getService } from '../utils/get-service';
 import { createTokenCache } from './cache';
+import { withIdentity } from './identity';
 import { TokenFailure, tokenFailureOf } from './failure';
 import { tokenParams, type SiteUser } from './params';
 import { createUserRateLimit } from './rate-limit';
 import { createRemoteDeletions } from './remote-delete';
+import { applyTokenUser } from './token-user';
 import { userNameAttributeProblem } from './user-model';
 
 export { TokenFailure, type TokenFailureKind } from './failure';
@@ -47,7 +53,12 @@ async function tokenRequest(strapi: Core.Strapi, settings: SettingsService, user
   const nameAttribute = userNameAttributeProblem(userModel, current.userNameAttribute)
     ? 'username'
     : current.userNameAttribute;
-  const params = tokenParams(user, { ...current, userNameAttribute: nameAttribute }, appId);
+  const base = tokenParams(user, { ...current, userNameAttribute: nameAttribute }, appId);
+  const params = await applyTokenUser(
+    strapi,
+    user,
+    await withIdentity(strapi, user, current, base)
+  );
   return { current, client, appId, params };
 }
 
@@ -67,19 +78,49 @@ export function createTokenService({
   const deletions = createRemoteDeletions(strapi, () => settings().getClient());
   const inFlight = new Map<string, Promise<{ token: string; expiresAt: number }>>();
 
+  /** One call of the user's `tokenRequestsPerMinute`, or a `rate-limited` failure. */
+  function takeLimit(userKey: string): void {
+    const decision = limit.take(userKey);
+    if (!decision.allowed) {
+      throw new TokenFailure(
+        'rate-limited',
+        'Too many chat token requests: try again later',
+        decision.retryAfterSeconds
+      );
+    }
+  }
+
+  /** A slot of the budget shared with room jobs, or `unavailable` after `maxWaitMs`. */
+  async function budgetSlot(maxWaitMs: number): Promise<void> {
+    try {
+      await getService(strapi, 'budget').token(maxWaitMs);
+    } catch (error) {
+      if (!(error instanceof BudgetExhaustedError)) throw error;
+      throw new TokenFailure(
+        'unavailable',
+        'Too many chat token requests on the server at the moment: try again shortly',
+        error.retryAfterSeconds
+      );
+    }
+  }
+
   /** The user's cached token for `signature`, or a new one; concurrent requests share one call. */
   async function tokenFor(
     userKey: string,
     signature: string,
     client: IflychatClient,
-    params: TokenParams
+    params: TokenParams,
+    maxWaitMs: number
   ): Promise<{ token: string; expiresAt: number }> {
     const cached = cache.get(userKey, signature);
     if (cached) return cached;
     const flightKey = `${userKey}\n${signature}`;
     let flight = inFlight.get(flightKey);
     if (!flight) {
+      // Only a call to iFlyChat counts against the user's limit and the shared budget.
+      takeLimit(userKey);
       flight = (async () => {
+        await budgetSlot(maxWaitMs);
         let answer;
         try {
           answer = await generateToken(client, params);
@@ -104,18 +145,10 @@ export function createTokenService({
     /** A token for a signed-in user (with their role populated). Throws a {@link TokenFailure}. */
     async issue(user: SiteUser): Promise<IssueToken.Response['data']> {
       const userKey = String(user.id);
-      const decision = limit.take(userKey);
-      if (!decision.allowed) {
-        throw new TokenFailure(
-          'rate-limited',
-          'Too many chat token requests: try again later',
-          decision.retryAfterSeconds
-        );
-      }
       const { current, client, appId, params } = await tokenRequest(strapi, settings(), user);
       // A new API key, base URL or version gets new tokens; a new timeout does not.
       const signature = JSON.stringify([client.identity, tokenFields(params)]);
-      const issued = await tokenFor(userKey, signature, client, params);
+      const issued = await tokenFor(userKey, signature, client, params, current.timeoutMs);
       return {
         token: issued.token,
         expiresAt: new Date(issued.expiresAt).toISOString(),
