@@ -102,7 +102,7 @@ export function createCallBudget(options: {
     room: () => take('room'),
     /** A chat token's call: waits at most `maxWaitMs`, else a {@link BudgetExhaustedError}. */
     token: (maxWaitMs: number) => take('token', maxWaitMs),
-    /** Calls waiting and granted so far, by kind (the settings page, tests). */
+    /** Calls waiting and granted so far, by kind. */
     stats() {
       return {
         waiting: { room: queues.room.length, token: queues.token.length },
