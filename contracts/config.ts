@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-import { userConfigFields } from './users';
+import { userConfigFields, type TokenUserHook } from './users';
 
 export const API_VERSIONS = ['1.1', '1.0'] as const;
 export type ApiVersion = (typeof API_VERSIONS)[number];
@@ -176,7 +176,10 @@ const pluginConfigObject = z.strictObject({
   concurrency: z.number().int().min(1).max(64).default(4),
   /** Attempts before a job that keeps failing for a passing reason is marked failed. */
   maxAttempts: z.number().int().min(1).max(100).default(8),
-  /** Optional ceiling on room jobs' calls to iFlyChat per second, for each Strapi instance (chat tokens are not counted). */
+  /**
+   * Optional ceiling on calls to iFlyChat per second, for each Strapi instance: room jobs and chat
+   * tokens share it, tokens taking at most half while rooms wait (server/src/iflychat/budget.ts).
+   */
   maxRequestsPerSecond: z.number().positive().max(1000).optional(),
   /** First retry delay; each further attempt doubles it (with jitter), up to retryMaxDelayMs. */
   retryBaseDelayMs: z.number().int().min(10).max(600_000).default(2_000),
@@ -204,6 +207,12 @@ const pluginConfigObject = z.strictObject({
   contentTypes: z.record(contentTypeUidSchema, bindingSchema).default({}),
   /** Chat tokens for the site's users (contracts/users.ts). */
   ...userConfigFields,
+  /** Adjusts each chat token's parameters; config file only (server/src/tokens/token-user.ts). */
+  tokenUser: z
+    .custom<TokenUserHook>((value) => typeof value === 'function', {
+      message: 'must be a function (user, params) => params',
+    })
+    .optional(),
 });
 
 export const pluginConfigSchema = pluginConfigObject.superRefine((config, ctx) => {

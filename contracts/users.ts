@@ -54,6 +54,22 @@ export function unknownPlaceholders(template: string): string[] {
     .filter((name) => !known.includes(name));
 }
 
+/** An attribute of the user, by name (checked against the user model where it is used). */
+const optionalUserAttribute = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, 'must name an attribute of the user')
+  .optional()
+  .nullable()
+  .or(z.literal(''))
+  .transform((value) => (value ? value : undefined));
+
+/** Usernames of people given a chat role whatever their site role. */
+const usernameList = z
+  .array(z.string().trim().min(1, 'must not hold an empty username').max(255))
+  .max(1_000, 'must hold at most 1000 usernames')
+  .default([]);
+
 /** The configuration keys of chat tokens, merged into the plugin's configuration schema. */
 export const userConfigFields = {
   /** users-permissions role type → iFlyChat `chat_role`; a type not listed is a participant. */
@@ -82,6 +98,18 @@ export const userConfigFields = {
   userAvatarUrl: userUrlTemplate,
   /** `user_profile_url`, from the same placeholders. */
   userProfileUrl: userUrlTemplate,
+  /** A single-media attribute of the user whose file is sent as `user_avatar_url` (before the template). */
+  userAvatarField: optionalUserAttribute,
+  /** Without another avatar, Gravatar's image for the user's e-mail (its hash goes into the URL). */
+  userAvatarGravatar: z.boolean().default(false),
+  /** A boolean attribute of the user: true makes them a chat admin. */
+  chatAdminAttribute: optionalUserAttribute,
+  /** A boolean attribute of the user: true makes them a chat moderator. */
+  chatModeratorAttribute: optionalUserAttribute,
+  /** Usernames that are chat admins. */
+  chatAdminUsernames: usernameList,
+  /** Usernames that are chat moderators. */
+  chatModeratorUsernames: usernameList,
   /** Token requests one user may make per minute before getting 429. */
   tokenRequestsPerMinute: z
     .number()
@@ -108,9 +136,35 @@ export const USER_SETTING_KEYS = [
   'userNameAttribute',
   'userAvatarUrl',
   'userProfileUrl',
+  'userAvatarField',
+  'userAvatarGravatar',
+  'chatAdminAttribute',
+  'chatModeratorAttribute',
+  'chatAdminUsernames',
+  'chatModeratorUsernames',
   'tokenRequestsPerMinute',
   'scriptUrl',
 ] as const;
+
+/**
+ * The `token/generate` parameters, under iFlyChat's names, that a `tokenUser` function of
+ * `config/plugins.ts` is given and returns (never `api_key` or `app_id`).
+ */
+export interface TokenUserParams {
+  user_id: string;
+  user_name: string;
+  chat_role: ChatRole;
+  user_roles: Record<string, string>;
+  user_site_roles?: Record<string, string>;
+  user_avatar_url?: string;
+  user_profile_url?: string;
+}
+
+/** `tokenUser(user, params)` in `config/plugins.ts`: the parameters to send instead. */
+export type TokenUserHook = (
+  user: Readonly<Record<string, unknown>>,
+  params: TokenUserParams
+) => TokenUserParams | Promise<TokenUserParams>;
 
 export const userSettingsSchema = z.object(userConfigFields);
 export type UserSettings = z.output<typeof userSettingsSchema>;

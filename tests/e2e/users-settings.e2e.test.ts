@@ -1,7 +1,7 @@
 /**
  * Settings → iFlyChat, the parts for site users, in the real admin panel: the app id in clear,
- * a chat role beside the role map, the token settings with their checks, the line saying for
- * which roles the token route is enabled, and room events ticked on a Strapi webhook.
+ * a chat role beside the role map, the token and identity settings with their checks, the line
+ * saying for which roles the token route is enabled, and room events ticked on a Strapi webhook.
  */
 import type { Browser, Page } from 'playwright-core';
 
@@ -79,6 +79,17 @@ it('sets the app id, chat roles and token settings, and ticks room events on a w
   // The same checks as the config file, on the field.
   await page.getByText('must not be a secret attribute of the user').waitFor();
   await page.getByLabel('Name attribute').fill('email');
+  // Identity: the server checks each attribute against the user model and names the field.
+  await page.getByLabel('Avatar media field').fill('username');
+  await page.getByLabel('Chat moderator attribute').fill('email');
+  await page.getByLabel('Chat admins (usernames)').fill('grace, linus');
+  await page.getByRole('combobox', { name: 'Gravatar' }).click();
+  await page.getByRole('option', { name: 'On', exact: true }).click();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('"username" is not a single-media attribute of the user').waitFor();
+  await page.getByText('"email" is not a boolean attribute of the user').waitFor();
+  await page.getByLabel('Avatar media field').fill('avatar');
+  await page.getByLabel('Chat moderator attribute').fill('chatModerator');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByText('Settings saved').waitFor();
 
@@ -95,7 +106,14 @@ it('sets the app id, chat roles and token settings, and ticks room events on a w
     chatRoleMap: { authenticated: 'moderator' },
     userNameAttribute: 'email',
     userAvatarUrl: 'https://example.com/a/{id}.png',
+    userAvatarField: 'avatar',
+    userAvatarGravatar: true,
+    chatModeratorAttribute: 'chatModerator',
+    chatAdminUsernames: ['grace', 'linus'],
   });
+  await expect(page.getByLabel('Chat admins (usernames)').inputValue()).resolves.toBe(
+    'grace,linus'
+  );
   await screenshot(page, 'users-settings-saved');
 
   // Room events, ticked on the webhook through Strapi's webhooks API.

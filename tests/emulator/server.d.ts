@@ -58,6 +58,8 @@ export interface IssuedToken {
 export interface TokenSettings {
   expiresIn?: number;
   spacedExpiresKey?: boolean;
+  /** iFlyChat's App Dashboard switch that lets visitors without a token in as guests. */
+  guests?: boolean;
 }
 
 export interface Emulator {

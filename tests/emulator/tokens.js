@@ -12,6 +12,8 @@ const crypto = require('node:crypto');
  * @typedef {object} TokenSettings
  * @property {number} [expiresIn]      seconds answered in expires_in (default 3600)
  * @property {boolean} [spacedExpiresKey] answer `"expires_in "` (with a space), as iFlyChat's sample does
+ * @property {boolean} [guests]        the App Dashboard's switch (Settings → Login) that lets visitors
+ *                                     without a token in as guests: rooms for all users (`0`) only
  *
  * @typedef {object} IssuedToken
  * @property {string} key
@@ -92,6 +94,16 @@ function createTokenBlock(state) {
     const token = issued.get(key);
     const valid = Boolean(token && token.expiresAt > Date.now());
     const room = roomId === undefined ? undefined : state.rooms.get(roomId);
+    if (!key && settings.guests) {
+      // A guest has no roles of the site: only rooms for all users open.
+      return {
+        valid: false,
+        user: { id: '0-guest', name: 'Guest', chatRole: 'participant' },
+        roles: {},
+        room: room ? { id: roomId, role: room.room_role } : null,
+        allowed: Boolean(room && room.room_role === '0'),
+      };
+    }
     const roles = token ? token.user_roles : {};
     const allowed = Boolean(
       valid && room && (room.room_role === '0' || Object.hasOwn(roles, room.room_role))

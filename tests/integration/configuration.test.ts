@@ -198,6 +198,19 @@ describe('a config/plugins.ts that cannot work stops Strapi with a clear message
       [/api::topic\.topic\.roomPer: one room per locale needs a localized room id attribute/],
     ],
     [
+      'identity attributes the user model does not have with that type',
+      { userAvatarField: 'username', chatModeratorAttribute: 'email' },
+      [
+        /userAvatarField: "username" is not a single-media attribute of the user/,
+        /chatModeratorAttribute: "email" is not a boolean attribute of the user/,
+      ],
+    ],
+    [
+      'a tokenUser that is not a function',
+      { tokenUser: 'return params' },
+      [/tokenUser: must be a function \(user, params\) => params/],
+    ],
+    [
       'an unknown unpublish policy',
       { contentTypes: { [COMMUNITY]: { ...binding, onUnpublish: 'archive' } } },
       [/onUnpublish: must be "keep" or "delete"/],

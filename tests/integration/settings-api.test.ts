@@ -159,6 +159,9 @@ describe('settings', () => {
       chatRoleMap: {},
       userIdPrefix: 'strapi-',
       userNameAttribute: 'username',
+      userAvatarGravatar: false,
+      chatAdminUsernames: [],
+      chatModeratorUsernames: [],
       tokenRequestsPerMinute: 10,
       scriptUrl: '//cdn.iflychat.com/js/iflychat-v2.min.js',
       locked: { keys: [], roleMap: [], contentTypes: [] },
@@ -212,6 +215,45 @@ describe('settings', () => {
       }),
     ]);
     expect((await admin.get('/iflychat/settings')).json.data.contentTypes).toEqual({});
+
+    // The identity attributes must exist on the user model with the right type.
+    const identity = await admin.put(
+      '/iflychat/settings',
+      validSettings({
+        userAvatarField: 'email',
+        chatAdminAttribute: 'password',
+        chatModeratorAttribute: 'username',
+        chatAdminUsernames: ['ada', ''],
+      })
+    );
+    expect(identity.status).toBe(400);
+    expect(identity.json.error.details.errors).toEqual([
+      expect.objectContaining({ path: ['chatAdminUsernames', '1'] }),
+    ]);
+    const model = await admin.put(
+      '/iflychat/settings',
+      validSettings({
+        userAvatarField: 'email',
+        chatAdminAttribute: 'password',
+        chatModeratorAttribute: 'username',
+      })
+    );
+    expect(model.status).toBe(400);
+    expect(model.json.error.details.errors).toEqual([
+      expect.objectContaining({
+        path: ['userAvatarField'],
+        message: '"email" is not a single-media attribute of the user',
+      }),
+      expect.objectContaining({
+        path: ['chatAdminAttribute'],
+        message: '"password" is not a boolean attribute of the user',
+      }),
+      expect.objectContaining({
+        path: ['chatModeratorAttribute'],
+        message: '"username" is not a boolean attribute of the user',
+      }),
+    ]);
+    expect((await admin.get('/iflychat/settings')).json.data.chatAdminAttribute).toBeUndefined();
   });
 
   it('saves, masks the key, and stores it encrypted', async () => {

@@ -285,12 +285,17 @@ describe('refusals', () => {
     expect((await askToken(await signIn('rita'))).status).toBe(403);
   });
 
-  it('429 with Retry-After past tokenRequestsPerMinute', async () => {
+  it('429 with Retry-After past tokenRequestsPerMinute calls to iFlyChat', async () => {
     await createUser('greedy', 'authenticated');
     const jwt = await signIn('greedy');
+    // Only calls count (tests/integration/identity.test.ts: cached answers are free): each of
+    // these fails in iFlyChat, so each is a call.
+    emulator.configure({
+      faults: [{ kind: 'status', status: 503, path: 'token/generate', times: 4 }],
+    });
     const statuses = [];
     for (let i = 0; i < 5; i += 1) statuses.push((await askToken(jwt)).status);
-    expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    expect(statuses).toEqual([503, 503, 503, 503, 429]);
     const limited = await askToken(jwt);
     expect(limited.status).toBe(429);
     expect(Number(limited.retryAfter)).toBeGreaterThanOrEqual(1);

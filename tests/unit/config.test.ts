@@ -43,6 +43,9 @@ describe('parsePluginConfig', () => {
       chatRoleMap: {},
       userIdPrefix: 'strapi-',
       userNameAttribute: 'username',
+      userAvatarGravatar: false,
+      chatAdminUsernames: [],
+      chatModeratorUsernames: [],
       tokenRequestsPerMinute: 10,
       scriptUrl: '//cdn.iflychat.com/js/iflychat-v2.min.js',
     });

@@ -16,6 +16,8 @@ export interface TokenParams {
   chatRole: ChatRole;
   /** iFlyChat role id → role name; a room's `room_role` must be one of the keys. */
   userRoles: Record<string, string>;
+  /** Every room role of the site, id → name: sent for chat admins and moderators. */
+  siteRoles?: Record<string, string>;
   avatarUrl?: string;
   profileUrl?: string;
 }
@@ -36,6 +38,7 @@ export function tokenFields(params: TokenParams) {
     user_name: params.userName,
     chat_role: params.chatRole,
     user_roles: params.userRoles,
+    user_site_roles: params.siteRoles,
     user_avatar_url: params.avatarUrl,
     user_profile_url: params.profileUrl,
   };

@@ -1,3 +1,4 @@
+import { createBudgetService } from '../iflychat/budget';
 import { createSettingsService } from '../settings/service';
 import { createPanelService } from '../panel/service';
 import { createSyncService } from '../sync/service';
@@ -8,4 +9,5 @@ export default {
   sync: createSyncService,
   rooms: createPanelService,
   tokens: createTokenService,
+  budget: createBudgetService,
 };

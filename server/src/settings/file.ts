@@ -8,7 +8,7 @@ import type { PluginConfig } from '../../../contracts/config';
 import { SCALAR_KEYS, type LockedSettings } from '../../../contracts/settings';
 import { parsePluginConfig, PluginConfigError } from '../config/parse';
 import { formatProblem, validateBindings, type ModelLike } from '../config/bindings';
-import { userNameAttributeProblem } from '../tokens/user-model';
+import { identityAttributeProblems, userNameAttributeProblem } from '../tokens/user-model';
 import { PLUGIN_ID } from '../utils/get-service';
 
 export const USER_UID = 'plugin::users-permissions.user';
@@ -39,6 +39,7 @@ export function createFileSettings(strapi: Core.Strapi) {
       const problems = validateBindings(parsed, getModel);
       const nameProblem = userNameAttributeProblem(getModel(USER_UID), parsed.userNameAttribute);
       if (nameProblem) problems.push(nameProblem);
+      problems.push(...identityAttributeProblems(getModel(USER_UID), parsed));
       if (problems.length > 0) throw new PluginConfigError(problems.map(formatProblem));
       fileConfig = parsed;
       const isSet = (value: unknown) => value !== undefined && value !== null && value !== '';

@@ -14,7 +14,7 @@ import {
   type SettingsUpdate,
 } from '../../../contracts/settings';
 import { validateBinding, type BindingProblem } from '../config/bindings';
-import { userNameAttributeProblem } from '../tokens/user-model';
+import { identityAttributeProblems, userNameAttributeProblem } from '../tokens/user-model';
 import { ConflictError } from '../utils/errors';
 import { parseOr400, validationError } from '../utils/validation';
 import { LOCKED_MESSAGE, modelOf, USER_UID, type FileSettings } from './file';
@@ -132,6 +132,7 @@ export async function saveSettings(
   }
   const nameProblem = userNameAttributeProblem(modelOf(strapi, USER_UID), body.userNameAttribute);
   if (nameProblem) problems.push(nameProblem);
+  problems.push(...identityAttributeProblems(modelOf(strapi, USER_UID), body));
   if (problems.length > 0) throw validationError(problems);
 
   await store.write(nextStored(body, previous, locked, encryptionKey(strapi)), row);

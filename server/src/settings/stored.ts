@@ -40,6 +40,12 @@ export interface StoredSettings {
   userNameAttribute?: string;
   userAvatarUrl?: string;
   userProfileUrl?: string;
+  userAvatarField?: string;
+  userAvatarGravatar?: boolean;
+  chatAdminAttribute?: string;
+  chatModeratorAttribute?: string;
+  chatAdminUsernames?: string[];
+  chatModeratorUsernames?: string[];
   tokenRequestsPerMinute?: number;
   scriptUrl?: string;
 }

@@ -3,7 +3,12 @@
  * Strapi instance, and, when `rate()` gives one, calls spaced to stay under that many per second.
  * Jobs do their database work outside the gate, so a slow database never holds a call slot.
  */
-export function createRequestGate(concurrency: () => number, rate: () => number | undefined) {
+export function createRequestGate(
+  concurrency: () => number,
+  rate: () => number | undefined,
+  /** Spaces the calls instead of `rate`: a budget shared with other callers (iflychat/budget.ts). */
+  pace?: () => Promise<void>
+) {
   let inFlight = 0;
   const waiting: Array<() => void> = [];
   let nextSlot = 0;
@@ -32,7 +37,7 @@ export function createRequestGate(concurrency: () => number, rate: () => number 
       if (inFlight < concurrency()) inFlight += 1;
       else await new Promise<void>((resolve) => waiting.push(resolve));
       try {
-        await spacing();
+        await (pace ? pace() : spacing());
         return await call();
       } finally {
         release();

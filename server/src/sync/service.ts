@@ -41,7 +41,12 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   const store = createRowStore(strapi, links, claims, entries);
   const audit = createAudit(strapi, links);
   const concurrency = () => settings().cached()?.concurrency ?? 4;
-  const gate = createRequestGate(concurrency, () => settings().cached()?.maxRequestsPerSecond);
+  // Spaced by the budget shared with chat tokens (iflychat/budget.ts).
+  const gate = createRequestGate(
+    concurrency,
+    () => settings().cached()?.maxRequestsPerSecond,
+    () => getService(strapi, 'budget').room()
+  );
   const leaseMs = (config: EffectiveSettings) =>
     Math.max(config.leaseSeconds * 1000, config.timeoutMs * 3);
 

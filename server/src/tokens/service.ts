@@ -3,7 +3,11 @@
  *
  * - One token per user, reused until a minute before it expires, for the same request only
  *   (a changed role, name or setting gets a new one); concurrent requests of a user share one call.
- * - A per-user limit of `tokenRequestsPerMinute` requests.
+ * - A per-user limit of `tokenRequestsPerMinute` calls to iFlyChat (cached and recorded tokens are
+ *   free), and a slot of the per-second budget shared with room jobs (iflychat/budget.ts) for each
+ *   call.
+ * - Identity (avatar, chat role by person, site roles) in identity.ts, then the site's own
+ *   `tokenUser` (token-user.ts).
  * - Every token is recorded in the token-grant table (grants.ts), so any instance can reuse it
  *   and revoke it. A blocked, deleted or re-roled user's token, a signed-out user's, and tokens a
  *   settings or permission change no longer allows are revoked there, then deleted in iFlyChat by
@@ -12,6 +16,7 @@
 import type { Core } from '@strapi/strapi';
 
 import { widgetScriptUrl, type IssueToken } from '../../../contracts/users';
+import { BudgetExhaustedError } from '../iflychat/budget';
 import type { IflychatClient } from '../iflychat/client';
 import {
   deleteToken,
@@ -26,10 +31,12 @@ import { roleAccess } from './access';
 import { createTokenCache, REUSE_MARGIN_MS, type CachedToken } from './cache';
 import { TokenFailure, tokenFailureOf } from './failure';
 import { createGrants, signatureHash } from './grants';
+import { withIdentity } from './identity';
 import { USER_UID } from './lifecycle';
 import { tokenParams, type SiteUser } from './params';
 import { createUserRateLimit } from './rate-limit';
 import { createRevoker } from './revoker';
+import { applyTokenUser } from './token-user';
 import { userNameAttributeProblem } from './user-model';
 
 export { TokenFailure, type TokenFailureKind } from './failure';
@@ -58,7 +65,12 @@ async function tokenRequest(strapi: Core.Strapi, settings: SettingsService, user
   const nameAttribute = userNameAttributeProblem(userModel, current.userNameAttribute)
     ? 'username'
     : current.userNameAttribute;
-  const params = tokenParams(user, { ...current, userNameAttribute: nameAttribute }, appId);
+  const base = tokenParams(user, { ...current, userNameAttribute: nameAttribute }, appId);
+  const params = await applyTokenUser(
+    strapi,
+    user,
+    await withIdentity(strapi, user, current, base)
+  );
   return { current, client, appId, params };
 }
 
@@ -109,6 +121,32 @@ export function createTokenService({
   /** Revocations started and not yet written (`idle` waits for them). */
   const marking = new Set<Promise<void>>();
 
+  /** One call of the user's `tokenRequestsPerMinute`, or a `rate-limited` failure. */
+  function takeLimit(userKey: string): void {
+    const decision = limit.take(userKey);
+    if (!decision.allowed) {
+      throw new TokenFailure(
+        'rate-limited',
+        'Too many chat token requests: try again later',
+        decision.retryAfterSeconds
+      );
+    }
+  }
+
+  /** A slot of the budget shared with room jobs, or `unavailable` after `maxWaitMs`. */
+  async function budgetSlot(maxWaitMs: number): Promise<void> {
+    try {
+      await getService(strapi, 'budget').token(maxWaitMs);
+    } catch (error) {
+      if (!(error instanceof BudgetExhaustedError)) throw error;
+      throw new TokenFailure(
+        'unavailable',
+        'Too many chat token requests on the server at the moment: try again shortly',
+        error.retryAfterSeconds
+      );
+    }
+  }
+
   /** Records a new token; revokes it at once when the user lost access while it was issued. */
   async function record(user: SiteUser, signature: string, answer: IssuedToken) {
     const userId = userIdOf(user);
@@ -143,7 +181,8 @@ export function createTokenService({
     user: SiteUser,
     signature: string,
     client: IflychatClient,
-    params: TokenParams
+    params: TokenParams,
+    maxWaitMs: number
   ): Promise<CachedToken> {
     const userKey = String(user.id);
     const cached = cache.get(userKey, signature);
@@ -169,8 +208,11 @@ export function createTokenService({
           cache.set(userKey, entry);
           return entry;
         }
+        // Only a call to iFlyChat counts against the user's limit and the shared budget.
+        takeLimit(userKey);
         let answer;
         try {
+          await budgetSlot(maxWaitMs);
           answer = await generateToken(client, params);
         } catch (error) {
           throw tokenFailureOf(error);
@@ -210,19 +252,10 @@ export function createTokenService({
   return {
     /** A token for a signed-in user (with their role populated). Throws a {@link TokenFailure}. */
     async issue(user: SiteUser): Promise<IssueToken.Response['data']> {
-      const userKey = String(user.id);
-      const decision = limit.take(userKey);
-      if (!decision.allowed) {
-        throw new TokenFailure(
-          'rate-limited',
-          'Too many chat token requests: try again later',
-          decision.retryAfterSeconds
-        );
-      }
       const { current, client, appId, params } = await tokenRequest(strapi, settings(), user);
       // A new API key, base URL or version gets new tokens; a new timeout does not.
       const signature = JSON.stringify([client.identity, tokenFields(params)]);
-      const issued = await tokenFor(user, signature, client, params);
+      const issued = await tokenFor(user, signature, client, params, current.timeoutMs);
       return {
         token: issued.token,
         expiresAt: new Date(issued.expiresAt).toISOString(),

@@ -25,3 +25,45 @@ export function userNameAttributeProblem(
   }
   return null;
 }
+
+export type UserModel = ModelLike;
+
+/**
+ * The avatar field must be a single-media attribute of the user; the admin and moderator
+ * attributes boolean attributes of the user.
+ */
+export function identityAttributeProblems(
+  model: ModelLike | undefined,
+  settings: {
+    userAvatarField?: string;
+    chatAdminAttribute?: string;
+    chatModeratorAttribute?: string;
+  }
+): BindingProblem[] {
+  if (!model) return [];
+  const problems: BindingProblem[] = [];
+  const definition = (attribute: string) =>
+    Object.hasOwn(model.attributes, attribute)
+      ? (model.attributes[attribute] as { type: string; multiple?: boolean })
+      : undefined;
+  const avatar = settings.userAvatarField;
+  if (avatar !== undefined) {
+    const found = definition(avatar);
+    if (!found || found.type !== 'media' || found.multiple === true) {
+      problems.push({
+        path: ['userAvatarField'],
+        message: `"${avatar}" is not a single-media attribute of the user`,
+      });
+    }
+  }
+  for (const key of ['chatAdminAttribute', 'chatModeratorAttribute'] as const) {
+    const attribute = settings[key];
+    if (attribute !== undefined && definition(attribute)?.type !== 'boolean') {
+      problems.push({
+        path: [key],
+        message: `"${attribute}" is not a boolean attribute of the user`,
+      });
+    }
+  }
+  return problems;
+}

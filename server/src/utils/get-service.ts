@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 
+import type { BudgetService } from '../iflychat/budget';
 import type { SettingsService } from '../settings/service';
 import type { PanelService } from '../panel/service';
 import type { SyncService } from '../sync/service';
@@ -12,6 +13,7 @@ interface Services {
   sync: SyncService;
   rooms: PanelService;
   tokens: TokenService;
+  budget: BudgetService;
 }
 
 /** The one typed way to reach the plugin's services. */

@@ -54,7 +54,7 @@ function useLabels(): Record<TuningKey, { label: string; hint: string }> {
       label: t('settings.delivery.maxRequestsPerSecond', 'Calls per second'),
       hint: t(
         'settings.delivery.maxRequestsPerSecondHint',
-        'The most calls to iFlyChat per second for each Strapi instance. Empty: no limit.'
+        'The most calls to iFlyChat per second for each Strapi instance, room jobs and chat tokens together (tokens take at most half while rooms wait). Empty: no limit.'
       ),
     },
   };

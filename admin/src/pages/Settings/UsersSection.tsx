@@ -8,14 +8,19 @@ import { Grid, Typography } from '@strapi/design-system';
 import type { SettingsView, SiteRole } from '../../../../contracts/settings';
 import type { UserSettings } from '../../../../contracts/users';
 import { useT } from '../../utils/translate';
-import { NumberField, TextField } from './fields';
+import { NumberField, SelectField, TextField } from './fields';
 import type { FormErrors, FormValues } from './form';
 import { Section } from './Section';
+import { usernamesList, usernamesText } from './users-form';
 
 /** The placeholders, given as values so that the message shows them as they are. */
 const PLACEHOLDERS = { id: '{id}', documentId: '{documentId}', username: '{username}' };
 
 type Key = Exclude<keyof UserSettings, 'chatRoleMap'>;
+type TextKey = Exclude<
+  Key,
+  'userAvatarGravatar' | 'chatAdminUsernames' | 'chatModeratorUsernames' | 'tokenRequestsPerMinute'
+>;
 
 interface Props {
   roles: SiteRole[];
@@ -24,6 +29,12 @@ interface Props {
   errors: FormErrors;
   readOnly: boolean;
   onChange: <K extends Key>(key: K, value: FormValues[K]) => void;
+}
+
+/** An error of one username of a list (`chatAdminUsernames.2`), for the list's field. */
+function firstItemError(errors: FormErrors, key: string): string | undefined {
+  const found = Object.keys(errors).find((path) => path.startsWith(`${key}.`));
+  return found === undefined ? undefined : errors[found];
 }
 
 export function UsersSection({ roles, values, view, errors, readOnly, onChange }: Props) {
@@ -35,7 +46,7 @@ export function UsersSection({ roles, values, view, errors, readOnly, onChange }
   );
   const enabled = roles.filter((role) => role.tokenRoute).map((role) => role.name);
 
-  const text = (key: Key, label: string, hint: string, placeholder?: string) => (
+  const text = (key: TextKey, label: string, hint: string, placeholder?: string) => (
     <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
       <TextField
         name={key}
@@ -105,6 +116,77 @@ export function UsersSection({ roles, values, view, errors, readOnly, onChange }
           ),
           'https://example.com/people/{username}'
         )}
+        {text(
+          'userAvatarField',
+          t('settings.users.userAvatarField.label', 'Avatar media field'),
+          t(
+            'settings.users.userAvatarField.hint',
+            'Optional. A single-media attribute of the user; its file is the avatar, before the Avatar URL. A file path needs an absolute server.url.'
+          ),
+          'avatar'
+        )}
+        <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
+          <SelectField
+            name="userAvatarGravatar"
+            label={t('settings.users.userAvatarGravatar.label', 'Gravatar')}
+            hint={
+              locked('userAvatarGravatar')
+                ? lockedHint
+                : t(
+                    'settings.users.userAvatarGravatar.hint',
+                    'Without another avatar, use Gravatar: the widget then loads a Gravatar URL holding a hash of the user’s e-mail.'
+                  )
+            }
+            value={values.userAvatarGravatar ? 'on' : 'off'}
+            options={[
+              { value: 'off', label: t('settings.users.userAvatarGravatar.off', 'Off') },
+              { value: 'on', label: t('settings.users.userAvatarGravatar.on', 'On') },
+            ]}
+            disabled={readOnly || locked('userAvatarGravatar')}
+            error={errors.userAvatarGravatar}
+            onChange={(value) => onChange('userAvatarGravatar', value === 'on')}
+          />
+        </Grid.Item>
+        {text(
+          'chatAdminAttribute',
+          t('settings.users.chatAdminAttribute.label', 'Chat admin attribute'),
+          t(
+            'settings.users.chatAdminAttribute.hint',
+            'Optional. A boolean attribute of the user: true makes them a chat admin.'
+          )
+        )}
+        {text(
+          'chatModeratorAttribute',
+          t('settings.users.chatModeratorAttribute.label', 'Chat moderator attribute'),
+          t(
+            'settings.users.chatModeratorAttribute.hint',
+            'Optional. A boolean attribute of the user: true makes them a chat moderator.'
+          )
+        )}
+        {(['chatAdminUsernames', 'chatModeratorUsernames'] as const).map((key) => (
+          <Grid.Item key={key} col={6} s={12} direction="column" alignItems="stretch">
+            <TextField
+              name={key}
+              label={
+                key === 'chatAdminUsernames'
+                  ? t('settings.users.chatAdminUsernames.label', 'Chat admins (usernames)')
+                  : t('settings.users.chatModeratorUsernames.label', 'Chat moderators (usernames)')
+              }
+              hint={
+                locked(key)
+                  ? lockedHint
+                  : t(
+                      'settings.users.usernames.hint',
+                      'Optional. Usernames separated by commas, whatever their role.'
+                    )
+              }
+              value={usernamesText(values[key])}
+              disabled={readOnly || locked(key)}
+              error={errors[key] ?? firstItemError(errors, key)}
+              onChange={(value) => onChange(key, usernamesList(value))}
+            />
+          </Grid.Item>
+        ))}
         <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
           <NumberField
             name="tokenRequestsPerMinute"
@@ -114,7 +196,7 @@ export function UsersSection({ roles, values, view, errors, readOnly, onChange }
                 ? lockedHint
                 : t(
                     'settings.users.tokenRequestsPerMinute.hint',
-                    'How many token requests one user may make in a minute before getting 429.'
+                    'How many calls to iFlyChat for new tokens one user may cause in a minute before getting 429 (a token reused from memory is not counted).'
                   )
             }
             value={values.tokenRequestsPerMinute}
