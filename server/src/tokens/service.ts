@@ -17,6 +17,7 @@ import { getService } from '../utils/get-service';
 import { createTokenCache } from './cache';
 import { TokenFailure, tokenFailureOf } from './failure';
 import { tokenParams, type SiteUser } from './params';
+import { withMemberRooms } from './members';
 import { createUserRateLimit } from './rate-limit';
 import { createRemoteDeletions } from './remote-delete';
 import { userNameAttributeProblem } from './user-model';
@@ -47,7 +48,10 @@ async function tokenRequest(strapi: Core.Strapi, settings: SettingsService, user
   const nameAttribute = userNameAttributeProblem(userModel, current.userNameAttribute)
     ? 'username'
     : current.userNameAttribute;
-  const params = tokenParams(user, { ...current, userNameAttribute: nameAttribute }, appId);
+  const base = tokenParams(user, { ...current, userNameAttribute: nameAttribute }, appId);
+  // Members-only rooms the user may enter (tokens/members.ts): part of the signature below, so
+  // a change of membership gets a new token.
+  const params = await withMemberRooms(strapi, current, user, base);
   return { current, client, appId, params };
 }
 
