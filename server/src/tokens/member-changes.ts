@@ -131,7 +131,7 @@ export function watchMembership(strapi: Core.Strapi): void {
     const { contentTypes } = await settings().lastRead();
     if (ctx.uid === USER_UID) {
       const userModel = strapi.contentTypes[USER_UID as keyof typeof strapi.contentTypes];
-      const inverse = inverseMemberAttributes(userModel as ModelLike | undefined, contentTypes);
+      const inverse = inverseMemberAttributes(userModel, contentTypes);
       if (!writes(ctx.params?.data, inverse)) return next();
       const result = await next();
       const id = idOf(result);
@@ -141,7 +141,7 @@ export function watchMembership(strapi: Core.Strapi): void {
     const bound = membersBindings(contentTypes).find(({ uid }) => uid === ctx.uid);
     if (!bound) return next();
     const model = strapi.contentTypes[ctx.uid as keyof typeof strapi.contentTypes];
-    if (!ownAttribute(model as ModelLike, bound.source.members)) return next();
+    if (!ownAttribute(model, bound.source.members)) return next();
     const relation = bound.source.members;
     const documentId = documentIdOf(ctx.params);
     let before: Set<string>;
