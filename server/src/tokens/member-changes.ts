@@ -135,13 +135,14 @@ export function watchMembership(strapi: Core.Strapi): void {
       if (!writes(ctx.params?.data, inverse)) return next();
       const result = await next();
       const id = idOf(result);
-      if (id !== undefined) await afterCommit([id]);
+      if (id !== undefined)
+        await afterCommit([id]).catch((error: unknown) => report(USER_UID, error));
       return result;
     }
     const bound = membersBindings(contentTypes).find(({ uid }) => uid === ctx.uid);
     if (!bound) return next();
     const model = strapi.contentTypes[ctx.uid as keyof typeof strapi.contentTypes];
-    if (!ownAttribute(model, bound.source.members)) return next();
+    if (!model || !ownAttribute(model, bound.source.members)) return next();
     const relation = bound.source.members;
     const documentId = documentIdOf(ctx.params);
     let before: Set<string>;
