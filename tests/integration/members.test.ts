@@ -150,6 +150,15 @@ describe('a members-only room', () => {
     });
   });
 
+  it("the room panel shows the published entry's member count", async () => {
+    const admin = await adminClient();
+    const status = await admin.get(
+      `/iflychat/rooms?uid=${COMMUNITY}&documentId=${hikers.documentId}`
+    );
+    expect(status.status).toBe(200);
+    expect(status.json.data.members).toEqual({ count: 1, alsoRole: 'staff' });
+  });
+
   it('a user of the alsoRole role enters without being a member', async () => {
     const sam = await askToken('sam');
     expect(sam.roles).toEqual({ '5': 'Staff', [hikers.room.room_role]: 'Hikers' });

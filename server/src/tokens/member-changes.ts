@@ -42,16 +42,17 @@ function documentIdOf(value: unknown): string | undefined {
   return typeof documentId === 'string' && documentId ? documentId : undefined;
 }
 
-/** The users the published rows of a document list in `relation`. */
-async function publishedMembers(
+/** The users the published rows of a document (or of one of its locales) list in `relation`. */
+export async function publishedMembers(
   strapi: Core.Strapi,
   uid: string,
   relation: string,
-  documentId: string | undefined
+  documentId: string | undefined,
+  locale?: string
 ): Promise<Set<string>> {
   if (!documentId) return new Set();
   const rows = (await strapi.db.query(uid).findMany({
-    where: { documentId, publishedAt: { $notNull: true } },
+    where: { documentId, publishedAt: { $notNull: true }, ...(locale ? { locale } : {}) },
     select: ['id'],
     populate: { [relation]: { select: ['id'] } },
   })) as Array<Record<string, unknown>>;
