@@ -42,7 +42,9 @@ export function memberRoomRole(documentId: string, scopeLocale: string): string 
 
 /** The locale part of a member room's role: the entry's locale, or `*` for one room per document. */
 export function memberScopeLocale(binding: Binding, locale: unknown): string {
-  return binding.roomPer === 'locale' && typeof locale === 'string' && locale ? locale : ALL_LOCALES;
+  return binding.roomPer === 'locale' && typeof locale === 'string' && locale
+    ? locale
+    : ALL_LOCALES;
 }
 
 export function renderRoomName(template: string, entry: Entry): string {
@@ -72,7 +74,10 @@ function resolveRole(
   const source = binding.roomRole;
   if (source === 'everyone') return { ok: true, role: EVERYONE_ROLE };
   if ('members' in source) {
-    return { ok: true, role: memberRoomRole(entry.documentId, memberScopeLocale(binding, entry.locale)) };
+    return {
+      ok: true,
+      role: memberRoomRole(entry.documentId, memberScopeLocale(binding, entry.locale)),
+    };
   }
 
   let roleType: string | undefined;

@@ -63,8 +63,7 @@ async function roomsOfBinding(
 ): Promise<MemberRoom[]> {
   const { uid, binding, source } = target;
   const model = strapi.contentTypes[uid as keyof typeof strapi.contentTypes] as
-    | ModelLike
-    | undefined;
+    ModelLike | undefined;
   if (!model) return [];
   const everyRoom = source.alsoRole !== undefined && user.role?.type === source.alsoRole;
   const rows = (await strapi.db.query(uid).findMany({
