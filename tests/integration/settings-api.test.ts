@@ -350,6 +350,7 @@ describe('site helpers', () => {
       roomIdFields: ['name', 'roomId'],
       roleFields: ['name', 'audience'],
       booleanFields: ['isPrivate', 'isModerated'],
+      memberFields: ['members'],
       localized: false,
       localizedRoomIdFields: [],
     });
