@@ -251,6 +251,19 @@ describe('membership changes take effect', () => {
   });
 });
 
+describe('an entry that goes away', () => {
+  it("deleting the entry drops its members' tokens, and their next token has no key for it", async () => {
+    const gone = await community('Gone soon', ['ada']);
+    const before = await askToken('ada');
+    expect(before.roles).toHaveProperty([gone.room.room_role], 'Gone soon');
+    await pg.strapi.documents(COMMUNITY).delete({ documentId: gone.documentId });
+    await waitFor(() => !stillIssued(before.token));
+    const after = await askToken('ada');
+    expect(after.roles).not.toHaveProperty([gone.room.room_role]);
+    expect(emulator.enter(after.token, gone.room.room_id).allowed).toBe(false);
+  });
+});
+
 describe('limits and bad input', () => {
   it('past memberRoomsPerToken the rooms left out are named in the log', async () => {
     await community('Cap one', ['kim']);
