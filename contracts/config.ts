@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-import { userConfigFields } from './users';
+import { roleTypeSchema, userConfigFields } from './users';
 
 export const API_VERSIONS = ['1.1', '1.0'] as const;
 export type ApiVersion = (typeof API_VERSIONS)[number];
@@ -46,7 +46,7 @@ export function isMemberRoleId(value: string): boolean {
 const membersRefSchema = z.strictObject({
   members: z.string().trim().min(1, 'must name a relation to users'),
   /** A users-permissions role type whose users enter every room of this binding. */
-  alsoRole: z.string().trim().min(1, 'must name a role type').optional(),
+  alsoRole: roleTypeSchema.optional(),
 });
 
 /**

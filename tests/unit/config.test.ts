@@ -206,6 +206,9 @@ describe('validateBinding', () => {
       'contentTypes.api::community.community.roomRole.members: "constructor" is not an attribute of api::community.community',
     ]);
     expect(() => binding({ roomRole: { members: 'users', extra: 1 } })).toThrow();
+    expect(() => binding({ roomRole: { members: 'users', alsoRole: 'no such role!' } })).toThrow(
+      'must be a role type such as authenticated'
+    );
   });
 
   it('the role map may not use the ids kept for members-only rooms', () => {
