@@ -237,6 +237,19 @@ describe('membership changes take effect', () => {
     expect((await inRoom('kim')).member).toBe(false);
   });
 
+  it("from the user's side in the Content Manager: joining drops the token", async () => {
+    const before = await inRoom('kim');
+    expect(before.member).toBe(false);
+    const admin = await adminClient();
+    const saved = await admin.put(
+      `/content-manager/collection-types/plugin::users-permissions.user/${users.kim.documentId}`,
+      { communities: { connect: [{ documentId: climbers.documentId, locale: null }] } }
+    );
+    expect(saved.status).toBe(200);
+    await waitFor(() => !stillIssued(before.token));
+    expect((await inRoom('kim')).member).toBe(true);
+  });
+
   it('unpublishing the entry drops its members\u2019 tokens', async () => {
     await pg.strapi.documents(COMMUNITY).update({
       documentId: climbers.documentId,
