@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-import { userConfigFields, type TokenUserHook } from './users';
+import { roleTypeSchema, userConfigFields, type TokenUserHook } from './users';
 
 export const API_VERSIONS = ['1.1', '1.0'] as const;
 export type ApiVersion = (typeof API_VERSIONS)[number];
@@ -32,19 +32,43 @@ const flagSchema = z.union([z.boolean(), fieldRefSchema], {
 });
 
 /**
+ * The `room_role` of a members-only room starts with this: the role map may not use it (see
+ * `roleMap` below), so a room of members never shares its role with a role of the site.
+ */
+export const MEMBER_ROLE_PREFIX = 'member-';
+
+/** Whether an iFlyChat role id is in the range kept for members-only rooms. */
+export function isMemberRoleId(value: string): boolean {
+  return value.toLowerCase().startsWith(MEMBER_ROLE_PREFIX);
+}
+
+/** `{ members: 'members', alsoRole: 'staff' }`: the users of a relation, and optionally a role. */
+const membersRefSchema = z.strictObject({
+  members: z.string().trim().min(1, 'must name a relation to users'),
+  /** A users-permissions role type whose users enter every room of this binding. */
+  alsoRole: roleTypeSchema.optional(),
+});
+
+/**
  * Which Strapi role a room is for:
  * - `'everyone'`: iFlyChat `room_role` 0 (all users);
  * - `{ role: 'authenticated' }`: a fixed users-permissions role type, mapped through `roleMap`;
  * - `{ field: 'audience' }`: read from the entry (a relation to a users-permissions role, an
- *   enumeration or a string holding a role type), mapped through `roleMap`.
+ *   enumeration or a string holding a role type), mapped through `roleMap`;
+ * - `{ members: 'members', alsoRole?: 'staff' }`: the users the entry's relation to users lists
+ *   (and every user of the `alsoRole` role type): the room gets a `room_role` of its own.
  */
 export const roomRoleSchema = z.union(
   [
     z.literal('everyone'),
     z.strictObject({ role: z.string().trim().min(1, 'must name a role type') }),
     fieldRefSchema,
+    membersRefSchema,
   ],
-  { error: 'must be "everyone", { role: "<role type>" } or { field: "<attribute>" }' }
+  {
+    error:
+      'must be "everyone", { role: "<role type>" }, { field: "<attribute>" } or { members: "<relation to users>" }',
+  }
 );
 
 export const bindingSchema = z.strictObject({
@@ -193,6 +217,11 @@ const pluginConfigObject = z.strictObject({
   adoptExistingRoomIds: z.boolean().default(false),
   /** How often the audit looks for what a lost event missed (one page of entries and rows a tick). */
   sweepIntervalSeconds: z.number().int().min(5).max(3_600).default(60),
+  /**
+   * Most members-only rooms one chat token opens (one `user_roles` key each); the rooms past it
+   * are left out of the token and named in the log.
+   */
+  memberRoomsPerToken: z.number().int().min(1).max(5_000).default(500),
   /** users-permissions role type (`public`, `authenticated`, custom types) -> iFlyChat role id. */
   roleMap: z
     .record(
@@ -201,6 +230,10 @@ const pluginConfigObject = z.strictObject({
         .union([z.string().trim().min(1, 'must not be empty'), z.number().int().nonnegative()])
         .transform(String)
         .refine(isRoleId, 'must be an iFlyChat role id: letters, digits, _ - or ., at most 64')
+        .refine(
+          (value) => !isMemberRoleId(value),
+          `must not start with "${MEMBER_ROLE_PREFIX}": those ids are kept for members-only rooms`
+        )
     )
     .transform((map) => Object.fromEntries(Object.entries(map)))
     .default({}),

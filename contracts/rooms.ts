@@ -79,6 +79,11 @@ export interface RoomStatus {
   published: boolean;
   /** The room job, or null when the entry has no room and none is on its way. */
   link: RoomJobView | null;
+  /**
+   * A members-only room: how many users the published entry lists, and the role type whose
+   * users enter too; null for a room of a site role or of everyone.
+   */
+  members: { count: number; alsoRole: string | null } | null;
 }
 
 export declare namespace GetRoomStatus {

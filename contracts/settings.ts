@@ -151,6 +151,8 @@ export interface BindableContentType {
   roleFields: string[];
   /** Boolean attributes, for private and moderate. */
   booleanFields: string[];
+  /** Many-to-many or one-to-many relations to users, for members-only rooms. */
+  memberFields: string[];
   /** Translated with i18n: the binding may give each locale its own room. */
   localized: boolean;
   /** Of `roomIdFields`, those with a value per locale (needed for one room per locale). */

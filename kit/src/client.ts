@@ -69,6 +69,12 @@ export interface IflychatSession {
   readonly token: string | null;
   readonly expiresAt: Date | null;
   scriptUrl: string;
+  /**
+   * Asks for a new token now (after the user joined or left a members-only room, say) and puts
+   * it in place; embed the rooms again to open them with it. Concurrent calls share one request.
+   * Rejects with an {@link IflychatKitError} (renewing goes on). A guest's resolves at once.
+   */
+  refresh(): Promise<void>;
   /** Stops renewing the token. */
   stop(): void;
   /**
@@ -300,6 +306,7 @@ export async function loadIflychat(input: LoadOptions): Promise<IflychatSession>
       token: null,
       expiresAt: null,
       scriptUrl,
+      refresh: () => Promise.resolve(),
       stop() {},
       async signOut() {},
     };
@@ -320,24 +327,34 @@ export async function loadIflychat(input: LoadOptions): Promise<IflychatSession>
       Math.min(MAX_TIMER_MS, Math.max(MIN_RENEW_DELAY_MS, delayMs))
     );
   };
-  const renew = async () => {
-    try {
-      current = readToken(await call(options, '/api/iflychat/token', 'POST'));
-      if (stopped) return;
-      window.iflychat_auth_token = current.token;
-      schedule(current.expiresAt.getTime() - Date.now() - RENEW_BEFORE_MS);
-    } catch (error) {
-      const failure =
-        error instanceof IflychatKitError
-          ? error
-          : new IflychatKitError('network', 0, String(error));
-      options.onRenewError?.(failure);
-      // A signed-out user stays out; anything else is tried again.
-      if (failure.kind !== 'unauthorized' && failure.kind !== 'forbidden') {
-        schedule((failure.retryAfterSeconds ?? 30) * 1000);
+  let inFlight: Promise<void> | null = null;
+  /** Gets a new token and schedules the next renewal; a failure is reported and thrown. */
+  const fetchToken = () => {
+    if (timer) clearTimeout(timer);
+    inFlight ??= (async () => {
+      try {
+        current = readToken(await call(options, '/api/iflychat/token', 'POST'));
+        if (stopped) return;
+        window.iflychat_auth_token = current.token;
+        schedule(current.expiresAt.getTime() - Date.now() - RENEW_BEFORE_MS);
+      } catch (error) {
+        const failure =
+          error instanceof IflychatKitError
+            ? error
+            : new IflychatKitError('network', 0, String(error));
+        options.onRenewError?.(failure);
+        // A signed-out user stays out; anything else is tried again.
+        if (failure.kind !== 'unauthorized' && failure.kind !== 'forbidden') {
+          schedule((failure.retryAfterSeconds ?? 30) * 1000);
+        }
+        throw failure;
       }
-    }
+    })().finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
   };
+  const renew = () => fetchToken().catch(() => undefined);
   schedule(current.expiresAt.getTime() - Date.now() - RENEW_BEFORE_MS);
 
   try {
@@ -361,6 +378,7 @@ export async function loadIflychat(input: LoadOptions): Promise<IflychatSession>
       return current.expiresAt;
     },
     scriptUrl,
+    refresh: fetchToken,
     stop,
     async signOut() {
       stop();

@@ -20,6 +20,11 @@ export interface IflychatRoomProps extends EmbedOptions, Omit<LoadOptions, 'onRe
   className?: string;
   /** Called when the token or the widget cannot be loaded, or renewing fails. */
   onError?: (error: IflychatKitError) => void;
+  /**
+   * Change it (a counter, say) after the user joined or left a members-only room: the component
+   * gets a new token (`session.refresh()`) and opens the room again with it.
+   */
+  refreshKey?: string | number;
 }
 
 const toKitError = (error: unknown) =>
@@ -35,10 +40,13 @@ export function IflychatRoom({
   width,
   className,
   onError,
+  refreshKey,
 }: IflychatRoomProps) {
   const ref = React.useRef<HTMLDivElement & KitElement>(null);
   const errorRef = React.useRef(onError);
   errorRef.current = onError;
+  const sessionRef = React.useRef<IflychatSession | undefined>(undefined);
+  const firstKey = React.useRef(refreshKey);
 
   React.useEffect(() => {
     let session: IflychatSession | undefined;
@@ -46,6 +54,7 @@ export function IflychatRoom({
     loadIflychat({ strapiUrl, jwt, fetch, scriptUrl, onRenewError: (e) => errorRef.current?.(e) })
       .then((loaded) => {
         session = loaded;
+        sessionRef.current = loaded;
         if (cancelled) loaded.stop();
         else if (ref.current) embedRoom(ref.current, roomId, { height, width });
       })
@@ -57,6 +66,26 @@ export function IflychatRoom({
       session?.stop();
     };
   }, [strapiUrl, jwt, fetch, scriptUrl, roomId, height, width]);
+
+  React.useEffect(() => {
+    const session = sessionRef.current;
+    if (refreshKey === firstKey.current || !session) return;
+    firstKey.current = refreshKey;
+    let cancelled = false;
+    session
+      .refresh()
+      .then(() => {
+        if (!cancelled && ref.current) embedRoom(ref.current, roomId, { height, width });
+      })
+      .catch((error: unknown) => {
+        if (!cancelled) errorRef.current?.(toKitError(error));
+      });
+    return () => {
+      cancelled = true;
+    };
+    // Only a new refreshKey asks for a new token; the effect above handles the rest.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [refreshKey]);
 
   return <div ref={ref} className={className} />;
 }

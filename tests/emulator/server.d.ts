@@ -80,6 +80,16 @@ export interface Emulator {
   readonly tokens: IssuedToken[];
   readonly requests: RecordedRequest[];
   requestsTo(fragment: string): RecordedRequest[];
+  /** What iFlyChat decides when the token's user opens the room: `room_role` ∈ `user_roles`. */
+  enter(key: string, roomId: number | string): RoomEntry;
+}
+
+export interface RoomEntry {
+  valid: boolean;
+  user: { id: string; name: string; chatRole: string } | null;
+  roles: Record<string, string>;
+  room: { id: number; role: string } | null;
+  allowed: boolean;
 }
 
 export function createEmulator(options?: {

@@ -422,6 +422,14 @@ function createEmulator(options = {}) {
     get requests() {
       return state.requests;
     },
+    /**
+     * What iFlyChat decides when the user of a token opens a room: allowed when the room's role
+     * is `0` or one of the keys of the token's user_roles (and the token is issued and valid).
+     * @param {string} key @param {number | string} roomId
+     */
+    enter(key, roomId) {
+      return tokens.describe(key, Number(roomId));
+    },
     /** Requests to one operation, such as `room/create`. */
     requestsTo(/** @type {string} */ fragment) {
       return state.requests.filter((r) => r.path.includes(fragment));

@@ -392,6 +392,7 @@ describe('site helpers', () => {
       roomIdFields: ['name', 'roomId'],
       roleFields: ['name', 'audience'],
       booleanFields: ['isPrivate', 'isModerated'],
+      memberFields: ['members'],
       localized: false,
       localizedRoomIdFields: [],
     });

@@ -38,6 +38,7 @@ describe('parsePluginConfig', () => {
       leaseSeconds: 120,
       adoptExistingRoomIds: false,
       sweepIntervalSeconds: 60,
+      memberRoomsPerToken: 500,
       roleMap: {},
       contentTypes: {},
       chatRoleMap: {},
@@ -94,7 +95,7 @@ describe('parsePluginConfig', () => {
       'roleMap.public: must not be empty',
       'contentTypes.community: must be an api:: content type uid such as api::community.community',
       'contentTypes.api::b.b.roomName: must contain at least one {attribute} placeholder',
-      'contentTypes.api::a.a.roomRole: must be "everyone", { role: "<role type>" } or { field: "<attribute>" }',
+      'contentTypes.api::a.a.roomRole: must be "everyone", { role: "<role type>" }, { field: "<attribute>" } or { members: "<relation to users>" }',
       'contentTypes.api::a.a.private: must be true, false or { field: "<boolean attribute>" }',
     ]);
   });
@@ -116,6 +117,16 @@ describe('validateBinding', () => {
         type: 'relation',
         relation: 'manyToMany',
         target: 'plugin::users-permissions.role',
+      },
+      users: {
+        type: 'relation',
+        relation: 'manyToMany',
+        target: 'plugin::users-permissions.user',
+      },
+      owner: {
+        type: 'relation',
+        relation: 'manyToOne',
+        target: 'plugin::users-permissions.user',
       },
       tier: { type: 'enumeration', enum: ['public', 'authenticated'] },
       isPrivate: { type: 'boolean' },
@@ -165,6 +176,53 @@ describe('validateBinding', () => {
       'contentTypes.api::community.community.roomName: {cover} is a media attribute, which has no text form',
       'contentTypes.api::community.community.roomRole.field: "members" must be a single relation to plugin::users-permissions.role, an enumeration or a string',
       'contentTypes.api::community.community.moderate.field: "tier" is a enumeration attribute; it must be boolean',
+    ]);
+  });
+
+  it('a members-only room needs a many-to-many or one-to-many relation to users', () => {
+    const members = (source: Record<string, unknown>) =>
+      validateBinding(model.uid, binding({ roomRole: source }), model);
+    expect(members({ members: 'users' })).toEqual([]);
+    expect(members({ members: 'users', alsoRole: 'staff' })).toEqual([]);
+    const oneToMany: ModelLike = {
+      ...model,
+      attributes: {
+        ...model.attributes,
+        users: { ...model.attributes.users, relation: 'oneToMany' },
+      },
+    };
+    expect(
+      validateBinding(model.uid, binding({ roomRole: { members: 'users' } }), oneToMany)
+    ).toEqual([]);
+    const needs =
+      'must be a many-to-many or one-to-many relation to plugin::users-permissions.user';
+    expect(members({ members: 'owner' })).toEqual([
+      `contentTypes.api::community.community.roomRole.members: "owner" ${needs}`,
+    ]);
+    expect(members({ members: 'members' })).toEqual([
+      `contentTypes.api::community.community.roomRole.members: "members" ${needs}`,
+    ]);
+    expect(members({ members: 'nosuch' })).toEqual([
+      'contentTypes.api::community.community.roomRole.members: "nosuch" is not an attribute of api::community.community',
+    ]);
+    expect(members({ members: 'constructor' })).toEqual([
+      'contentTypes.api::community.community.roomRole.members: "constructor" is not an attribute of api::community.community',
+    ]);
+    expect(() => binding({ roomRole: { members: 'users', extra: 1 } })).toThrow();
+    expect(() => binding({ roomRole: { members: 'users', alsoRole: 'no such role!' } })).toThrow(
+      'must be a role type such as authenticated'
+    );
+  });
+
+  it('the role map may not use the ids kept for members-only rooms', () => {
+    expect(
+      problems({ roleMap: { staff: 'member-abc', editors: 'MEMBER-1', ok: 'members' } })
+    ).toEqual([
+      'roleMap.staff: must not start with "member-": those ids are kept for members-only rooms',
+      'roleMap.editors: must not start with "member-": those ids are kept for members-only rooms',
+    ]);
+    expect(problems({ memberRoomsPerToken: 0 })).toEqual([
+      'memberRoomsPerToken: Too small: expected number to be >=1',
     ]);
   });
 });

@@ -192,6 +192,50 @@ describe('loadIflychat', () => {
     session.stop();
   });
 
+  it('refresh() gets a new token at once, shares one request, and renews from the new expiry', async () => {
+    jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate'] });
+    const { fetch, calls } = fakeFetch([
+      tokenAnswer('t1', 10 * 60_000),
+      tokenAnswer('t2', 20 * 60_000),
+      {
+        status: 503,
+        body: { data: null, error: { status: 503, message: 'later' } },
+        retryAfter: '7',
+      },
+      tokenAnswer('t3'),
+    ]);
+    const loading = loadIflychat({ strapiUrl: STRAPI, jwt: JWT, fetch });
+    await jest.advanceTimersByTimeAsync(1);
+    const session = await loading;
+    await jest.advanceTimersByTimeAsync(60_000);
+    await Promise.all([session.refresh(), session.refresh()]);
+    expect(calls).toHaveLength(2);
+    expect(session.token).toBe('t2');
+    expect(win().iflychat_auth_token).toBe('t2');
+    // The old schedule is gone: nothing is asked when t1 would have been renewed.
+    await jest.advanceTimersByTimeAsync(9 * 60_000 - RENEW_BEFORE_MS);
+    expect(calls).toHaveLength(2);
+    const failed = await session.refresh().catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(IflychatKitError);
+    expect((failed as IflychatKitError).kind).toBe('unavailable');
+    expect(session.token).toBe('t2');
+    // A failed refresh is tried again after Retry-After.
+    await jest.advanceTimersByTimeAsync(7_000);
+    expect(calls).toHaveLength(4);
+    expect(session.token).toBe('t3');
+    session.stop();
+  });
+
+  it("a guest's refresh() asks for nothing", async () => {
+    const { fetch, calls } = fakeFetch([
+      { status: 200, body: { data: { appId: 'app', scriptUrl: '//cdn.example.com/w.js' } } },
+    ]);
+    const loading = loadIflychat({ strapiUrl: STRAPI, fetch });
+    const session = await loading;
+    await session.refresh();
+    expect(calls).toHaveLength(1);
+  });
+
   it.each([
     [401, 'unauthorized', undefined],
     [403, 'forbidden', undefined],

@@ -36,6 +36,7 @@ function room(link: RoomJobView | null, published = true): RoomStatus {
     locale: null,
     published,
     link,
+    members: null,
   };
 }
 

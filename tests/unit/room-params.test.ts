@@ -1,5 +1,6 @@
-import { bindingSchema } from '../../contracts/config';
+import { bindingSchema, isRoleId } from '../../contracts/config';
 import {
+  memberRoomRole,
   renderRoomName,
   resolveRoomParams,
   lookupRoleId,
@@ -151,5 +152,45 @@ describe('role lookups cannot be fooled by Object.prototype', () => {
     const map = JSON.parse('{"constructor":"7","__proto__":"8"}') as Record<string, string>;
     expect(lookupRoleId(map, 'constructor')).toBe('7');
     expect(lookupRoleId(map, '__proto__')).toBe('8');
+  });
+});
+
+describe('members-only rooms', () => {
+  const members = (roomPer: 'document' | 'locale') =>
+    binding({ roomRole: { members: 'members' }, roomPer });
+
+  it('each entry gets a room role of its own, stable, valid and outside the role map', () => {
+    const one = resolveRoomParams(members('document'), { documentId: 'doc1', name: 'A' }, roleMap);
+    const again = resolveRoomParams(
+      members('document'),
+      { documentId: 'doc1', name: 'B' },
+      roleMap
+    );
+    const other = resolveRoomParams(
+      members('document'),
+      { documentId: 'doc2', name: 'A' },
+      roleMap
+    );
+    if (!one.ok || !again.ok || !other.ok) throw new Error('expected room params');
+    expect(one.params.role).toMatch(/^member-[0-9a-f]{32}$/);
+    expect(isRoleId(one.params.role)).toBe(true);
+    expect(again.params.role).toBe(one.params.role);
+    expect(other.params.role).not.toBe(one.params.role);
+    expect(Object.values(roleMap)).not.toContain(one.params.role);
+    expect(one.params.role).toBe(memberRoomRole('doc1', '*'));
+  });
+
+  it('one room per document shares the role across locales; one per locale does not', () => {
+    const role = (roomPer: 'document' | 'locale', locale: string) => {
+      const result = resolveRoomParams(
+        members(roomPer),
+        { documentId: 'd', name: 'A', locale },
+        roleMap
+      );
+      return result.ok ? result.params.role : result.reason;
+    };
+    expect(role('document', 'en')).toBe(role('document', 'fr'));
+    expect(role('locale', 'en')).not.toBe(role('locale', 'fr'));
+    expect(role('locale', 'fr')).toBe(memberRoomRole('d', 'fr'));
   });
 });

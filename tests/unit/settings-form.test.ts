@@ -145,6 +145,7 @@ describe('the settings form', () => {
       roomIdFields: ['roomId', 'localeRoomId'],
       roleFields: [],
       booleanFields: [],
+      memberFields: [],
       localized,
       localizedRoomIdFields,
     });
@@ -192,6 +193,7 @@ describe('the settings form', () => {
     expect(roleMode('everyone')).toBe('everyone');
     expect(roleMode({ role: 'public' })).toBe('role');
     expect(roleMode({ field: 'audience' })).toBe('field');
+    expect(roleMode({ members: 'members', alsoRole: 'staff' })).toBe('members');
     expect(flagMode(true)).toBe('on');
     expect(flagMode({ field: 'isPrivate' })).toBe('field');
     expect(

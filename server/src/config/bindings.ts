@@ -6,6 +6,7 @@
 import { roomPerLocaleProblem, type Binding, type PluginConfig } from '../../../contracts/config';
 
 export const ROLE_UID = 'plugin::users-permissions.role';
+export const USER_UID = 'plugin::users-permissions.user';
 
 /** Placeholders that are always available in a room name template. */
 export const BUILT_IN_PLACEHOLDERS = ['documentId', 'locale'] as const;
@@ -128,6 +129,31 @@ export function isRoleSource(attribute: AttributeLike | undefined): boolean {
   );
 }
 
+/**
+ * A relation that can list a room's members: to users, and able to hold many of them
+ * (many-to-many, or one-to-many: each user in at most one entry).
+ */
+export function isMembersRelation(attribute: AttributeLike | undefined): boolean {
+  return (
+    attribute?.type === 'relation' &&
+    attribute.target === USER_UID &&
+    (attribute.relation === 'manyToMany' || attribute.relation === 'oneToMany')
+  );
+}
+
+/** Why an attribute cannot list a room's members, or null when it can. */
+export function membersFieldProblem(
+  name: string,
+  attribute: AttributeLike | undefined,
+  uid: string
+): string | null {
+  if (!attribute) return `"${name}" is not an attribute of ${uid}`;
+  if (!isMembersRelation(attribute)) {
+    return `"${name}" must be a many-to-many or one-to-many relation to ${USER_UID}`;
+  }
+  return null;
+}
+
 /** A problem with a binding: where (as a path into the configuration) and what. */
 export interface BindingProblem {
   path: string[];
@@ -201,6 +227,11 @@ export function validateBinding(
         `"${role.field}" must be a single relation to ${ROLE_UID}, an enumeration or a string`
       );
     }
+  }
+
+  if (typeof role === 'object' && 'members' in role) {
+    const problem = membersFieldProblem(role.members, attribute(role.members), uid);
+    if (problem) report(['roomRole', 'members'], problem);
   }
 
   for (const flag of ['private', 'moderate'] as const) {

@@ -18,6 +18,7 @@ import type { LinkRow } from '../sync/links';
 import { roomPerLocale } from '../sync/intake';
 import { RoomOwnedError } from '../sync/room-claims';
 import { ALL_LOCALES } from '../sync/room-links-keys';
+import { publishedMembers } from '../tokens/member-changes';
 
 function fieldError(path: string, message: string) {
   return validationError([{ path: [path], message }]);
@@ -107,6 +108,21 @@ function createResolver(strapi: Core.Strapi) {
   return { resolve, mustResolve };
 }
 
+/** A members-only room's member count (its published entry's), or null for another room. */
+async function membersOf(strapi: Core.Strapi, resolved: Resolved): Promise<RoomStatus['members']> {
+  const source = resolved.binding.roomRole;
+  if (typeof source !== 'object' || !('members' in source)) return null;
+  const { documentId, locale } = resolved.scope;
+  const ids = await publishedMembers(
+    strapi,
+    resolved.target.uid,
+    source.members,
+    documentId,
+    locale === ALL_LOCALES ? undefined : locale
+  );
+  return { count: ids.size, alsoRole: source.alsoRole ?? null };
+}
+
 export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
   let made: RoomDesk | null = null;
   const desk = () => {
@@ -130,6 +146,7 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
         locale: null,
         published: false,
         link: null,
+        members: null,
       };
     }
     const link = await findLink(resolved);
@@ -142,6 +159,7 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       locale: resolved.scope.locale === ALL_LOCALES ? null : resolved.scope.locale,
       published,
       link: link && !link.unlinked ? jobView(link, resolved.binding, published) : null,
+      members: await membersOf(strapi, resolved),
     };
   }
 

@@ -9,6 +9,7 @@ import type { BindableContentType, SiteRole } from '../../../contracts/settings'
 import {
   isLocalized,
   isLocalizedAttribute,
+  isMembersRelation,
   isRoleSource,
   ROLE_UID,
   ROOM_ID_TYPES,
@@ -47,6 +48,7 @@ export function listBindableContentTypes(strapi: Core.Strapi): BindableContentTy
         roomIdFields: named((attribute) => ROOM_ID_TYPES.has(attribute.type)),
         roleFields: named(isRoleSource),
         booleanFields: named((attribute) => attribute.type === 'boolean'),
+        memberFields: named(isMembersRelation),
         localized: isLocalized(model),
         localizedRoomIdFields: isLocalized(model)
           ? named(

@@ -64,6 +64,7 @@ function settingsInForce(
     leaseSeconds: file.leaseSeconds,
     sweepIntervalSeconds: file.sweepIntervalSeconds,
     adoptExistingRoomIds: file.adoptExistingRoomIds,
+    memberRoomsPerToken: file.memberRoomsPerToken,
     roleMap: { ...(stored.roleMap ?? {}), ...file.roleMap },
     contentTypes: { ...storedBindings, ...file.contentTypes },
     ...(Object.fromEntries(USER_SETTING_KEYS.map((key) => [key, pick(key)])) as UserSettings),

@@ -2,9 +2,12 @@
  * Pure decisions about what room an entry gets: its name, its iFlyChat role and its flags.
  * Everything here is computed from the binding, the role map and the entry itself.
  */
-import { isRoleId, type Binding } from '../../../contracts/config';
+import { createHash } from 'crypto';
+
+import { isRoleId, MEMBER_ROLE_PREFIX, type Binding } from '../../../contracts/config';
 import type { RoomParams } from '../iflychat/client';
 import { templatePlaceholders } from '../config/bindings';
+import { ALL_LOCALES } from './room-links-keys';
 import { asText } from '../utils/text';
 
 /** iFlyChat's room_role for "all users". */
@@ -21,6 +24,27 @@ export type RoomParamsResult = { ok: true; params: RoomParams } | { ok: false; r
 export function relationFieldsToPopulate(binding: Binding): string[] {
   const role = binding.roomRole;
   return typeof role === 'object' && 'field' in role ? [role.field] : [];
+}
+
+/** Hex digits of the entry's hash in a member room's role: 128 bits. */
+const MEMBER_ROLE_HASH_LENGTH = 32;
+
+/**
+ * The `room_role` of a members-only room: `member-` and a hash of the entry's document id and,
+ * with one room per locale, its locale (`*` otherwise). Stable for the entry, always a valid
+ * role id, and never one of the role map's (which may not start with `member-`). The chat token
+ * of each member carries the same key (tokens/members.ts).
+ */
+export function memberRoomRole(documentId: string, scopeLocale: string): string {
+  const hash = createHash('sha256').update(`${documentId}\n${scopeLocale}`).digest('hex');
+  return `${MEMBER_ROLE_PREFIX}${hash.slice(0, MEMBER_ROLE_HASH_LENGTH)}`;
+}
+
+/** The locale part of a member room's role: the entry's locale, or `*` for one room per document. */
+export function memberScopeLocale(binding: Binding, locale: unknown): string {
+  return binding.roomPer === 'locale' && typeof locale === 'string' && locale
+    ? locale
+    : ALL_LOCALES;
 }
 
 export function renderRoomName(template: string, entry: Entry): string {
@@ -49,6 +73,12 @@ function resolveRole(
 ): { ok: true; role: string } | { ok: false; reason: string } {
   const source = binding.roomRole;
   if (source === 'everyone') return { ok: true, role: EVERYONE_ROLE };
+  if ('members' in source) {
+    return {
+      ok: true,
+      role: memberRoomRole(entry.documentId, memberScopeLocale(binding, entry.locale)),
+    };
+  }
 
   let roleType: string | undefined;
   if ('role' in source) {

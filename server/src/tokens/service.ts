@@ -34,6 +34,7 @@ import { createGrants, signatureHash } from './grants';
 import { withIdentity } from './identity';
 import { USER_UID } from './lifecycle';
 import { tokenParams, type SiteUser } from './params';
+import { withMemberRooms } from './members';
 import { createUserRateLimit } from './rate-limit';
 import { createRevoker } from './revoker';
 import { applyTokenUser } from './token-user';
@@ -66,10 +67,12 @@ async function tokenRequest(strapi: Core.Strapi, settings: SettingsService, user
     ? 'username'
     : current.userNameAttribute;
   const base = tokenParams(user, { ...current, userNameAttribute: nameAttribute }, appId);
+  // Members-only rooms the user may enter (tokens/members.ts): part of the signature below, so
+  // a change of membership gets a new token. The site's own `tokenUser` sees them too.
   const params = await applyTokenUser(
     strapi,
     user,
-    await withIdentity(strapi, user, current, base)
+    await withIdentity(strapi, user, current, await withMemberRooms(strapi, current, user, base))
   );
   return { current, client, appId, params };
 }

@@ -124,6 +124,18 @@ export function StatusDetails({ status }: { status: RoomStatus }) {
           </Flex>
         </dd>
       </Flex>
+      {status.members && (
+        <Row label={t('roomPanel.members', 'Members')}>
+          <span data-testid="iflychat-room-members">
+            {status.members.alsoRole
+              ? t('roomPanel.membersWithRole', '{count} (and every user of the role {role})', {
+                  count: status.members.count,
+                  role: status.members.alsoRole,
+                })
+              : t('roomPanel.membersCount', '{count}', { count: status.members.count })}
+          </span>
+        </Row>
+      )}
       {link?.syncedAt && (
         <Row label={t('roomPanel.syncedAt', 'Last sync')}>
           <time dateTime={link.syncedAt}>{when(link.syncedAt)}</time>

@@ -135,11 +135,12 @@ export function isDirty(values: FormValues, initial: FormValues): boolean {
   return JSON.stringify(values) !== JSON.stringify(initial);
 }
 
-export type RoleMode = 'everyone' | 'role' | 'field';
+export type RoleMode = 'everyone' | 'role' | 'field' | 'members';
 export type FlagMode = 'off' | 'on' | 'field';
 
 export function roleMode(source: Binding['roomRole']): RoleMode {
   if (source === 'everyone') return 'everyone';
+  if ('members' in source) return 'members';
   return 'role' in source ? 'role' : 'field';
 }
 

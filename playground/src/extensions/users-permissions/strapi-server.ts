@@ -1,6 +1,8 @@
 /**
  * The playground's users carry what a site shows of them in the chat: an avatar (a single
- * image) and a switch that makes them a chat moderator (Settings → iFlyChat → Site users).
+ * image) and a switch that makes them a chat moderator (Settings → iFlyChat → Site users); and
+ * the other side of a Community's `members`: a user's `communities`, so membership can be
+ * changed from the user too (the Content Manager's user view, `PUT /api/users/:id`).
  */
 interface UsersPermissionsPlugin {
   contentTypes: { user: { schema: { attributes: Record<string, unknown> } } };
@@ -10,6 +12,12 @@ export default (plugin: UsersPermissionsPlugin) => {
   Object.assign(plugin.contentTypes.user.schema.attributes, {
     avatar: { type: 'media', multiple: false, allowedTypes: ['images'] },
     chatModerator: { type: 'boolean', default: false },
+    communities: {
+      type: 'relation',
+      relation: 'manyToMany',
+      target: 'api::community.community',
+      mappedBy: 'members',
+    },
   });
   return plugin;
 };

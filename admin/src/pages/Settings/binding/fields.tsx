@@ -146,18 +146,19 @@ export function RoomRoleField({
           { value: 'everyone', label: t('settings.role.everyone', 'Everyone (role 0)') },
           { value: 'role', label: t('settings.role.fixed', 'A fixed role') },
           { value: 'field', label: t('settings.role.field', 'The role in a field') },
+          // Offered where the type has a relation that can list users (or is already set).
+          ...(type?.memberFields.length || mode === 'members'
+            ? [
+                {
+                  value: 'members',
+                  label: t('settings.role.members', 'The members listed in a relation to users'),
+                },
+              ]
+            : []),
         ]}
         onChange={(value) => {
           const next = value as RoleMode;
-          onChange({
-            ...binding,
-            roomRole:
-              next === 'everyone'
-                ? 'everyone'
-                : next === 'role'
-                  ? { role: roles[0]?.type ?? '' }
-                  : { field: type?.roleFields[0] ?? '' },
-          });
+          onChange({ ...binding, roomRole: roleSourceFor(next, roles, type) });
         }}
       />
       {typeof source === 'object' && 'role' in source && (
@@ -186,7 +187,85 @@ export function RoomRoleField({
           onChange={(field) => onChange({ ...binding, roomRole: { field } })}
         />
       )}
+      {typeof source === 'object' && 'members' in source && (
+        <MembersFields
+          uid={uid}
+          source={source}
+          type={type}
+          roles={roles}
+          disabled={disabled}
+          errorAt={errorAt}
+          onChange={(roomRole) => onChange({ ...binding, roomRole })}
+        />
+      )}
     </Flex>
+  );
+}
+
+/** The room role a newly chosen mode starts with. */
+function roleSourceFor(
+  mode: RoleMode,
+  roles: SiteRole[],
+  type: BindingFieldProps['type']
+): Binding['roomRole'] {
+  if (mode === 'everyone') return 'everyone';
+  if (mode === 'role') return { role: roles[0]?.type ?? '' };
+  if (mode === 'members') return { members: type?.memberFields[0] ?? '' };
+  return { field: type?.roleFields[0] ?? '' };
+}
+
+type MembersSource = { members: string; alsoRole?: string };
+
+/** A members-only room: the relation that lists its users, and a role let in besides them. */
+function MembersFields({
+  uid,
+  source,
+  type,
+  roles,
+  disabled,
+  errorAt,
+  onChange,
+}: Pick<BindingFieldProps, 'uid' | 'type' | 'disabled' | 'errorAt'> & {
+  source: MembersSource;
+  roles: SiteRole[];
+  onChange: (source: MembersSource) => void;
+}) {
+  const t = useT();
+  const { alsoRole } = source;
+  return (
+    <>
+      <SelectField
+        name={`contentTypes.${uid}.roomRole.members`}
+        label={t('settings.binding.membersField', 'Members relation')}
+        hint={t(
+          'settings.binding.membersFieldHint',
+          'A many-to-many or one-to-many relation to Users & Permissions users: only the users it lists enter the room.'
+        )}
+        value={source.members}
+        disabled={disabled}
+        error={errorAt('roomRole.members') ?? errorAt('roomRole')}
+        options={fieldOptions(type?.memberFields)}
+        onChange={(members) => onChange({ members, ...(alsoRole ? { alsoRole } : {}) })}
+      />
+      <SelectField
+        name={`contentTypes.${uid}.roomRole.alsoRole`}
+        label={t('settings.binding.alsoRole', 'Also let in')}
+        hint={t(
+          'settings.binding.alsoRoleHint',
+          'Every user of this role enters all of these rooms (staff, say), member or not.'
+        )}
+        value={alsoRole ?? ''}
+        disabled={disabled}
+        error={errorAt('roomRole.alsoRole')}
+        options={[
+          { value: '', label: t('settings.binding.alsoRoleNone', 'No one else') },
+          ...roles.map((role) => ({ value: role.type, label: role.name })),
+        ]}
+        onChange={(role) =>
+          onChange({ members: source.members, ...(role ? { alsoRole: role } : {}) })
+        }
+      />
+    </>
   );
 }
 

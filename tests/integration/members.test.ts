@@ -1,0 +1,345 @@
+/**
+ * Members-only rooms on a real Strapi: the playground's Community bound with
+ * `roomRole: { members: 'members', alsoRole: 'staff' }`, site users signing in through
+ * Users & Permissions, and the emulator deciding, as iFlyChat does, whether a token's user may
+ * enter a room (`room_role` ∈ `user_roles`).
+ */
+import type { Core } from '@strapi/strapi';
+
+import { MEMBER_ROLE_PREFIX } from '../../contracts/config';
+import { createEmulator, type Emulator } from '../emulator/server';
+import {
+  adminSession,
+  bootPlayground,
+  COMMUNITY,
+  playgroundConfig,
+  restClient,
+  roleId,
+  settle,
+  waitFor,
+  type Playground,
+} from '../helpers/playground';
+
+const APP_ID = 'app-members-0c3e';
+const PASSWORD = 'Site-User-Pass-1';
+const ACTION = 'plugin::iflychat.token.generate';
+const BINDING = {
+  roomName: '{name}',
+  roomIdField: 'roomId',
+  roomRole: { members: 'members', alsoRole: 'staff' },
+};
+
+let emulator: Emulator;
+let pg: Playground;
+const users: Record<string, { id: number; documentId: string }> = {};
+
+async function createUser(username: string, roleType: string) {
+  const user = (await pg.strapi
+    .plugin('users-permissions')
+    .service('user')
+    .add({
+      username,
+      email: `${username}@example.com`,
+      password: PASSWORD,
+      provider: 'local',
+      confirmed: true,
+      blocked: false,
+      role: await roleId(pg.strapi, roleType),
+    })) as { id: number; documentId: string };
+  users[username] = user;
+  return user;
+}
+
+async function askToken(username: string) {
+  const signIn = await fetch(`${pg.url}/api/auth/local`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ identifier: username, password: PASSWORD }),
+  });
+  const { jwt } = (await signIn.json()) as { jwt: string };
+  const response = await fetch(`${pg.url}/api/iflychat/token`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${jwt}` },
+  });
+  expect(response.status).toBe(200);
+  const { data } = (await response.json()) as { data: { token: string } };
+  const issued = emulator.tokens.find((token) => token.key === data.token);
+  return { token: data.token, roles: issued?.user_roles ?? {} };
+}
+
+/** Creates and publishes a Community with these members; resolves once it has its room. */
+async function community(name: string, members: string[]) {
+  const documents = pg.strapi.documents(COMMUNITY);
+  const created = await documents.create({
+    data: {
+      name,
+      members: { connect: members.map((username) => ({ documentId: users[username].documentId })) },
+    } as never,
+  });
+  await documents.publish({ documentId: created.documentId });
+  return { documentId: created.documentId, room: await roomOf(name) };
+}
+
+async function roomOf(name: string) {
+  await settle(pg.strapi);
+  return waitFor(() => emulator.rooms.find((room) => room.room_name === name));
+}
+
+let admin: Awaited<ReturnType<typeof adminSession>> | undefined;
+async function adminClient() {
+  admin ??= await adminSession(pg);
+  return admin;
+}
+
+const stillIssued = (token: string) => emulator.tokens.some((issued) => issued.key === token);
+
+beforeAll(async () => {
+  emulator = await createEmulator().start();
+  pg = await bootPlayground({
+    listen: true,
+    pluginConfig: playgroundConfig(emulator, {
+      appId: APP_ID,
+      roleMap: { authenticated: '2', staff: '5' },
+      memberRoomsPerToken: 2,
+      contentTypes: { [COMMUNITY]: BINDING },
+    }),
+  });
+  const strapi: Core.Strapi = pg.strapi;
+  strapi.config.set('plugin::users-permissions.ratelimit', { enabled: false });
+  await strapi.plugin('users-permissions').service('role').createRole({
+    name: 'Staff',
+    type: 'staff',
+    description: 'Staff',
+  });
+  for (const type of ['authenticated', 'staff']) {
+    await strapi.db
+      .query('plugin::users-permissions.permission')
+      .create({ data: { action: ACTION, role: await roleId(strapi, type) } });
+  }
+  for (const name of ['ada', 'max', 'lin', 'kim']) await createUser(name, 'authenticated');
+  await createUser('sam', 'staff');
+});
+
+afterAll(async () => {
+  await pg?.close();
+  await emulator?.stop();
+});
+
+describe('a members-only room', () => {
+  let hikers: Awaited<ReturnType<typeof community>>;
+
+  beforeAll(async () => {
+    hikers = await community('Hikers', ['ada']);
+  });
+
+  it('gets a room_role of its own, outside the role map', () => {
+    expect(hikers.room.room_role).toMatch(new RegExp(`^${MEMBER_ROLE_PREFIX}[0-9a-f]{32}$`));
+    expect(['2', '5']).not.toContain(hikers.room.room_role);
+  });
+
+  it('a member gets the room role in user_roles and enters; a non-member of the same role does not', async () => {
+    const ada = await askToken('ada');
+    expect(ada.roles).toEqual({ '2': 'Authenticated', [hikers.room.room_role]: 'Hikers' });
+    expect(emulator.enter(ada.token, hikers.room.room_id).allowed).toBe(true);
+
+    const max = await askToken('max');
+    expect(max.roles).toEqual({ '2': 'Authenticated' });
+    expect(emulator.enter(max.token, hikers.room.room_id)).toMatchObject({
+      valid: true,
+      allowed: false,
+    });
+  });
+
+  it("the room panel shows the published entry's member count", async () => {
+    const admin = await adminClient();
+    const status = await admin.get(
+      `/iflychat/rooms?uid=${COMMUNITY}&documentId=${hikers.documentId}`
+    );
+    expect(status.status).toBe(200);
+    expect(status.json.data.members).toEqual({ count: 1, alsoRole: 'staff' });
+  });
+
+  it('a user of the alsoRole role enters without being a member', async () => {
+    const sam = await askToken('sam');
+    expect(sam.roles).toEqual({ '5': 'Staff', [hikers.room.room_role]: 'Hikers' });
+    expect(emulator.enter(sam.token, hikers.room.room_id).allowed).toBe(true);
+  });
+});
+
+describe('membership changes take effect', () => {
+  let climbers: Awaited<ReturnType<typeof community>>;
+
+  beforeAll(async () => {
+    climbers = await community('Climbers', []);
+  });
+
+  const inRoom = async (username: string) => {
+    const { token, roles } = await askToken(username);
+    expect(emulator.enter(token, climbers.room.room_id).allowed).toBe(
+      Object.hasOwn(roles, climbers.room.room_role)
+    );
+    return { token, member: Object.hasOwn(roles, climbers.room.room_role) };
+  };
+
+  it('through the Document Service: adding drops the old token, the next one opens the room', async () => {
+    const before = await inRoom('lin');
+    expect(before.member).toBe(false);
+    await pg.strapi.documents(COMMUNITY).update({
+      documentId: climbers.documentId,
+      data: { members: { connect: [{ documentId: users.lin.documentId }] } } as never,
+    });
+    // A draft's members count once published.
+    expect((await inRoom('lin')).member).toBe(false);
+    await pg.strapi.documents(COMMUNITY).publish({ documentId: climbers.documentId });
+    await waitFor(() => !stillIssued(before.token));
+    const after = await inRoom('lin');
+    expect(after.member).toBe(true);
+    expect(after.token).not.toBe(before.token);
+  });
+
+  it('through the REST API: removing a member drops their token', async () => {
+    const before = await inRoom('lin');
+    expect(before.member).toBe(true);
+    const rest = await restClient(pg);
+    const response = await rest.put(`/api/communities/${climbers.documentId}?status=published`, {
+      data: { members: { disconnect: [{ documentId: users.lin.documentId }] } },
+    });
+    expect(response.status).toBe(200);
+    await waitFor(() => !stillIssued(before.token));
+    expect((await inRoom('lin')).member).toBe(false);
+    // Ada, a member of another room, kept her token.
+    expect(emulator.tokens.some((token) => token.user_id === `strapi-${users.ada.id}`)).toBe(true);
+  });
+
+  it('through the Content Manager: publishing with a new member', async () => {
+    const before = await inRoom('kim');
+    const admin = await adminClient();
+    const path = `/content-manager/collection-types/${COMMUNITY}/${climbers.documentId}`;
+    const saved = await admin.put(path, {
+      members: { connect: [{ documentId: users.kim.documentId }] },
+    });
+    expect(saved.status).toBe(200);
+    const published = await admin.post(`${path}/actions/publish`, {});
+    expect(published.status).toBe(200);
+    await waitFor(() => !stillIssued(before.token));
+    expect((await inRoom('kim')).member).toBe(true);
+  });
+
+  it("from the user's side (PUT /api/users/:id): leaving drops the token", async () => {
+    const before = await inRoom('kim');
+    expect(before.member).toBe(true);
+    const rest = await restClient(pg);
+    const response = await rest.put(`/api/users/${users.kim.id}`, {
+      communities: { disconnect: [{ documentId: climbers.documentId }] },
+    });
+    expect(response.status).toBe(200);
+    await waitFor(() => !stillIssued(before.token));
+    expect((await inRoom('kim')).member).toBe(false);
+  });
+
+  it("from the user's side in the Content Manager: joining drops the token", async () => {
+    const before = await inRoom('kim');
+    expect(before.member).toBe(false);
+    const admin = await adminClient();
+    const saved = await admin.put(
+      `/content-manager/collection-types/plugin::users-permissions.user/${users.kim.documentId}`,
+      { communities: { connect: [{ documentId: climbers.documentId, locale: null }] } }
+    );
+    expect(saved.status).toBe(200);
+    await waitFor(() => !stillIssued(before.token));
+    expect((await inRoom('kim')).member).toBe(true);
+  });
+
+  it('unpublishing the entry drops its members\u2019 tokens', async () => {
+    await pg.strapi.documents(COMMUNITY).update({
+      documentId: climbers.documentId,
+      data: { members: { connect: [{ documentId: users.max.documentId }] } } as never,
+    });
+    await pg.strapi.documents(COMMUNITY).publish({ documentId: climbers.documentId });
+    const before = await inRoom('max');
+    expect(before.member).toBe(true);
+    await pg.strapi.documents(COMMUNITY).unpublish({ documentId: climbers.documentId });
+    await waitFor(() => !stillIssued(before.token));
+    expect((await inRoom('max')).member).toBe(false);
+  });
+});
+
+describe('an entry that goes away', () => {
+  it("deleting the entry drops its members' tokens, and their next token has no key for it", async () => {
+    const gone = await community('Gone soon', ['ada']);
+    const before = await askToken('ada');
+    expect(before.roles).toHaveProperty([gone.room.room_role], 'Gone soon');
+    await pg.strapi.documents(COMMUNITY).delete({ documentId: gone.documentId });
+    await waitFor(() => !stillIssued(before.token));
+    const after = await askToken('ada');
+    expect(after.roles).not.toHaveProperty([gone.room.room_role]);
+    expect(emulator.enter(after.token, gone.room.room_id).allowed).toBe(false);
+  });
+});
+
+describe('limits and bad input', () => {
+  it('past memberRoomsPerToken the rooms left out are named in the log', async () => {
+    await community('Cap one', ['kim']);
+    await community('Cap two', ['kim']);
+    await community('Cap three', ['kim']);
+    const kim = await askToken('kim');
+    const memberKeys = Object.keys(kim.roles).filter((key) => key.startsWith(MEMBER_ROLE_PREFIX));
+    expect(memberKeys).toHaveLength(2);
+    expect(kim.roles).toMatchObject({ '2': 'Authenticated' });
+    const line = pg.logs.find((entry) => entry.includes(`user ${users.kim.id} may enter more`));
+    expect(line).toMatch(/more than 2 members-only rooms/);
+    expect(line).toContain('"Cap three" (api::community.community ');
+    expect(line).not.toContain(kim.token);
+  });
+
+  it('a settings save naming an attribute that is no relation to users is refused with its name', async () => {
+    const admin = await adminClient();
+    const { data: view } = (await admin.get('/iflychat/settings')).json;
+    const {
+      apiKey: _k,
+      appId: _a,
+      appIdValue: _v,
+      locked: _l,
+      encryptedAtRest: _e,
+      ...values
+    } = view;
+    const group = (members: string) => ({
+      ...values,
+      contentTypes: {
+        ...values.contentTypes,
+        'api::group.group': { ...BINDING, roomRole: { members } },
+      },
+    });
+    for (const [members, message] of [
+      [
+        'audience',
+        '"audience" must be a many-to-many or one-to-many relation to plugin::users-permissions.user',
+      ],
+      ['nosuch', '"nosuch" is not an attribute of api::group.group'],
+    ]) {
+      const refused = await admin.put('/iflychat/settings', group(members));
+      expect(refused.status).toBe(400);
+      expect(refused.json.error.details.errors).toEqual([
+        expect.objectContaining({
+          path: ['contentTypes', 'api::group.group', 'roomRole', 'members'],
+          message,
+        }),
+      ]);
+    }
+    const reserved = await admin.put('/iflychat/settings', {
+      ...values,
+      roleMap: { ...values.roleMap, public: 'member-1' },
+    });
+    expect(reserved.status).toBe(400);
+    expect(reserved.json.error.details.errors).toEqual([
+      expect.objectContaining({
+        path: ['roleMap', 'public'],
+        message: expect.stringContaining('kept for members-only rooms'),
+      }),
+    ]);
+    // Nothing was saved.
+    const after = (await admin.get('/iflychat/settings')).json.data;
+    expect(after.contentTypes['api::group.group']).toBeUndefined();
+    expect(after.roleMap.public).toBeUndefined();
+  });
+});
