@@ -3,6 +3,9 @@
  * a call can come to, nothing left behind, a room that cannot be deleted named with its id, a
  * bounded check when iFlyChat is slow or answers too much, and the key that never comes back out.
  */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+
 import type { AccountCheckResult } from '../../contracts/settings';
 import { callPath } from '../../server/src/iflychat/catalogue';
 import { createEmulator, type Emulator } from '../emulator/server';
@@ -12,6 +15,11 @@ import {
   createAdminUser,
   httpClient,
   loginAs,
+  PLAYGROUND,
+  playgroundEnv,
+  prepareDist,
+  removeRun,
+  ROOT,
   type Playground,
 } from '../helpers/playground';
 
@@ -334,4 +342,41 @@ describe('who may run it, and the key rules', () => {
       await save();
     }
   });
+});
+
+describe('from a deploy pipeline: npx iflychat-check-account', () => {
+  /** Runs the package's bin against a compiled copy of the playground configured in the file. */
+  function runBin(distDir: string): Promise<{ code: number; out: string }> {
+    const bin = path.join(ROOT, 'bin', 'iflychat-check-account.js');
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [bin, '--app-dir', PLAYGROUND, '--dist-dir', distDir],
+        { env: { ...process.env, ...playgroundEnv(distDir) }, timeout: 90_000 },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+          resolve({ code, out: `${stdout}${stderr}` });
+        }
+      );
+    });
+  }
+
+  it('exits 0 when every call works, 1 when the plan refuses one; never prints the key', async () => {
+    const distDir = prepareDist({ apiKey: API_KEY, appId: APP_ID, baseUrl: emulator.url });
+    try {
+      const works = await runBin(distDir);
+      expect(works.out).toContain('Every call the settings need works.');
+      expect(works.out).toMatch(/^ok {3}room\.create \/api\/1\.1\/room\/create: works\.$/m);
+      expect(works.code).toBe(0);
+      expect(emulator.rooms).toEqual([]);
+
+      emulator.configure({ plan: { name: 'free' } });
+      const refused = await runBin(distDir);
+      expect(refused.out).toMatch(/^FAIL room\.create .*refused by your iFlyChat plan/m);
+      expect(refused.code).toBe(1);
+      for (const out of [works.out, refused.out]) expect(out).not.toContain(API_KEY);
+    } finally {
+      removeRun(distDir);
+    }
+  }, 200_000);
 });
