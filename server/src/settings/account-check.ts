@@ -36,12 +36,12 @@ type Draft = Omit<AccountCheckLine, 'outcome'> & {
 };
 
 const WORDS: Record<Exclude<AccountCheckLine['outcome'], 'skipped'>, string> = {
-  works: 'works.',
-  plan: 'refused by your iFlyChat plan (the key works for other calls).',
-  'invalid-key': 'iFlyChat refused the API key.',
-  'not-found': 'iFlyChat does not know this path: the API may have changed.',
-  unreachable: 'no answer in time: check the base URL and this server’s network access.',
-  'not-iflychat': 'the answer is not what iFlyChat answers: check the base URL and API version.',
+  works: 'works',
+  plan: 'refused by your iFlyChat plan (the key works for other calls)',
+  'invalid-key': 'iFlyChat refused the API key',
+  'not-found': 'iFlyChat does not know this path: the API may have changed',
+  unreachable: 'no answer in time: check the base URL and this server’s network access',
+  'not-iflychat': 'the answer is not what iFlyChat answers: check the base URL and API version',
 };
 
 /** The line of a failed call, in the plugin's own words (the status, never the body). */
@@ -75,7 +75,7 @@ export function finishLines(drafts: Draft[]): AccountCheckLine[] {
     const outcome = line.outcome === 'refused' ? (keyTaken ? 'plan' : 'invalid-key') : line.outcome;
     const http = line.status !== undefined ? ` (HTTP ${line.status})` : '';
     const message =
-      line.message || (outcome === 'skipped' ? 'not tried.' : `${WORDS[outcome]}${http}`);
+      line.message || (outcome === 'skipped' ? 'not tried.' : `${WORDS[outcome]}${http}.`);
     return { ...line, outcome, message };
   });
 }
