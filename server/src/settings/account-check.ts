@@ -139,8 +139,7 @@ async function checkRooms({ client, log }: Steps, lines: Draft[]): Promise<strin
   )?.roomId;
   if (roomId) {
     const path = callPath('room.edit', v, { roomId });
-    const done = await step(lines, 'room.edit', path, () => client.editRoom(roomId!, edited));
-    if (done === undefined) edited.name = room.name;
+    await step(lines, 'room.edit', path, () => client.editRoom(roomId!, edited));
   } else skip(lines, 'room.edit', template('room.edit'), NO_ROOM);
 
   await step(lines, 'rooms.list', callPath('rooms.list', v), async () => {
