@@ -7,13 +7,13 @@
  */
 import type { Core } from '@strapi/strapi';
 
-import type { AccountCheckResult, SettingsView, TestConnection } from '../../../contracts/settings';
+import type { SettingsView, TestConnection } from '../../../contracts/settings';
 import { createIflychatClient, type IflychatClient } from '../iflychat/client';
-import { checkAccount } from './account-check';
 import { createFileSettings } from './file';
 import { saveSettings } from './save';
 import { createSnapshots, transport, type EffectiveSettings } from './snapshot';
 import { createSettingsStore } from './stored';
+import { checkAccount } from './account-check';
 import { testConnection } from './test-connection';
 import { settingsView } from './view';
 
@@ -120,7 +120,7 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
      * need does not work; `leftoverRoomId` names a throwaway room that could not be deleted.
      * From code: `await strapi.plugin('iflychat').service('settings').checkAccount()`.
      */
-    async checkAccount(input: unknown = {}): Promise<AccountCheckResult> {
+    async checkAccount(input: unknown = {}) {
       return checkAccount({ strapi, files, snapshots }, input);
     },
   };
