@@ -249,3 +249,61 @@ export function tuningBounds(key: TuningKey): TuningBounds {
     optional: field instanceof z.ZodOptional,
   };
 }
+
+/**
+ * `POST /iflychat/settings/check-account`: the values of Test connection, and the app id to issue
+ * the throwaway token with (else the one in force).
+ */
+export const accountCheckSchema = testConnectionSchema.extend({
+  appId: z.string().trim().optional(),
+});
+
+/** The calls the account check makes, in order (ids of the plugin's iFlyChat call list). */
+export const ACCOUNT_CHECK_CALLS = [
+  'room.create',
+  'room.edit',
+  'rooms.list',
+  'room.delete',
+  'token.generate',
+  'token.delete',
+] as const;
+export type AccountCheckCall = (typeof ACCOUNT_CHECK_CALLS)[number];
+
+/**
+ * What one call of the account check came to: it works; iFlyChat refused it although it took the
+ * key for another call (`plan`); it refused the key for every call (`invalid-key`); the path is
+ * unknown (`not-found`: the API may have changed); no answer in time (`unreachable`); an answer
+ * that is not iFlyChat's (`not-iflychat`); or not tried (`skipped`).
+ */
+export type AccountCheckOutcome =
+  'works' | 'plan' | 'invalid-key' | 'not-found' | 'unreachable' | 'not-iflychat' | 'skipped';
+
+export interface AccountCheckLine {
+  call: AccountCheckCall;
+  /** The path called, such as `/api/1.1/room/create` (`{roomId}` when no room was made). */
+  path: string;
+  outcome: AccountCheckOutcome;
+  /** The HTTP status iFlyChat answered, when it answered one that was not a success. */
+  status?: number;
+  /** The sentence the plugin writes for this line (never iFlyChat's body). */
+  message: string;
+}
+
+export interface AccountCheckResult {
+  /** Every call the settings need works (a skipped call is not needed). */
+  ok: boolean;
+  /** No API key to check with. */
+  noKey: boolean;
+  /** One sentence for the whole check. */
+  message: string;
+  lines: AccountCheckLine[];
+  /** The throwaway room that could not be deleted: delete it in iFlyChat. */
+  leftoverRoomId: string | null;
+}
+
+export namespace AccountCheck {
+  export type Request = z.input<typeof accountCheckSchema>;
+  export interface Response {
+    data: AccountCheckResult;
+  }
+}

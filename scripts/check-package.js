@@ -18,6 +18,7 @@ const [pack] = JSON.parse(
 const files = pack.files.map((file) => file.path);
 const allowed = [
   /^dist\//,
+  /^bin\/iflychat-check-account\.js$/,
   /^strapi-server\.js$/,
   /^README\.md$/,
   /^CHANGELOG\.md$/,
@@ -28,6 +29,7 @@ const unexpected = files.filter((file) => !allowed.some((pattern) => pattern.tes
 const required = [
   'package.json',
   'strapi-server.js',
+  'bin/iflychat-check-account.js',
   'README.md',
   'CHANGELOG.md',
   'LICENSE',

@@ -62,6 +62,14 @@ export interface TokenSettings {
   guests?: boolean;
 }
 
+/** The account's plan: refused calls get HTTP 403, as a wrong key does. */
+export interface Plan {
+  /** `free` refuses the calls the catalogue marks `enterprise` (default `enterprise`). */
+  name: 'enterprise' | 'free';
+  /** More calls to refuse, by catalogue id (`token.generate`...). */
+  refuse: string[];
+}
+
 export interface Emulator {
   start(port?: number): Promise<Emulator>;
   stop(): Promise<void>;
@@ -72,6 +80,7 @@ export interface Emulator {
     faults?: FaultRule[];
     apiKey?: string;
     tokens?: TokenSettings;
+    plan?: Partial<Plan>;
   }): void;
   reset(): void;
   readonly url: string;

@@ -40,6 +40,10 @@ const { serveWidget } = require('./widget');
  * @property {number} at
  * @property {string} outcome
  *
+ * @typedef {object} Plan
+ * @property {'enterprise' | 'free'} name   `free` refuses the calls that need the Enterprise plan
+ * @property {string[]} refuse             more calls (catalogue ids such as `token.generate`) refused
+ *
  * @typedef {object} Room
  * @property {number} room_id
  * @property {string} room_name
@@ -48,13 +52,39 @@ const { serveWidget } = require('./widget');
  * @property {string} room_moderate
  */
 
+/** The plugin's list of iFlyChat calls: the emulator answers the paths the client builds. */
+const CALLS = require('../../server/src/iflychat/calls.json');
+
+/**
+ * A call's paths as one pattern: group 1 is the API version in the path, group 2 the room id or
+ * token. (The token calls have one path, under 1.1, for both API versions.)
+ * @param {keyof typeof CALLS} id
+ */
+function route(id) {
+  /** @type {Record<string, string>} */
+  const paths = CALLS[id].paths;
+  const versions = [...new Set(Object.values(paths).map((path) => path.split('/')[2]))];
+  const template = paths['1.1'].replace(/^\/api\/1\.1\//, '/api/{version}/');
+  const pattern = template
+    .split(/(\{\w+\})/)
+    .map((part) =>
+      part === '{version}'
+        ? `(${versions.map((v) => v.replace('.', '\\.')).join('|')})`
+        : /^\{\w+\}$/.test(part)
+          ? '([^/]+)'
+          : part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+    )
+    .join('');
+  return { re: new RegExp(`^${pattern}$`), call: id };
+}
+
 const ROUTES = [
-  { re: /^\/api\/(1\.[01])\/room\/create$/, op: 'create' },
-  { re: /^\/api\/(1\.[01])\/room\/([^/]+)\/edit$/, op: 'edit' },
-  { re: /^\/api\/(1\.[01])\/room\/([^/]+)\/delete$/, op: 'delete' },
-  { re: /^\/api\/(1\.[01])\/rooms\/list$/, op: 'list' },
-  { re: /^\/api\/(1\.1)\/token\/generate$/, op: 'token' },
-  { re: /^\/api\/(1\.1)\/token\/([^/]+)\/delete$/, op: 'token-delete' },
+  { ...route('room.create'), op: 'create' },
+  { ...route('room.edit'), op: 'edit' },
+  { ...route('room.delete'), op: 'delete' },
+  { ...route('rooms.list'), op: 'list' },
+  { ...route('token.generate'), op: 'token' },
+  { ...route('token.delete'), op: 'token-delete' },
 ];
 
 /**
@@ -75,6 +105,8 @@ function createEmulator(options = {}) {
     nextRoomId: firstRoomId(),
     /** @type {RecordedRequest[]} */
     requests: [],
+    /** @type {Plan} */
+    plan: { name: 'enterprise', refuse: [] },
   };
   /** The id the first room created gets: after every seeded room's. */
   function firstRoomId() {
@@ -146,6 +178,20 @@ function createEmulator(options = {}) {
     }
     // token/generate and token/{token}/delete (1.1 only): see tokens.js
     return tokens.perform(op, roomParam, body);
+  }
+
+  /**
+   * The account's plan: iFlyChat answers a call the plan does not include with HTTP 403, as it
+   * answers a wrong key. `free` refuses the calls the catalogue marks `enterprise`; `refuse`
+   * names more calls (catalogue ids) to refuse.
+   * @param {keyof typeof CALLS} call @param {Record<string, unknown>} body
+   * @returns {{ status: number, json: unknown } | undefined}
+   */
+  function refusedByPlan(call, body) {
+    if (body.api_key !== state.apiKey) return undefined;
+    const gated = state.plan.name === 'free' && CALLS[call].plan === 'enterprise';
+    if (!gated && !state.plan.refuse.includes(call)) return undefined;
+    return { status: 403, json: { error: 'This feature is not available in your plan' } };
   }
 
   /**
@@ -346,7 +392,8 @@ function createEmulator(options = {}) {
         res.writeHead(fault.status ?? 500, { 'Content-Type': 'text/plain', ...headers });
         return res.end(fault.body ?? 'Injected failure');
       }
-      const result = perform(route.op, version, route.match[2], body);
+      const result =
+        refusedByPlan(route.call, body) ?? perform(route.op, version, route.match[2], body);
       if (fault) {
         record.outcome = `${fault.kind} (after ${result.status})`;
         if (fault.kind === 'reset-after') return req.socket.destroy();
@@ -366,8 +413,9 @@ function createEmulator(options = {}) {
     socket.on('close', () => sockets.delete(socket));
   });
 
-  /** @param {{ latencyMs?: number, latencyMaxMs?: number, faults?: FaultRule[], apiKey?: string, tokens?: import('./tokens').TokenSettings }} settings */
+  /** @param {{ latencyMs?: number, latencyMaxMs?: number, faults?: FaultRule[], apiKey?: string, tokens?: import('./tokens').TokenSettings, plan?: Partial<Plan> }} settings */
   function configure(settings) {
+    if (settings.plan !== undefined) state.plan = { ...state.plan, ...settings.plan };
     if (settings.tokens !== undefined) tokens.configure(settings.tokens);
     if (settings.latencyMs !== undefined) state.latencyMs = settings.latencyMs;
     if (settings.latencyMaxMs !== undefined) state.latencyMaxMs = settings.latencyMaxMs;
@@ -383,6 +431,7 @@ function createEmulator(options = {}) {
     state.latencyMs = options.latencyMs ?? 0;
     state.latencyMaxMs = options.latencyMaxMs ?? 0;
     state.nextRoomId = firstRoomId();
+    state.plan = { name: 'enterprise', refuse: [] };
     tokens.reset();
   }
 

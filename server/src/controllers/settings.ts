@@ -7,6 +7,7 @@ import type { Context } from 'koa';
 
 import {
   backfillSchema,
+  type AccountCheck,
   previewSchema,
   type Backfill,
   type GetSettings,
@@ -75,6 +76,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       ctx.body = {
         data: await getService(strapi, 'settings').testConnection(ctx.request.body),
       } satisfies TestConnection.Response;
+    },
+
+    async checkAccount(ctx: AdminContext) {
+      ctx.body = {
+        data: await getService(strapi, 'settings').checkAccount(ctx.request.body ?? {}),
+      } satisfies AccountCheck.Response;
     },
 
     contentTypes(ctx: AdminContext) {

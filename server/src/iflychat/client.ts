@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 
 import { DEFAULT_MAX_LIST_RESPONSE_BYTES } from '../../../contracts/config';
 import { asText } from '../utils/text';
+import { callPath } from './catalogue';
 import { createRequester, type IflychatClientOptions, type RequestParams } from './request';
 
 export {
@@ -96,7 +97,7 @@ export function createIflychatClient(options: IflychatClientOptions) {
 
     /** `POST /api/{v}/room/create` → the new room's id. */
     async createRoom(room: RoomParams): Promise<{ roomId: string }> {
-      const path = `/api/${version}/room/create`;
+      const path = callPath('room.create', version);
       const answer = await post(path, roomFields(room));
       const roomId = isRecord(answer) ? parseRoomId(answer.room_id) : undefined;
       if (!roomId) throw invalid(path, 200, answer, 'a positive integer room_id');
@@ -105,19 +106,19 @@ export function createIflychatClient(options: IflychatClientOptions) {
 
     /** `POST /api/{v}/room/{id}/edit`. */
     async editRoom(roomId: string, room: RoomParams): Promise<void> {
-      const path = `/api/${version}/room/${encodeURIComponent(roomId)}/edit`;
+      const path = callPath('room.edit', version, { roomId });
       expectSuccess(path, await post(path, roomFields(room)));
     },
 
     /** `POST /api/{v}/room/{id}/delete`. */
     async deleteRoom(roomId: string): Promise<void> {
-      const path = `/api/${version}/room/${encodeURIComponent(roomId)}/delete`;
+      const path = callPath('room.delete', version, { roomId });
       expectSuccess(path, await post(path, {}));
     },
 
     /** `POST /api/{v}/rooms/list`. */
     async listRooms(): Promise<RoomSummary[]> {
-      const path = `/api/${version}/rooms/list`;
+      const path = callPath('rooms.list', version);
       const answer = await request(path, {}, { maxResponseBytes: maxListResponseBytes });
       if (!isRecord(answer) || !Array.isArray(answer.rooms)) {
         throw invalid(path, 200, answer, 'a "rooms" list');

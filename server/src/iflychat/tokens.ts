@@ -4,10 +4,11 @@
  * Both calls take the client's request path (base URL, timeout, redaction, typed errors).
  */
 import type { ChatRole } from '../../../contracts/users';
+import { callPath } from './catalogue';
 import type { IflychatClient } from './client';
 import { IflychatApiError } from './errors';
 
-export const TOKEN_GENERATE_PATH = '/api/1.1/token/generate';
+export const TOKEN_GENERATE_PATH = callPath('token.generate', '1.1');
 
 export interface TokenParams {
   appId: string;
@@ -91,6 +92,6 @@ export async function generateToken(client: Requester, params: TokenParams): Pro
 
 /** `POST /api/1.1/token/{token}/delete`: iFlyChat forgets the token. */
 export async function deleteToken(client: Requester, token: string): Promise<void> {
-  const path = `/api/1.1/token/${encodeURIComponent(token)}/delete`;
+  const path = callPath('token.delete', '1.1', { token });
   await client.request(path, {});
 }

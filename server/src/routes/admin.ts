@@ -25,6 +25,12 @@ export default {
       config: guard(PERMISSIONS.update),
     },
     {
+      method: 'POST',
+      path: '/settings/check-account',
+      handler: 'settings.checkAccount',
+      config: guard(PERMISSIONS.update),
+    },
+    {
       method: 'GET',
       path: '/content-types',
       handler: 'settings.contentTypes',

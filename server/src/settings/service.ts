@@ -14,6 +14,7 @@ import { createFileSettings } from './file';
 import { saveSettings } from './save';
 import { createSnapshots, transport, type EffectiveSettings } from './snapshot';
 import { createSettingsStore } from './stored';
+import { checkAccount } from './account-check';
 import { testConnection } from './test-connection';
 import { settingsView } from './view';
 
@@ -113,6 +114,18 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
      */
     async testConnection(input: unknown): Promise<TestConnection.Response['data']> {
       return testConnection({ strapi, files, snapshots }, input);
+    },
+
+    /**
+     * "Check my account": every call the settings need, made once and undone (a throwaway room
+     * created, edited, listed and deleted; a token issued to a throwaway user and deleted), with
+     * the values `input` names (`apiKey`, `apiVersion`, `baseUrl`, `appId`) over those in force,
+     * under the same key rules as {@link testConnection}. `ok` is false when a call the settings
+     * need does not work; `leftoverRoomId` names a throwaway room that could not be deleted.
+     * From code: `await strapi.plugin('iflychat').service('settings').checkAccount()`.
+     */
+    async checkAccount(input: unknown = {}) {
+      return checkAccount({ strapi, files, snapshots }, input);
     },
   };
 }

@@ -6,7 +6,8 @@ import type { Core } from '@strapi/strapi';
 
 import { testConnectionSchema, type TestConnection } from '../../../contracts/settings';
 import type { BindingProblem } from '../config/bindings';
-import { createIflychatClient } from '../iflychat/client';
+import type { ApiVersion } from '../../../contracts/config';
+import { createIflychatClient, type IflychatClient } from '../iflychat/client';
 import { IflychatApiError, isIflychatError } from '../iflychat/errors';
 import { parseOr400, validationError } from '../utils/validation';
 import { LOCKED_MESSAGE, type FileSettings } from './file';
@@ -33,17 +34,23 @@ function keyToTest(
   return snap.apiKey.value;
 }
 
+/** The values a connection test or an account check is made with. */
+export interface ConnectionRequest {
+  apiKey?: string;
+  apiVersion?: ApiVersion;
+  baseUrl?: string;
+}
+
 /**
- * Tests the connection with the values `input` names over those in force. The stored (or
- * configured) key is only used with the base URL it was saved with, and a key from
- * config/plugins.ts locks both. The answer never holds what the remote server said or a socket
- * error.
+ * A client for the values `request` names over those in force, or null when there is no key.
+ * The stored (or configured) key is only used with the base URL it was saved with, and a key
+ * from config/plugins.ts locks both; `timeoutMs` caps the settings' timeout.
  */
-export async function testConnection(
-  { strapi, files, snapshots }: { strapi: Core.Strapi; files: FileSettings; snapshots: Snapshots },
-  input: unknown
-): Promise<Outcome> {
-  const request = parseOr400(testConnectionSchema, input);
+export async function connectionFor(
+  { files, snapshots }: { files: FileSettings; snapshots: Snapshots },
+  request: ConnectionRequest,
+  maxTimeoutMs: number
+): Promise<{ client: IflychatClient; timeoutMs: number; snap: Snapshot } | null> {
   const snap = await snapshots.current();
   const locked = files.locked();
   const inForce = snap.settings.baseUrl;
@@ -58,13 +65,8 @@ export async function testConnection(
   if (problems.length > 0) throw validationError(problems);
 
   const apiKey = keyToTest(request, snap, baseUrl);
-  if (!apiKey) {
-    return {
-      outcome: 'no-key',
-      message: 'No API key is set: enter one to test the connection.',
-    };
-  }
-  const timeoutMs = Math.min(snap.settings.timeoutMs, 15_000);
+  if (!apiKey) return null;
+  const timeoutMs = Math.min(snap.settings.timeoutMs, maxTimeoutMs);
   const client = createIflychatClient({
     apiKey,
     apiVersion: request.apiVersion ?? snap.settings.apiVersion,
@@ -72,6 +74,26 @@ export async function testConnection(
     timeoutMs,
     ...transport(snap),
   });
+  return { client, timeoutMs, snap };
+}
+
+/**
+ * Tests the connection with the values `input` names over those in force (see
+ * {@link connectionFor}). The answer never holds what the remote server said or a socket error.
+ */
+export async function testConnection(
+  { strapi, files, snapshots }: { strapi: Core.Strapi; files: FileSettings; snapshots: Snapshots },
+  input: unknown
+): Promise<Outcome> {
+  const request = parseOr400(testConnectionSchema, input);
+  const connection = await connectionFor({ files, snapshots }, request, 15_000);
+  if (!connection) {
+    return {
+      outcome: 'no-key',
+      message: 'No API key is set: enter one to test the connection.',
+    };
+  }
+  const { client, timeoutMs } = connection;
   try {
     const rooms = await client.listRooms();
     return {

@@ -4,6 +4,7 @@ import { useFetchClient, useAPIErrorHandler, isFetchError } from '@strapi/strapi
 
 import type { SecretStatus, SettingsView, TestConnection } from '../../../../contracts/settings';
 import { useT } from '../../utils/translate';
+import { AccountCheck } from './AccountCheck';
 import { AppIdField } from './AppIdField';
 import { SelectField, TextField } from './fields';
 import type { FormErrors, FormValues, SecretDraft } from './form';
@@ -287,6 +288,9 @@ export function ConnectionSection({ values, view, errors, readOnly, canTest, onC
             </Flex>
           )}
         </Flex>
+      </Box>
+      <Box paddingTop={5}>
+        <AccountCheck values={values} canCheck={canTest} />
       </Box>
     </Section>
   );
