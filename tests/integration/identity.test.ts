@@ -306,6 +306,41 @@ describe('one budget per second for room jobs and chat tokens', () => {
   }, 90_000);
 });
 
+describe('a token call that gets no turn of the budget in time', () => {
+  it('is answered 503 with Retry-After after timeoutMs, and never reaches iFlyChat', async () => {
+    const settings = pg.strapi
+      .plugin('iflychat')
+      .service<{ load(): void; get(): Promise<unknown> }>('settings');
+    const budget = pg.strapi
+      .plugin('iflychat')
+      .service<{ token(maxWaitMs: number): Promise<void> }>('budget');
+    const waiting = await createUser('waiting');
+    pg.strapi.config.set('plugin::iflychat.timeoutMs', 300);
+    settings.load();
+    // Read once, so that the budget paces by the settings in force.
+    await settings.get();
+    // Ten token calls ahead of this one: at 10 a second its turn is a second away.
+    const ahead = Array.from({ length: 10 }, () => budget.token(60_000));
+    try {
+      const response = await fetch(`${pg.url}/api/iflychat/token`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${waiting.jwt}` },
+      });
+      answers.push(await response.text());
+      expect(response.status).toBe(503);
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(generatesFor(waiting.id)).toHaveLength(0);
+    } finally {
+      await Promise.all(ahead);
+      pg.strapi.config.set('plugin::iflychat.timeoutMs', 10_000);
+      settings.load();
+    }
+    // Its turn comes once the queue is gone: one call, made now.
+    expect((await askToken(waiting.jwt)).status).toBe(200);
+    expect(generatesFor(waiting.id)).toHaveLength(1);
+  });
+});
+
 describe('guests (no sign-in)', () => {
   const session = async (room: number) =>
     (await (await fetch(`${emulator.url}/__widget/session?room=${room}&token=`)).json()) as {

@@ -21,7 +21,6 @@ import {
   siteRoles,
   type IdentitySettings,
 } from '../../server/src/tokens/identity';
-import { createTokenService, TokenFailure } from '../../server/src/tokens/service';
 import { applyTokenUser, checkHookOutput, hookParams } from '../../server/src/tokens/token-user';
 import { identityAttributeProblems } from '../../server/src/tokens/user-model';
 
@@ -325,58 +324,5 @@ describe('the call budget shared by room jobs and chat tokens', () => {
     await slow.token(1_000);
     await expect(slow.token(20)).rejects.toBeInstanceOf(BudgetExhaustedError);
     expect(slow.stats().waiting).toEqual({ room: 0, token: 0 });
-  });
-});
-
-describe('the token service with the budget', () => {
-  /** A minimal Strapi: settings in force, the budget service, and a client that counts calls. */
-  function serviceWith(perSecond: number, timeoutMs: number) {
-    const calls: unknown[] = [];
-    const config = {
-      ...pluginConfigSchema.parse({ roleMap: { authenticated: '2' } }),
-      maxRequestsPerSecond: perSecond,
-      timeoutMs,
-    };
-    const client = {
-      identity: ['test'],
-      request: (_path: string, body: unknown) => {
-        calls.push(body);
-        return Promise.resolve({ key: `token-${calls.length}`, expires_in: '3600' });
-      },
-    };
-    const budget = createCallBudget({ perSecond: () => perSecond });
-    const services: Record<string, unknown> = {
-      settings: {
-        cached: () => config,
-        get: () => Promise.resolve(config),
-        getClient: () => Promise.resolve(client),
-        getAppId: () => Promise.resolve('app-1'),
-      },
-      budget,
-    };
-    const strapi = {
-      contentTypes: {},
-      config: { get: () => undefined },
-      log: { warn: () => undefined },
-      plugin: () => ({ service: (name: string) => services[name] }),
-    } as unknown as Core.Strapi;
-    return { service: createTokenService({ strapi }), calls, budget };
-  }
-
-  const user = (id: number) => ({ id, username: `u${id}`, role: { type: 'authenticated' } });
-
-  it('a token call that gets no turn within timeoutMs is "unavailable" with Retry-After, and never made', async () => {
-    const { service, calls, budget } = serviceWith(1, 100);
-    await expect(service.issue(user(1))).resolves.toMatchObject({ token: 'token-1' });
-    // A room takes the next slot; the token behind it cannot go within 100 ms.
-    const room = budget.room();
-    const refused = service.issue(user(2));
-    await expect(refused).rejects.toBeInstanceOf(TokenFailure);
-    await expect(refused).rejects.toMatchObject({ kind: 'unavailable', retryAfterSeconds: 1 });
-    expect(calls).toHaveLength(1);
-    await room;
-    // The cached token of user 1 needs no turn at all.
-    await expect(service.issue(user(1))).resolves.toMatchObject({ token: 'token-1' });
-    expect(calls).toHaveLength(1);
   });
 });

@@ -19,6 +19,7 @@ import type { Knex } from 'knex';
 
 import { LINK_STATUSES, type LinkStatus } from '../../../contracts/rooms';
 import type { RoomParams } from '../iflychat/client';
+import { nowMsSql } from '../utils/db-clock';
 import { sanitizeReason } from '../utils/sanitize';
 import { sameParams, type Intent, type Recorded } from './plan';
 import { isUniqueViolation, linkKeyOf, type LinkTarget } from './room-links-keys';
@@ -143,15 +144,8 @@ export function createLinks(strapi: Core.Strapi) {
   const db = strapi.db;
   const table = (trx?: Trx) => (trx ?? db.connection)(LINKS_TABLE);
   const raw = (sql: string, trx?: Trx) => (trx ?? db.connection).raw(sql);
-  const client = String(db.dialect.client);
-
   /** The database's time now, in ms since the epoch, as an SQL expression. */
-  const NOW_SQL =
-    client === 'postgres'
-      ? 'cast(extract(epoch from clock_timestamp()) * 1000 as bigint)'
-      : client === 'mysql'
-        ? 'cast(unix_timestamp(now(3)) * 1000 as signed)'
-        : "cast((julianday('now') - 2440587.5) * 86400000 as integer)";
+  const NOW_SQL = nowMsSql(String(db.dialect.client));
   const now = (trx?: Trx) => raw(NOW_SQL, trx);
   const nowPlus = (ms: number, trx?: Trx) =>
     raw(`(${NOW_SQL} + ${Math.max(0, Math.round(ms))})`, trx);
