@@ -66,6 +66,8 @@ const MYSQL_TIER = [
   'tests/integration/runner.test.ts',
   'tests/integration/rooms-api.test.ts',
   'tests/integration/instances-mysql.test.ts',
+  'tests/integration/tokens.test.ts',
+  'tests/integration/members.test.ts',
 ];
 
 /**

@@ -2,7 +2,8 @@
  * The MySQL tier: the delivery, lifecycle, runner and room panel integration tests again (REPEATABLE
  * READ: one snapshot per transaction), on a MariaDB or MySQL server
  * that the global setup starts (tests/helpers/mysql.ts) and the teardown stops, and the
- * two-instance test on it (instances-mysql.test.ts, which only this tier runs).
+ * two-instance test on it (instances-mysql.test.ts, which only this tier runs), and the chat token
+ * tests (the token-grant table's conditional writes, members-only rooms' membership query).
  * @type {import('jest').Config}
  */
 const integration = require('./jest.integration.config.js');
@@ -16,6 +17,8 @@ module.exports = {
     '<rootDir>/tests/integration/runner.test.ts',
     '<rootDir>/tests/integration/rooms-api.test.ts',
     '<rootDir>/tests/integration/instances-mysql.test.ts',
+    '<rootDir>/tests/integration/tokens.test.ts',
+    '<rootDir>/tests/integration/members.test.ts',
   ],
   testPathIgnorePatterns: ['/node_modules/'],
   globalSetup: '<rootDir>/tests/helpers/mysql-setup.ts',
