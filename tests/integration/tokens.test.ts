@@ -472,6 +472,60 @@ describe('revocation', () => {
   });
 });
 
+describe('revocation: what a settings change takes away, and where a token may go', () => {
+  it('a user taken off chatAdminUsernames on the settings page loses the admin token', async () => {
+    await createUser('gail', 'authenticated');
+    const { data: view } = (await admin.get('/iflychat/settings')).json;
+    const values = editableValues(view);
+    expect(
+      (await admin.put('/iflychat/settings', { ...values, chatAdminUsernames: ['gail'] })).status
+    ).toBe(200);
+    const adminToken = (await askToken(await signIn('gail'))).json.data.token as string;
+    expect(generateCalls().at(-1)!.body.chat_role).toBe('admin');
+    const { data: after } = (await admin.get('/iflychat/settings')).json;
+    expect(
+      (await admin.put('/iflychat/settings', { ...editableValues(after), chatAdminUsernames: [] }))
+        .status
+    ).toBe(200);
+    await waitFor(() => emulator.requestsTo(`/token/${adminToken}/delete`).length === 1);
+    const next = await askToken(await signIn('gail'));
+    expect(next.json.data.token).not.toBe(adminToken);
+    expect(generateCalls().at(-1)!.body.chat_role).toBe('participant');
+  });
+
+  it('a revoked token is sent to no base URL or key but the one it was issued through', async () => {
+    const user = await createUser('hugo', 'authenticated');
+    const token = (await askToken(await signIn('hugo'))).json.data.token as string;
+    // Settings in force now point at another server (as an admin with settings.update could).
+    const other = await createEmulator({ apiKey: 'other-server-key-1' }).start();
+    const settings = pg.strapi
+      .plugin('iflychat')
+      .service<{ load(): void; get(): Promise<unknown> }>('settings');
+    const restore = { baseUrl: emulator.url, apiKey: API_KEY };
+    try {
+      pg.strapi.config.set('plugin::iflychat.baseUrl', other.url);
+      pg.strapi.config.set('plugin::iflychat.apiKey', 'other-server-key-1');
+      settings.load();
+      await settings.get();
+      await pg.strapi.plugin('users-permissions').service('user').edit(user.id, { blocked: true });
+      await waitFor(async () => {
+        const [row] = await grantRows(user.id);
+        return typeof row?.last_error === 'string' && row.last_error.includes('another iFlyChat');
+      });
+      expect(other.requests.some((call) => JSON.stringify(call).includes(token))).toBe(false);
+      expect(emulator.requestsTo(`/token/${token}/delete`)).toHaveLength(0);
+    } finally {
+      pg.strapi.config.set('plugin::iflychat.baseUrl', restore.baseUrl);
+      pg.strapi.config.set('plugin::iflychat.apiKey', restore.apiKey);
+      settings.load();
+      await settings.get();
+      await other.stop();
+    }
+    // Back on the server it was issued through: deleted there.
+    await waitFor(() => emulator.requestsTo(`/token/${token}/delete`).length === 1, 30_000);
+  }, 45_000);
+});
+
 describe('DELETE /api/iflychat/token (sign-out)', () => {
   const signOut = (jwt?: string, query = '') =>
     fetch(`${pg.url}/api/iflychat/token${query}`, {

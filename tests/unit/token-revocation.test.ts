@@ -29,16 +29,34 @@ const withRoute = new Set([3, 4]);
 const user = { blocked: false, roleId: 3 };
 
 describe('roleAccess', () => {
+  /** What no chat admin or moderator by person and no members-only binding add. */
+  const none = ',null,[],null,[],[]';
+
   it('names the chat role and the mapped role ids, not the role names', () => {
-    expect(roleAccess(settings, 'members')).toBe('["moderator",["7"]]');
-    expect(roleAccess(settings, 'authenticated')).toBe('["participant",["2"]]');
-    expect(roleAccess(settings, 'unmapped')).toBe('["participant",[]]');
-    expect(roleAccess(settings, null)).toBe('["participant",[]]');
+    expect(roleAccess(settings, 'members')).toBe(`["moderator",["7"]${none}]`);
+    expect(roleAccess(settings, 'authenticated')).toBe(`["participant",["2"]${none}]`);
+    expect(roleAccess(settings, 'unmapped')).toBe(`["participant",[]${none}]`);
+    expect(roleAccess(settings, null)).toBe(`["participant",[]${none}]`);
   });
 
   it('never reads a prototype property as a mapping', () => {
-    expect(roleAccess(settings, '__proto__')).toBe('["participant",[]]');
-    expect(roleAccess(settings, 'constructor')).toBe('["participant",[]]');
+    expect(roleAccess(settings, '__proto__')).toBe(`["participant",[]${none}]`);
+    expect(roleAccess(settings, 'constructor')).toBe(`["participant",[]${none}]`);
+  });
+
+  it('changes for every role when admins or moderators by person or members-only rooms change', () => {
+    const before = roleAccess(settings, 'authenticated');
+    const changed = [
+      { chatAdminUsernames: ['grace'] },
+      { chatModeratorAttribute: 'isModerator' },
+      { contentTypes: { 'api::community.community': { roomRole: { members: 'members' } } } },
+    ];
+    for (const change of changed) {
+      expect(roleAccess({ ...settings, ...change }, 'authenticated')).not.toBe(before);
+    }
+    // A binding with a fixed role gives no one anything personal.
+    const fixed = { contentTypes: { 'api::community.community': { roomRole: '2' } } };
+    expect(roleAccess({ ...settings, ...fixed }, 'authenticated')).toBe(before);
   });
 });
 

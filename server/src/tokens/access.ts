@@ -13,13 +13,37 @@ import { chatRole, userRoles } from './params';
 export interface AccessSettings {
   roleMap: Record<string, string>;
   chatRoleMap: Record<string, ChatRole>;
+  /** Chat admins and moderators by person, and the members-only bindings (see `personal`). */
+  chatAdminAttribute?: string;
+  chatAdminUsernames?: string[];
+  chatModeratorAttribute?: string;
+  chatModeratorUsernames?: string[];
+  contentTypes?: Record<string, { roomRole?: unknown }>;
 }
 
-/** The chat role and the iFlyChat role ids the maps give a role type, as a comparable string. */
+/**
+ * The settings that give a token more than its role does: chat admins and moderators by person,
+ * and members-only rooms. A change of any of them makes every grant stale (revoked, and issued
+ * again at the next request): simpler than working out whom it concerns, and never too little.
+ */
+function personal(settings: AccessSettings): unknown[] {
+  const members = Object.entries(settings.contentTypes ?? {})
+    .filter(([, binding]) => typeof binding.roomRole === 'object' && binding.roomRole !== null)
+    .map(([uid, binding]) => [uid, binding.roomRole]);
+  return [
+    settings.chatAdminAttribute ?? null,
+    settings.chatAdminUsernames ?? [],
+    settings.chatModeratorAttribute ?? null,
+    settings.chatModeratorUsernames ?? [],
+    members,
+  ];
+}
+
+/** What the settings give a role type's tokens (chat role, role ids, `personal`), comparable. */
 export function roleAccess(settings: AccessSettings, roleType: string | null | undefined): string {
   const role = typeof roleType === 'string' ? { type: roleType, name: roleType } : null;
   const ids = Object.keys(userRoles(settings.roleMap, role)).sort();
-  return JSON.stringify([chatRole(settings.chatRoleMap, role), ids]);
+  return JSON.stringify([chatRole(settings.chatRoleMap, role), ids, ...personal(settings)]);
 }
 
 /** A recorded grant, as far as the check needs it. */

@@ -29,6 +29,8 @@ export interface NewGrant {
   userId: number;
   token: string;
   signatureHash: string;
+  /** Digest of the client (API version, base URL, key) the token was issued through. */
+  clientHash: string;
   roleId: number | null;
   roleType: string | null;
   /** What the role map and the chat-role map gave the role (see `roleAccess`). */
@@ -43,6 +45,8 @@ export interface HeldGrant {
   claimToken: string;
   /** Null when the stored token cannot be decrypted any more (the encryption key changed). */
   token: string | null;
+  /** Digest of the client the token was issued through; it is deleted through that one only. */
+  clientHash: string | null;
   reason: string;
   attempts: number;
   expiresAtMs: number;
@@ -53,6 +57,11 @@ export type Trx = Knex.Transaction | undefined;
 /** The digest a token is found by (sign-out, the cache check); the token is never stored clear. */
 export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
+}
+
+/** The digest of an iFlyChat client's identity (API version, base URL, key digest). */
+export function clientHash(identity: string): string {
+  return createHash('sha256').update(identity).digest('hex');
 }
 
 /** A short digest of what was sent to iFlyChat for a token (it names the API key's digest). */
@@ -93,6 +102,7 @@ export function createGrants(strapi: Core.Strapi) {
           sealed_token: sealed.value,
           token_encrypted: sealed.encrypted,
           signature_hash: grant.signatureHash,
+          client_hash: grant.clientHash,
           role_id: grant.roleId,
           role_type: grant.roleType,
           role_access: grant.roleAccess,
@@ -216,6 +226,7 @@ export function createGrants(strapi: Core.Strapi) {
           { value: String(row.sealed_token), encrypted: Boolean(row.token_encrypted) },
           key()
         ),
+        clientHash: (row.client_hash as string | null) ?? null,
         reason: (row.revoke_reason as string | null) ?? 'revoked',
         attempts: Number(row.attempts ?? 1),
         expiresAtMs: Number(row.expires_at_ms),

@@ -15,7 +15,7 @@ import { IflychatApiError } from '../iflychat/errors';
 import { deleteToken } from '../iflychat/tokens';
 import type { EffectiveSettings } from '../settings/service';
 import { staleGrants, type UserFacts } from './access';
-import type { Grants, HeldGrant } from './grants';
+import { clientHash, type Grants, type HeldGrant } from './grants';
 import { USER_UID } from './lifecycle';
 import { rolesWithTokenRoute } from './roles';
 
@@ -60,6 +60,8 @@ export function createRevoker(
   let stopped = false;
   let sweepWanted = true;
   let lastSweep = 0;
+  /** The last pass found no API key: revoked rows wait for one, looked at every POLL_MS. */
+  let noClient = false;
 
   /** Deletes one held token; the row is removed once iFlyChat no longer knows the token. */
   async function deleteHeld(
@@ -79,6 +81,17 @@ export function createRevoker(
       await grants.retry(held, 'the token cannot be decrypted with this encryption key', delay);
       strapi.log.warn(
         `[iflychat] the chat token of user ${held.userId} cannot be decrypted with this instance's admin.secrets.encryptionKey: every instance needs the same key; trying again in ${Math.ceil(delay / 1000)} s`
+      );
+      return;
+    }
+    if (held.clientHash !== null && held.clientHash !== clientHash(client.identity)) {
+      // Issued through another base URL or API key: the token is sent to no other server (one
+      // that an admin pointed the settings at could keep it alive). It waits for that client to
+      // be back in force, or for its expiry.
+      const delay = retryDelay(held.attempts, undefined, config);
+      await grants.retry(held, 'issued through another iFlyChat base URL or API key', delay);
+      strapi.log.warn(
+        `[iflychat] the chat token of user ${held.userId} was issued through another iFlyChat base URL or API key than the one in force: it is not sent to this one; trying again in ${Math.ceil(delay / 1000)} s, until it expires`
       );
       return;
     }
@@ -105,6 +118,7 @@ export function createRevoker(
   /** Claims due revoked rows and deletes their tokens; true when there may be more. */
   async function deleteDue(): Promise<boolean> {
     const client = await settings.getClient();
+    noClient = !client;
     if (!client) return false; // no API key: the rows wait for one
     const config = await settings.get();
     const leaseMs = Math.max(config.leaseSeconds * 1000, config.timeoutMs * 3);
@@ -192,7 +206,7 @@ export function createRevoker(
   /** The next pass: when the next retry is due, and at least every POLL_MS. */
   async function nextIn(): Promise<number> {
     try {
-      const due = stopped ? null : await grants.nextDueInMs();
+      const due = stopped || noClient ? null : await grants.nextDueInMs();
       return Math.min(POLL_MS, due ?? POLL_MS);
     } catch {
       return POLL_MS;

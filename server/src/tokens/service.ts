@@ -30,7 +30,7 @@ import { getService } from '../utils/get-service';
 import { roleAccess } from './access';
 import { createTokenCache, REUSE_MARGIN_MS, type CachedToken } from './cache';
 import { TokenFailure, tokenFailureOf } from './failure';
-import { createGrants, signatureHash } from './grants';
+import { clientHash, createGrants, signatureHash } from './grants';
 import { withIdentity } from './identity';
 import { USER_UID } from './lifecycle';
 import { tokenParams, type SiteUser } from './params';
@@ -151,7 +151,12 @@ export function createTokenService({
   }
 
   /** Records a new token; revokes it at once when the user lost access while it was issued. */
-  async function record(user: SiteUser, signature: string, answer: IssuedToken) {
+  async function record(
+    user: SiteUser,
+    signature: string,
+    answer: IssuedToken,
+    client: IflychatClient
+  ) {
     const userId = userIdOf(user);
     const current = await settings().get();
     const entry = {
@@ -164,6 +169,7 @@ export function createTokenService({
       userId,
       token: answer.token,
       signatureHash: signatureHash(signature),
+      clientHash: clientHash(client.identity),
       roleId: user.role?.id ?? null,
       roleType: user.role?.type ?? null,
       roleAccess: roleAccess(current, user.role?.type),
@@ -221,7 +227,7 @@ export function createTokenService({
           throw tokenFailureOf(error);
         }
         const issued = answer;
-        const entry = await record(user, signature, issued).catch((error: unknown) => {
+        const entry = await record(user, signature, issued, client).catch((error: unknown) => {
           // Not recorded, so no instance could revoke it later: iFlyChat forgets it now.
           if (!(error instanceof TokenFailure))
             void deleteToken(client, issued.token).catch(() => {});
