@@ -7,8 +7,6 @@
  */
 import { createHash } from 'node:crypto';
 
-import type { Core } from '@strapi/strapi';
-
 import { createEmulator, type Emulator } from '../emulator/server';
 import {
   bootPlayground,
@@ -20,30 +18,16 @@ import {
   waitFor,
   type Playground,
 } from '../helpers/playground';
+import { createRole, enableTokenRoute } from '../helpers/site-users';
 
 const API_KEY = 'identity-key-7d21c9';
 const APP_ID = 'app-identity-1';
-const ACTION = 'plugin::iflychat.token.generate';
 const USER_UID = 'plugin::users-permissions.user';
 const PER_SECOND = 10;
 
 let emulator: Emulator;
 let pg: Playground;
 const answers: string[] = [];
-
-async function createRole(strapi: Core.Strapi, name: string, type: string) {
-  await strapi
-    .plugin('users-permissions')
-    .service('role')
-    .createRole({ name, type, description: name });
-  return roleId(strapi, type);
-}
-
-async function enableTokenRoute(strapi: Core.Strapi, role: number) {
-  await strapi.db
-    .query('plugin::users-permissions.permission')
-    .create({ data: { action: ACTION, role } });
-}
 
 /** A user and their JWT (created without a password: these users never sign in by form). */
 async function createUser(username: string, extra: Record<string, unknown> = {}) {

@@ -19,10 +19,10 @@ import {
   waitFor,
   type Playground,
 } from '../helpers/playground';
+import { addSiteUser, createRole, enableTokenRoute, signInOverHttp } from '../helpers/site-users';
 
 const APP_ID = 'app-members-0c3e';
 const PASSWORD = 'Site-User-Pass-1';
-const ACTION = 'plugin::iflychat.token.generate';
 const BINDING = {
   roomName: '{name}',
   roomIdField: 'roomId',
@@ -34,29 +34,13 @@ let pg: Playground;
 const users: Record<string, { id: number; documentId: string }> = {};
 
 async function createUser(username: string, roleType: string) {
-  const user = (await pg.strapi
-    .plugin('users-permissions')
-    .service('user')
-    .add({
-      username,
-      email: `${username}@example.com`,
-      password: PASSWORD,
-      provider: 'local',
-      confirmed: true,
-      blocked: false,
-      role: await roleId(pg.strapi, roleType),
-    })) as { id: number; documentId: string };
+  const user = await addSiteUser(pg.strapi, username, roleType, PASSWORD);
   users[username] = user;
   return user;
 }
 
 async function askToken(username: string) {
-  const signIn = await fetch(`${pg.url}/api/auth/local`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ identifier: username, password: PASSWORD }),
-  });
-  const { jwt } = (await signIn.json()) as { jwt: string };
+  const jwt = await signInOverHttp(pg.url, username, PASSWORD);
   const response = await fetch(`${pg.url}/api/iflychat/token`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${jwt}` },
@@ -106,16 +90,8 @@ beforeAll(async () => {
   });
   const strapi: Core.Strapi = pg.strapi;
   strapi.config.set('plugin::users-permissions.ratelimit', { enabled: false });
-  await strapi.plugin('users-permissions').service('role').createRole({
-    name: 'Staff',
-    type: 'staff',
-    description: 'Staff',
-  });
-  for (const type of ['authenticated', 'staff']) {
-    await strapi.db
-      .query('plugin::users-permissions.permission')
-      .create({ data: { action: ACTION, role: await roleId(strapi, type) } });
-  }
+  await enableTokenRoute(strapi, await roleId(strapi, 'authenticated'));
+  await enableTokenRoute(strapi, await createRole(strapi, 'Staff', 'staff'));
   for (const name of ['ada', 'max', 'lin', 'kim']) await createUser(name, 'authenticated');
   await createUser('sam', 'staff');
 });

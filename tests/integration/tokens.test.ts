@@ -2,7 +2,6 @@
  * `POST /api/iflychat/token` and `GET /api/iflychat/config` on a real Strapi, with site users
  * signing in through Users & Permissions and the emulator receiving the token calls over HTTP.
  */
-import type { Core } from '@strapi/strapi';
 
 import { createEmulator, type Emulator } from '../emulator/server';
 import {
@@ -15,10 +14,16 @@ import {
   waitFor,
   type Playground,
 } from '../helpers/playground';
+import {
+  addSiteUser,
+  createRole,
+  enableTokenRoute,
+  signInOverHttp,
+  TOKEN_ACTION,
+} from '../helpers/site-users';
 
 const API_KEY = 'token-route-key-51f0c2';
 const APP_ID = 'app-4f9e21';
-const ACTION = 'plugin::iflychat.token.generate';
 const PASSWORD = 'Site-User-Pass-1';
 
 let emulator: Emulator;
@@ -26,46 +31,9 @@ let pg: Playground;
 let admin: Awaited<ReturnType<typeof adminSession>>;
 const seen: string[] = [];
 
-async function createRole(strapi: Core.Strapi, name: string, type: string) {
-  await strapi
-    .plugin('users-permissions')
-    .service('role')
-    .createRole({ name, type, description: name });
-  return roleId(strapi, type);
-}
-
-async function enableTokenRoute(strapi: Core.Strapi, role: number) {
-  await strapi.db
-    .query('plugin::users-permissions.permission')
-    .create({ data: { action: ACTION, role } });
-}
-
-async function createUser(username: string, roleType: string) {
-  const user = await pg.strapi
-    .plugin('users-permissions')
-    .service('user')
-    .add({
-      username,
-      email: `${username}@example.com`,
-      password: PASSWORD,
-      provider: 'local',
-      confirmed: true,
-      blocked: false,
-      role: await roleId(pg.strapi, roleType),
-    });
-  return user as { id: number; documentId: string };
-}
-
-async function signIn(username: string) {
-  const response = await fetch(`${pg.url}/api/auth/local`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ identifier: username, password: PASSWORD }),
-  });
-  const body = (await response.json()) as { jwt?: string };
-  if (!body.jwt) throw new Error(`sign-in of ${username} failed: ${response.status}`);
-  return body.jwt;
-}
+const createUser = (username: string, roleType: string) =>
+  addSiteUser(pg.strapi, username, roleType, PASSWORD);
+const signIn = (username: string) => signInOverHttp(pg.url, username, PASSWORD);
 
 async function askToken(jwt?: string) {
   const response = await fetch(`${pg.url}/api/iflychat/token`, {
@@ -465,7 +433,7 @@ describe('revocation', () => {
     const token = (await askToken(await signIn('nia'))).json.data.token as string;
     await pg.strapi.db
       .query('plugin::users-permissions.permission')
-      .delete({ where: { action: ACTION, role: await roleId(pg.strapi, 'members') } });
+      .delete({ where: { action: TOKEN_ACTION, role: await roleId(pg.strapi, 'members') } });
     await waitFor(() => emulator.requestsTo(`/token/${token}/delete`).length === 1);
     expect((await askToken(await signIn('nia'))).status).toBe(403);
     await enableTokenRoute(pg.strapi, await roleId(pg.strapi, 'members'));
