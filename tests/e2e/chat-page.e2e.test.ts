@@ -7,7 +7,7 @@
 import type { Browser, Page } from 'playwright-core';
 
 import { createEmulator, type Emulator } from '../emulator/server';
-import { launchBrowser, screenshot } from '../helpers/browser';
+import { launchBrowser, screenshot, signInOnChatPage } from '../helpers/browser';
 import {
   bootPlayground,
   COMMUNITY,
@@ -18,7 +18,6 @@ import {
 } from '../helpers/playground';
 
 const APP_ID = 'demo-app-7c1d';
-const PASSWORD = 'Demo-User-Pass-1';
 
 let emulator: Emulator;
 let pg: Playground;
@@ -59,13 +58,7 @@ afterAll(async () => {
   delete process.env.IFLYCHAT_WIDGET_ORIGIN;
 });
 
-async function signIn(username: string) {
-  await page.goto(`${pg.url}/chat/`);
-  await page.getByLabel('Username or email').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('#who', { hasText: `Signed in as ${username}` }).waitFor();
-}
+const signIn = (username: string) => signInOnChatPage(page, pg.url, username);
 
 /** The stand-in widget's rendering of one community's room. */
 function room(section: '#mine' | '#others', community: string) {

@@ -7,7 +7,7 @@
 import type { Browser, Page } from 'playwright-core';
 
 import { createEmulator, type Emulator } from '../emulator/server';
-import { launchBrowser, screenshot } from '../helpers/browser';
+import { launchBrowser, screenshot, signInOnChatPage } from '../helpers/browser';
 import {
   bootPlayground,
   COMMUNITY,
@@ -19,7 +19,6 @@ import {
 } from '../helpers/playground';
 
 const APP_ID = 'demo-app-members-5b2';
-const PASSWORD = 'Demo-User-Pass-1';
 const USER = 'plugin::users-permissions.user';
 
 let emulator: Emulator;
@@ -83,13 +82,7 @@ afterAll(async () => {
   delete process.env.IFLYCHAT_WIDGET_ORIGIN;
 });
 
-async function signIn(username: string) {
-  await page.goto(`${pg.url}/chat/`);
-  await page.getByLabel('Username or email').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('#who', { hasText: `Signed in as ${username}` }).waitFor();
-}
+const signIn = (username: string) => signInOnChatPage(page, pg.url, username);
 
 /** The stand-in widget's rendering of the Hikers room, once it has asked the emulator. */
 async function hikers() {

@@ -8,6 +8,7 @@ import path from 'node:path';
 
 import { chromium, type Browser, type Page } from 'playwright-core';
 
+import { DEMO_PASSWORD } from '../../playground/src/demo';
 import { findChromium, HOW_TO } from './locate';
 
 export const SCREENSHOTS = path.resolve(__dirname, '..', 'e2e', 'screenshots');
@@ -51,4 +52,13 @@ export async function logIn(
   await page.locator('input[name="password"]').fill(credentials.password);
   await page.getByRole('button', { name: 'Login' }).click();
   await page.waitForURL(/\/admin(\/)?$/);
+}
+
+/** Signs one of the demo's site users in on the playground's chat page (`/chat/`). */
+export async function signInOnChatPage(page: Page, baseUrl: string, username: string) {
+  await page.goto(`${baseUrl}/chat/`);
+  await page.getByLabel('Username or email').fill(username);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#who', { hasText: `Signed in as ${username}` }).waitFor();
 }
