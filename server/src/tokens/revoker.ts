@@ -14,6 +14,7 @@ import type { IflychatClient } from '../iflychat/client';
 import { IflychatApiError } from '../iflychat/errors';
 import { deleteToken } from '../iflychat/tokens';
 import type { EffectiveSettings } from '../settings/service';
+import { retryDelayMs } from '../utils/backoff';
 import { staleGrants, type UserFacts } from './access';
 import { clientHash, type Grants, type HeldGrant } from './grants';
 import { USER_UID } from './lifecycle';
@@ -41,9 +42,10 @@ export function retryDelay(
   config: Pick<EffectiveSettings, 'retryBaseDelayMs' | 'retryMaxDelayMs'>,
   random: () => number = Math.random
 ): number {
-  const ceiling = Math.min(config.retryMaxDelayMs, config.retryBaseDelayMs * 2 ** (attempts - 1));
-  const delay = Math.max(ceiling * (0.5 + random() / 2), (retryAfterSeconds ?? 0) * 1000);
-  return Math.round(Math.min(config.retryMaxDelayMs, delay));
+  return retryDelayMs(attempts, retryAfterSeconds, random, {
+    baseMs: config.retryBaseDelayMs,
+    maxMs: config.retryMaxDelayMs,
+  });
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
