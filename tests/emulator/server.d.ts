@@ -83,6 +83,11 @@ export interface Emulator {
     plan?: Partial<Plan>;
   }): void;
   reset(): void;
+  /**
+   * Holds every call whose path contains `fragment` until the returned function is called
+   * (`reset()` and `stop()` release all): a call that is surely in flight, without a timing bet.
+   */
+  hold(fragment: string): () => void;
   readonly url: string;
   readonly apiKey: string;
   readonly rooms: Room[];

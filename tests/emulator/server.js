@@ -107,6 +107,8 @@ function createEmulator(options = {}) {
     requests: [],
     /** @type {Plan} */
     plan: { name: 'enterprise', refuse: [] },
+    /** Calls held until a test releases them: see `hold()`. @type {{ fragment: string, released: Promise<void>, release: () => void }[]} */
+    holds: [],
   };
   /** The id the first room created gets: after every seeded room's. */
   function firstRoomId() {
@@ -375,6 +377,8 @@ function createEmulator(options = {}) {
           ? state.latencyMs + random() * (state.latencyMaxMs - state.latencyMs)
           : state.latencyMs;
       if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+      const held = state.holds.find((hold) => path.includes(hold.fragment));
+      if (held) await held.released;
       const fault = takeFault(path);
       if (fault && hostileAnswer(fault, req, res)) {
         record.outcome = fault.kind;
@@ -423,7 +427,33 @@ function createEmulator(options = {}) {
     if (settings.apiKey !== undefined) state.apiKey = settings.apiKey;
   }
 
+  /**
+   * Holds every call whose path contains `fragment` (after its latency, before its answer) until
+   * the returned function is called: a test can act while a call is surely in flight, without
+   * betting on a timing window. `reset()` and `stop()` release every hold.
+   * @param {string} fragment
+   */
+  function hold(fragment) {
+    /** @type {() => void} */
+    let open = () => undefined;
+    const released = new Promise((resolve) => {
+      open = () => resolve(undefined);
+    });
+    const entry = { fragment, released, release: open };
+    state.holds.push(entry);
+    return () => {
+      state.holds = state.holds.filter((other) => other !== entry);
+      open();
+    };
+  }
+
+  function releaseAll() {
+    for (const entry of state.holds) entry.release();
+    state.holds = [];
+  }
+
   function reset() {
+    releaseAll();
     state.rooms.clear();
     for (const room of options.rooms ?? []) state.rooms.set(room.room_id, { ...room });
     state.requests.length = 0;
@@ -445,6 +475,7 @@ function createEmulator(options = {}) {
     state,
     configure,
     reset,
+    hold,
     /** @param {number} [port] */
     async start(port = options.port ?? 0) {
       await new Promise((resolve, reject) => {
@@ -484,6 +515,7 @@ function createEmulator(options = {}) {
       return state.requests.filter((r) => r.path.includes(fragment));
     },
     async stop() {
+      releaseAll();
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(() => resolve(undefined)));
     },

@@ -121,14 +121,19 @@ describe('404', () => {
 
 describe('409', () => {
   it('an action on a room whose job is running', async () => {
-    emulator.configure({ latencyMs: 1_500 });
+    const release = emulator.hold('room/create');
     try {
       const audience = await roleId(pg.strapi, 'authenticated');
       const documents = pg.strapi.documents(COMMUNITY);
+      const before = emulator.requestsTo('room/create').length;
       const doc = await documents.create({ data: { name: 'Busy', audience } as never });
       await documents.publish({ documentId: doc.documentId });
       const path = `/iflychat/rooms?uid=${COMMUNITY}&documentId=${doc.documentId}`;
-      await waitFor(async () => (await admin.get(path)).json.data.link?.status === 'processing');
+      await waitFor(
+        async () =>
+          (await admin.get(path)).json.data.link?.status === 'processing' &&
+          emulator.requestsTo('room/create').length > before
+      );
       const response = await admin.post('/iflychat/rooms/unlink', {
         uid: COMMUNITY,
         documentId: doc.documentId,
@@ -136,7 +141,7 @@ describe('409', () => {
       expectStrapiError(response, 409, 'ConflictError');
       expect(response.json.error.message).toContain('being worked on');
     } finally {
-      emulator.configure({ latencyMs: 0 });
+      release();
     }
   });
 });

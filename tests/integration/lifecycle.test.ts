@@ -203,13 +203,14 @@ describe("onUnpublish: 'delete'", () => {
 
 describe('a job running while the entry changes', () => {
   it('unpublished and published again during the create: the delete is called off', async () => {
-    emulator.configure({ latencyMs: 800 });
+    const release = emulator.hold('room/create');
     const documents = pg.strapi.documents(GROUP);
     const doc = await documents.create({ data: { name: 'Back and forth', audience } as never });
     await documents.publish({ documentId: doc.documentId });
     const running = await waitFor(async () => {
       const row = await linkOf(doc.documentId);
-      return row?.status === 'processing' ? row : null;
+      const sent = emulator.requestsTo('room/create').length > 0;
+      return row?.status === 'processing' && sent ? row : null;
     });
 
     await documents.unpublish({ documentId: doc.documentId });
@@ -219,8 +220,8 @@ describe('a job running while the entry changes', () => {
       return row && row.wantSeq > running.wantSeq;
     });
     await documents.publish({ documentId: doc.documentId });
+    release();
     await settle(pg.strapi);
-    emulator.configure({ latencyMs: 0 });
 
     const link = await linkOf(doc.documentId);
     expect(link).toMatchObject({ status: 'created' });

@@ -102,14 +102,14 @@ it('a block that lands while B is issuing the token is caught', async () => {
   const userKey = `strapi-${userId}`;
   const isIssuing = () =>
     rig.emulator.requestsTo('token/generate').some((call) => call.body.user_id === userKey);
-  rig.emulator.configure({ latencyMs: 500 });
+  const release = rig.emulator.hold('token/generate');
   sequence += 1;
   const key = `r${sequence}`;
   b.send({ id: sequence, op: 'issue', userId });
   await waitFor(isIssuing, 10_000);
   await ask(a, 'block', { userId });
+  release();
   await b.until((p) => Object.hasOwn(p.last, key), 30_000, 'the racing issue');
-  rig.emulator.configure({ latencyMs: 0 });
   expect(b.last[key]).toEqual({ error: expect.stringMatching(/blocked/) });
   await waitFor(() => rig.emulator.tokens.every((issued) => issued.user_id !== userKey), 10_000);
 });

@@ -227,16 +227,17 @@ describe('POST /iflychat/rooms/unlink', () => {
   });
 
   it('answers 409 while the room is being worked on', async () => {
-    emulator.configure({ latencyMs: 1_000 });
+    const release = emulator.hold('room/create');
     const documents = pg.strapi.documents(COMMUNITY);
     const doc = await documents.create({ data: { name: 'Busy room', audience } as never });
     await documents.publish({ documentId: doc.documentId });
     await waitFor(async () => {
       const { link } = (await status(doc.documentId)).json.data;
-      return link?.status === 'processing';
+      return link?.status === 'processing' && emulator.requestsTo('room/create').length > 0;
     });
 
     const response = await act('unlink', { documentId: doc.documentId });
+    release();
     expect(response.status).toBe(409);
     expect(response.json.error.message).toContain('being worked on');
     await settle(pg.strapi);

@@ -66,21 +66,35 @@ async function published(uid: string, name: string) {
   return { documentId: doc.documentId, roomId: String(row.roomId) };
 }
 
-const whileRunning = (documentId: string) =>
-  waitFor(async () => (await linkOf(documentId))?.status === 'processing');
+/**
+ * Holds the calls to `fragment` and waits until this entry's job is processing and its call is
+ * in flight; the returned function lets the call answer.
+ */
+async function whileCalling(documentId: string, fragment: string, start: () => Promise<unknown>) {
+  const release = emulator.hold(fragment);
+  const before = emulator.requestsTo(fragment).length;
+  await start();
+  await waitFor(
+    async () =>
+      (await linkOf(documentId))?.status === 'processing' &&
+      emulator.requestsTo(fragment).length > before
+  );
+  return release;
+}
 
 describe('a publish while the job runs', () => {
   it('marks the job to run again: the room ends as the entry asks now (private)', async () => {
-    emulator.configure({ latencyMs: 600 });
     const doc = await draft(COMMUNITY, { name: 'Open at first', isPrivate: false });
-    await documents(COMMUNITY).publish({ documentId: doc.documentId });
-    await whileRunning(doc.documentId);
+    const release = await whileCalling(doc.documentId, '/room/create', () =>
+      documents(COMMUNITY).publish({ documentId: doc.documentId })
+    );
 
     await documents(COMMUNITY).update({
       documentId: doc.documentId,
       data: { isPrivate: true } as never,
     });
     await documents(COMMUNITY).publish({ documentId: doc.documentId });
+    release();
     await settle(pg.strapi);
 
     const rooms = roomsNamed('Open at first');
@@ -208,13 +222,12 @@ describe('poison rows', () => {
 describe('unpublished and published again while the room is being deleted', () => {
   it('a delete that then fails leaves the published entry its room, not a failed row', async () => {
     const { documentId, roomId } = await published(GROUP, 'Called off then refused');
-    emulator.configure({
-      latencyMs: 600,
-      faults: [{ kind: 'status', status: 403, path: '/delete' }],
-    });
-    await documents(GROUP).unpublish({ documentId });
-    await whileRunning(documentId);
+    emulator.configure({ faults: [{ kind: 'status', status: 403, path: '/delete' }] });
+    const release = await whileCalling(documentId, '/delete', () =>
+      documents(GROUP).unpublish({ documentId })
+    );
     await documents(GROUP).publish({ documentId });
+    release();
     await settle(pg.strapi);
 
     expect(await linkOf(documentId)).toMatchObject({ status: 'created', roomId });
@@ -225,11 +238,12 @@ describe('unpublished and published again while the room is being deleted', () =
 
 describe('an entry deleted while its job runs', () => {
   it('loses its link row (the room made meanwhile stays, as onDelete keep says)', async () => {
-    emulator.configure({ latencyMs: 600 });
     const doc = await draft(COMMUNITY, { name: 'Deleted meanwhile' });
-    await documents(COMMUNITY).publish({ documentId: doc.documentId });
-    await whileRunning(doc.documentId);
+    const release = await whileCalling(doc.documentId, '/room/create', () =>
+      documents(COMMUNITY).publish({ documentId: doc.documentId })
+    );
     await documents(COMMUNITY).delete({ documentId: doc.documentId });
+    release();
     await settle(pg.strapi);
 
     expect(await linkOf(doc.documentId)).toBeUndefined();

@@ -395,12 +395,12 @@ describe('revocation', () => {
     const user = await createUser('rae', 'authenticated');
     const jwt = await signIn('rae');
     const before = generateCalls().length;
-    emulator.configure({ latencyMs: 400 });
+    const release = emulator.hold('token/generate');
     const pending = askToken(jwt);
     await waitFor(() => generateCalls().length > before);
     await pg.strapi.plugin('users-permissions').service('user').edit(user.id, { blocked: true });
+    release();
     const answer = await pending;
-    emulator.configure({ latencyMs: 0 });
     expect(answer.status).toBe(403);
     expect(JSON.stringify(answer.json)).not.toMatch(/"token"/);
     const issued = generateCalls().at(-1)!;
