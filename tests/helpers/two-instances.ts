@@ -35,11 +35,16 @@ export function twoInstancesShareTheWork(
     // Info logs, to see which instance made which room.
     const env = rig.env();
     expect(env.DATABASE_CLIENT).toBe(client);
-    const a = rig.start({ env, prefix: 'Instance A', count: FROM_A });
     // The first instance creates the schema and a backlog; the second starts on top of it, takes
-    // part of the backlog at once, and publishes its own entries while both workers run.
+    // part of the backlog at once, and publishes its own entries while both workers run. Until
+    // the second is up, calls are slower, so that the backlog is still there however long its
+    // boot takes on a loaded machine (still well under the 1 s timeout: no call is lost).
+    rig.emulator.configure({ latencyMs: 500 });
+    const a = rig.start({ env, prefix: 'Instance A', count: FROM_A });
     await a.until((p) => p.done, 120_000, 'A published everything');
     const b = rig.start({ env, prefix: 'Instance B', count: FROM_B });
+    await b.until((p) => p.ready, 120_000, 'B booted');
+    rig.emulator.configure({ latencyMs: 100 });
 
     const total = FROM_A + FROM_B;
     await b.until((p) => p.done && p.links?.created === total, 120_000, 'every room created');

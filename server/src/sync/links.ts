@@ -22,7 +22,7 @@ import type { RoomParams } from '../iflychat/client';
 import { nowMsSql } from '../utils/db-clock';
 import { sanitizeReason } from '../utils/sanitize';
 import { sameParams, type Intent, type Recorded } from './plan';
-import { isUniqueViolation, linkKeyOf, type LinkTarget } from './room-links-keys';
+import { linkKeyOf, type LinkTarget } from './room-links-keys';
 
 export const LINKS_TABLE = 'iflychat_room_links';
 
@@ -189,9 +189,8 @@ export function createLinks(strapi: Core.Strapi) {
   });
 
   /**
-   * Inserts marked rows for the targets that have none, in one statement; returns how many. The
-   * unique key on `linkKey` settles a race with another writer: then row by row, skipping a row
-   * inserted meanwhile.
+   * Inserts marked rows for the targets that have none, in one statement; returns how many it
+   * meant to insert. A row another writer inserts meanwhile is left alone (its unique key).
    */
   async function insertMissing(uid: string, targets: LinkTarget[]) {
     const byKey = new Map(targets.map((t) => [linkKeyOf(uid, t.documentId, t.locale), t]));
@@ -199,23 +198,12 @@ export function createLinks(strapi: Core.Strapi) {
     const found: unknown = await table()
       .whereIn('link_key', [...byKey.keys()])
       .select('link_key');
-    const rows = found as Array<{ link_key: string }>;
-    for (const row of rows) byKey.delete(row.link_key);
+    for (const row of found as Array<{ link_key: string }>) byKey.delete(row.link_key);
     if (byKey.size === 0) return 0;
-    try {
-      await table().insert([...byKey.values()].map((target) => newRow(uid, target)));
-      return byKey.size;
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-    }
-    for (const [key, target] of byKey) {
-      try {
-        await table().insert(newRow(uid, target));
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        byKey.delete(key);
-      }
-    }
+    await table()
+      .insert([...byKey.values()].map((target) => newRow(uid, target)))
+      .onConflict('link_key')
+      .ignore();
     return byKey.size;
   }
 

@@ -184,7 +184,6 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     /** What the Document Service middleware reports after commit (`intake.ts`). */
     intake,
 
-    /** The room panel's narrow interface. */
     /** The parts the room panel's compare-and-set writes go through (`panel/desk.ts`). */
     links,
     claims,
