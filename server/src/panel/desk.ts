@@ -78,7 +78,7 @@ export function createRoomDesk({ strapi, links, claims, entries, wake }: DeskDep
           'unlink'
         );
         if (link.roomId) await claims.releaseRoom(link.roomId, link.linkKey, trx);
-        await entries.writeBack(link, field, null);
+        await entries.writeBack(link, field, null, trx);
       });
       wake();
     },
@@ -116,7 +116,7 @@ export function createRoomDesk({ strapi, links, claims, entries, wake }: DeskDep
           } else {
             await links.insert(scope.contentType, scope, change, trx);
           }
-          await entries.writeBack(scope, field, room.roomId);
+          await entries.writeBack(scope, field, room.roomId, trx);
         });
       } catch (error) {
         // A worker made this entry's row in the meantime.

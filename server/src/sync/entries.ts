@@ -6,6 +6,7 @@
 import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
+import type { Trx } from './links';
 import { ALL_LOCALES } from './room-links-keys';
 import { relationFieldsToPopulate, type Entry } from './room-params';
 
@@ -71,13 +72,20 @@ export function createEntries(strapi: Core.Strapi) {
 
     /**
      * Every row the room belongs to (draft and published; every locale, or the room's locale)
-     * gets the room id, or loses it (`null`).
+     * gets the room id, or loses it (`null`): one statement on the table, in `trx` when given.
      */
-    async writeBack(link: Scoped, field: string, roomId: string | null): Promise<void> {
+    async writeBack(link: Scoped, field: string, roomId: string | null, trx?: Trx): Promise<void> {
       const uid = link.contentType;
+      const meta = strapi.db.metadata.get(uid);
+      const column = (name: string) =>
+        (meta.attributes[name] as { columnName?: string } | undefined)?.columnName ?? name;
       const value =
         roomId !== null && attributeType(uid, field) === 'integer' ? Number(roomId) : roomId;
-      await queryOf(uid).updateMany({ where: scopeOf(link), data: { [field]: value } });
+      const where: Record<string, string> = { [column('documentId')]: link.entryDocumentId };
+      if (link.entryLocale !== ALL_LOCALES) where[column('locale')] = link.entryLocale;
+      await (trx ?? strapi.db.connection)(meta.tableName)
+        .where(where)
+        .update({ [column(field)]: value });
     },
 
     /** The room id each row of the room's entry holds now. */
