@@ -270,6 +270,28 @@ describe('refusals', () => {
     expect(Number(limited.retryAfter)).toBeLessThanOrEqual(15);
   });
 
+  it('the limit holds across revocations: a re-roled or signed-out user gets no calls back', async () => {
+    const user = await createUser('looper', 'authenticated');
+    const jwt = await signIn('looper');
+    emulator.configure({
+      faults: [{ kind: 'status', status: 503, path: 'token/generate', times: 4 }],
+    });
+    for (let i = 0; i < 4; i += 1) expect((await askToken(jwt)).status).toBe(503);
+    // Each of these revokes the user's tokens; neither gives them fresh calls to iFlyChat.
+    await pg.strapi
+      .plugin('users-permissions')
+      .service('user')
+      .edit(user.id, { role: await roleId(pg.strapi, 'members') });
+    await pg.strapi.plugin('iflychat').service('tokens').idle();
+    expect((await askToken(jwt)).status).toBe(429);
+    const signedOut = await fetch(`${pg.url}/api/iflychat/token`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${jwt}` },
+    });
+    expect(signedOut.status).toBe(204);
+    expect((await askToken(jwt)).status).toBe(429);
+  });
+
   it('502 with a readable message when iFlyChat refuses', async () => {
     await createUser('refused', 'authenticated');
     emulator.configure({

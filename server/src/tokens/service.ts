@@ -288,12 +288,8 @@ export function createTokenService({
      */
     revoke(userId: number | string, why: string): Promise<void> {
       const userKey = String(userId);
-      try {
-        limit.reset(userKey);
-        cache.drop(userKey);
-      } catch {
-        // The in-memory copies only; the table decides.
-      }
+      // The user's limit stays: revoking (or signing out) gives no fresh calls to iFlyChat.
+      cache.drop(userKey);
       return revokeUser(userKey, why);
     },
 
