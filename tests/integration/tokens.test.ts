@@ -537,13 +537,51 @@ describe('DELETE /api/iflychat/token (sign-out)', () => {
     const response = await signOut(sol, `?token=${encodeURIComponent(tiaToken)}`);
     expect(response.status).toBe(204);
     expect(response.headers.get('cache-control')).toBe('no-store');
-    expect(emulator.requestsTo(`/token/${solToken}/delete`)).toHaveLength(1);
+    await waitFor(() => emulator.requestsTo(`/token/${solToken}/delete`).length === 1);
     expect(emulator.tokens.some((token) => token.key === solToken)).toBe(false);
     expect(emulator.tokens.some((token) => token.key === tiaToken)).toBe(true);
     const next = (await askToken(sol)).json.data.token as string;
     expect(next).not.toBe(solToken);
     // Signing out twice is harmless.
     expect((await signOut(sol)).status).toBe(204);
+  });
+
+  it("answers without waiting for other users' revocations", async () => {
+    const others: Array<{ id: number; token: string }> = [];
+    for (let i = 0; i < 6; i += 1) {
+      const user = await createUser(`queued${i}`, 'authenticated');
+      const token = (await askToken(await signIn(`queued${i}`))).json.data.token as string;
+      others.push({ id: user.id, token });
+    }
+    await createUser('uma', 'authenticated');
+    const uma = await signIn('uma');
+    const umaToken = (await askToken(uma)).json.data.token as string;
+    // The others are blocked, and iFlyChat holds their deletes for longer than this test may
+    // take (no timeout ends them): the worker's pass is stuck behind them.
+    const settings = pg.strapi.plugin('iflychat').service<{ load(): void }>('settings');
+    pg.strapi.config.set('plugin::iflychat.timeoutMs', 300_000);
+    settings.load();
+    const releases = others.map(({ token }) => emulator.hold(`/token/${token}/delete`));
+    const users = pg.strapi.plugin('users-permissions').service('user');
+    try {
+      for (const { id } of others) await users.edit(id, { blocked: true });
+      const deleting = () =>
+        others.filter(({ token }) => emulator.requestsTo(`/token/${token}/delete`).length > 0);
+      await waitFor(() => deleting().length > 0);
+      const response = await signOut(uma);
+      expect(response.status).toBe(204);
+      await waitFor(() => !emulator.tokens.some((token) => token.key === umaToken));
+      expect(
+        others.filter(({ token }) => emulator.tokens.some((issued) => issued.key === token))
+      ).toHaveLength(others.length);
+    } finally {
+      for (const release of releases) release();
+      pg.strapi.config.set('plugin::iflychat.timeoutMs', 1_000);
+      settings.load();
+    }
+    await waitFor(() =>
+      others.every(({ token }) => !emulator.tokens.some((issued) => issued.key === token))
+    );
   });
 
   it('401 for a guest or a bad JWT, 403 for a role without the token route', async () => {

@@ -116,10 +116,12 @@ export function createTokenService({
     maxEntries,
   });
   const grants = createGrants(strapi);
-  const revoker = createRevoker(strapi, grants, {
-    get: () => settings().get(),
-    getClient: () => settings().getClient(),
-  });
+  const revoker = createRevoker(
+    strapi,
+    grants,
+    { get: () => settings().get(), getClient: () => settings().getClient() },
+    () => getService(strapi, 'budget').token(Infinity)
+  );
   const inFlight = new Map<string, Promise<CachedToken>>();
   /** Revocations started and not yet written (`idle` waits for them). */
   const marking = new Set<Promise<void>>();
@@ -293,12 +295,15 @@ export function createTokenService({
       return revokeUser(userKey, why);
     },
 
-    /** `DELETE /api/iflychat/token`: the caller's tokens revoked, then deleted in iFlyChat. */
+    /**
+     * `DELETE /api/iflychat/token`: the caller's tokens revoked, then deleted in iFlyChat, without
+     * waiting for other users' revocations (a delete that fails is left to the worker).
+     */
     async signOut(user: Pick<SiteUser, 'id'>): Promise<void> {
-      const userKey = String(user.id);
-      cache.drop(userKey);
-      await grants.revokeUsers([userIdOf(user)], 'signed out');
-      await revoker.once();
+      const userId = userIdOf(user);
+      cache.drop(String(userId));
+      await grants.revokeUsers([userId], 'signed out');
+      await revoker.deleteUser(userId);
     },
 
     /** Settings or the token route's permissions changed: every grant is checked again now. */
