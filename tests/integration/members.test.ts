@@ -306,6 +306,37 @@ describe('a membership change racing a token issue', () => {
   });
 });
 
+describe('a save of a user in the Content Manager', () => {
+  it('keeps their token when nothing it carries changed; a new role still revokes it', async () => {
+    const ola = await createUser('ola', 'authenticated');
+    await community('Savers', ['ola']);
+    const before = await askToken('ola');
+    const admin = await adminClient();
+    const path = `/content-manager/collection-types/plugin::users-permissions.user/${ola.documentId}`;
+    // As the Content Manager saves a user: every relation sent, as empty connect/disconnect lists.
+    const unchanged = { connect: [], disconnect: [] };
+    const saved = await admin.put(path, {
+      email: 'ola.elsewhere@example.com',
+      confirmed: true,
+      blocked: false,
+      role: unchanged,
+      communities: unchanged,
+    });
+    expect(saved.status).toBe(200);
+    await tokens().idle();
+    expect(stillIssued(before.token)).toBe(true);
+    expect((await askToken('ola')).token).toBe(before.token);
+
+    const staff = await roleId(pg.strapi, 'staff');
+    const moved = await admin.put(path, {
+      role: { connect: [{ id: staff }], disconnect: [] },
+      communities: unchanged,
+    });
+    expect(moved.status).toBe(200);
+    await waitFor(() => !stillIssued(before.token));
+  });
+});
+
 describe('limits and bad input', () => {
   it('past memberRoomsPerToken the rooms left out are named in the log', async () => {
     await community('Cap one', ['kim']);
