@@ -559,7 +559,9 @@ describe('DELETE /api/iflychat/token (sign-out)', () => {
     // The others are blocked, and iFlyChat holds their deletes for longer than this test may
     // take (no timeout ends them): the worker's pass is stuck behind them.
     const settings = pg.strapi.plugin('iflychat').service<{ load(): void }>('settings');
-    pg.strapi.config.set('plugin::iflychat.timeoutMs', 300_000);
+    const lease: unknown = pg.strapi.config.get('plugin::iflychat.leaseSeconds');
+    pg.strapi.config.set('plugin::iflychat.timeoutMs', 100_000);
+    pg.strapi.config.set('plugin::iflychat.leaseSeconds', 300);
     settings.load();
     const releases = others.map(({ token }) => emulator.hold(`/token/${token}/delete`));
     const users = pg.strapi.plugin('users-permissions').service('user');
@@ -577,6 +579,7 @@ describe('DELETE /api/iflychat/token (sign-out)', () => {
     } finally {
       for (const release of releases) release();
       pg.strapi.config.set('plugin::iflychat.timeoutMs', 1_000);
+      pg.strapi.config.set('plugin::iflychat.leaseSeconds', lease);
       settings.load();
     }
     await waitFor(() =>
