@@ -288,6 +288,42 @@ describe('one budget per second for room jobs and chat tokens', () => {
     const span = (calls[calls.length - 1].at - calls[0].at) / 1000;
     expect((calls.length - 1) / span).toBeLessThanOrEqual(PER_SECOND * 1.25);
   }, 90_000);
+
+  it('a mass revocation does not starve room creation either: its deletes take turns too', async () => {
+    const budget = pg.strapi
+      .plugin('iflychat')
+      .service<{ stats(): { granted: { room: number; token: number } } }>('budget');
+    const users = [];
+    for (let i = 0; i < 30; i += 1) users.push(await createUser(`revoked${i}`));
+    for (const user of users) expect((await askToken(user.jwt)).status).toBe(200);
+    const before = emulator.requests.length;
+    const turns = budget.stats().granted.token;
+    const deletes = () =>
+      emulator.requests.slice(before).filter((call) => call.path.endsWith('/delete'));
+    await pg.strapi.db.query(USER_UID).updateMany({
+      where: { id: { $in: users.map((user) => user.id) } },
+      data: { blocked: true },
+    });
+    const audience = await roleId(pg.strapi, 'authenticated');
+    const documents = pg.strapi.documents(COMMUNITY);
+    for (let i = 0; i < 6; i += 1) {
+      const doc = await documents.create({ data: { name: `Revoked ${i}`, audience } as never });
+      await documents.publish({ documentId: doc.documentId });
+    }
+    await waitFor(() => deletes().length === users.length, 60_000);
+    await waitFor(async () => {
+      const rows = await linkRows(pg.strapi);
+      const rooms = rows.filter((row) => String(row.roomName).startsWith('Revoked '));
+      return rooms.length === 6 && rooms.every((row) => row.status === 'created');
+    }, 60_000);
+
+    // Every delete took a turn of the budget (on the tokens' side, so rooms keep theirs)...
+    expect(budget.stats().granted.token - turns).toBeGreaterThanOrEqual(users.length);
+    // ...so the deletes went out spaced: unspaced they go out many times as fast.
+    const sent = deletes();
+    const span = (sent[sent.length - 1].at - sent[0].at) / 1000;
+    expect((sent.length - 1) / span).toBeLessThanOrEqual(PER_SECOND * 1.25);
+  }, 120_000);
 });
 
 describe('a token call that gets no turn of the budget in time', () => {

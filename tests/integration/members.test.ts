@@ -75,6 +75,8 @@ async function adminClient() {
   return admin;
 }
 
+const tokens = () => pg.strapi.plugin('iflychat').service<{ idle(): Promise<void> }>('tokens');
+
 const stillIssued = (token: string) => emulator.tokens.some((issued) => issued.key === token);
 
 beforeAll(async () => {
@@ -85,6 +87,7 @@ beforeAll(async () => {
       appId: APP_ID,
       roleMap: { authenticated: '2', staff: '5' },
       memberRoomsPerToken: 2,
+      chatAdminUsernames: ['zoe'],
       contentTypes: { [COMMUNITY]: BINDING },
     }),
   });
@@ -133,6 +136,20 @@ describe('a members-only room', () => {
     );
     expect(status.status).toBe(200);
     expect(status.json.data.members).toEqual({ count: 1, alsoRole: 'staff' });
+  });
+
+  it('a chat admin gets every members-only room in user_site_roles, not in user_roles', async () => {
+    await createUser('zoe', 'authenticated');
+    const zoe = await askToken('zoe');
+    expect(zoe.roles).toEqual({ '2': 'Authenticated' });
+    const sent = emulator.requestsTo('token/generate').at(-1)!.body;
+    expect(sent.user_id).toBe(`strapi-${users.zoe.id}`);
+    expect(sent.chat_role).toBe('admin');
+    expect(sent.user_site_roles).toEqual({
+      '2': 'Authenticated',
+      '5': 'Staff',
+      [hikers.room.room_role]: 'Hikers',
+    });
   });
 
   it('a user of the alsoRole role enters without being a member', async () => {
@@ -250,6 +267,73 @@ describe('an entry that goes away', () => {
     const after = await askToken('ada');
     expect(after.roles).not.toHaveProperty([gone.room.room_role]);
     expect(emulator.enter(after.token, gone.room.room_id).allowed).toBe(false);
+  });
+});
+
+describe('a membership change racing a token issue', () => {
+  it('a member removed while their token is being issued is left with no token carrying the room', async () => {
+    await createUser('noa', 'authenticated');
+    const club = await community('Racing club', ['noa']);
+    const jwt = await signInOverHttp(pg.url, 'noa', PASSWORD);
+    const generated = () => emulator.requestsTo('token/generate');
+    const before = generated().length;
+    // The token call is held in iFlyChat until the removal has been written and revoked.
+    const release = emulator.hold('token/generate');
+    const pending = fetch(`${pg.url}/api/iflychat/token`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${jwt}` },
+    });
+    await waitFor(() => generated().length > before);
+    expect(generated()[before].body.user_roles).toHaveProperty([club.room.room_role]);
+    await pg.strapi.documents(COMMUNITY).update({
+      documentId: club.documentId,
+      data: { members: { disconnect: [{ documentId: users.noa.documentId }] } } as never,
+    });
+    await pg.strapi.documents(COMMUNITY).publish({ documentId: club.documentId });
+    await tokens().idle();
+    release();
+    const response = await pending;
+    expect(response.status).toBe(200);
+    const { data } = (await response.json()) as { data: { token: string } };
+    expect(emulator.enter(data.token, club.room.room_id).allowed).toBe(false);
+    // The token issued with the room is deleted in iFlyChat: no token of Noa's opens it.
+    await waitFor(() =>
+      emulator.tokens
+        .filter((token) => token.user_id === `strapi-${users.noa.id}`)
+        .every((token) => !Object.hasOwn(token.user_roles ?? {}, club.room.room_role))
+    );
+    expect(emulator.tokens.some((token) => token.key === data.token)).toBe(true);
+  });
+});
+
+describe('a save of a user in the Content Manager', () => {
+  it('keeps their token when nothing it carries changed; a new role still revokes it', async () => {
+    const ola = await createUser('ola', 'authenticated');
+    await community('Savers', ['ola']);
+    const before = await askToken('ola');
+    const admin = await adminClient();
+    const path = `/content-manager/collection-types/plugin::users-permissions.user/${ola.documentId}`;
+    // As the Content Manager saves a user: every relation sent, as empty connect/disconnect lists.
+    const unchanged = { connect: [], disconnect: [] };
+    const saved = await admin.put(path, {
+      email: 'ola.elsewhere@example.com',
+      confirmed: true,
+      blocked: false,
+      role: unchanged,
+      communities: unchanged,
+    });
+    expect(saved.status).toBe(200);
+    await tokens().idle();
+    expect(stillIssued(before.token)).toBe(true);
+    expect((await askToken('ola')).token).toBe(before.token);
+
+    const staff = await roleId(pg.strapi, 'staff');
+    const moved = await admin.put(path, {
+      role: { connect: [{ id: staff }], disconnect: [] },
+      communities: unchanged,
+    });
+    expect(moved.status).toBe(200);
+    await waitFor(() => !stillIssued(before.token));
   });
 });
 

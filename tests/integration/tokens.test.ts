@@ -270,6 +270,28 @@ describe('refusals', () => {
     expect(Number(limited.retryAfter)).toBeLessThanOrEqual(15);
   });
 
+  it('the limit holds across revocations: a re-roled or signed-out user gets no calls back', async () => {
+    const user = await createUser('looper', 'authenticated');
+    const jwt = await signIn('looper');
+    emulator.configure({
+      faults: [{ kind: 'status', status: 503, path: 'token/generate', times: 4 }],
+    });
+    for (let i = 0; i < 4; i += 1) expect((await askToken(jwt)).status).toBe(503);
+    // Each of these revokes the user's tokens; neither gives them fresh calls to iFlyChat.
+    await pg.strapi
+      .plugin('users-permissions')
+      .service('user')
+      .edit(user.id, { role: await roleId(pg.strapi, 'members') });
+    await pg.strapi.plugin('iflychat').service('tokens').idle();
+    expect((await askToken(jwt)).status).toBe(429);
+    const signedOut = await fetch(`${pg.url}/api/iflychat/token`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${jwt}` },
+    });
+    expect(signedOut.status).toBe(204);
+    expect((await askToken(jwt)).status).toBe(429);
+  });
+
   it('502 with a readable message when iFlyChat refuses', async () => {
     await createUser('refused', 'authenticated');
     emulator.configure({
@@ -515,13 +537,54 @@ describe('DELETE /api/iflychat/token (sign-out)', () => {
     const response = await signOut(sol, `?token=${encodeURIComponent(tiaToken)}`);
     expect(response.status).toBe(204);
     expect(response.headers.get('cache-control')).toBe('no-store');
-    expect(emulator.requestsTo(`/token/${solToken}/delete`)).toHaveLength(1);
+    await waitFor(() => emulator.requestsTo(`/token/${solToken}/delete`).length === 1);
     expect(emulator.tokens.some((token) => token.key === solToken)).toBe(false);
     expect(emulator.tokens.some((token) => token.key === tiaToken)).toBe(true);
     const next = (await askToken(sol)).json.data.token as string;
     expect(next).not.toBe(solToken);
     // Signing out twice is harmless.
     expect((await signOut(sol)).status).toBe(204);
+  });
+
+  it("answers without waiting for other users' revocations", async () => {
+    const others: Array<{ id: number; token: string }> = [];
+    for (let i = 0; i < 6; i += 1) {
+      const user = await createUser(`queued${i}`, 'authenticated');
+      const token = (await askToken(await signIn(`queued${i}`))).json.data.token as string;
+      others.push({ id: user.id, token });
+    }
+    await createUser('uma', 'authenticated');
+    const uma = await signIn('uma');
+    const umaToken = (await askToken(uma)).json.data.token as string;
+    // The others are blocked, and iFlyChat holds their deletes for longer than this test may
+    // take (no timeout ends them): the worker's pass is stuck behind them.
+    const settings = pg.strapi.plugin('iflychat').service<{ load(): void }>('settings');
+    const lease: unknown = pg.strapi.config.get('plugin::iflychat.leaseSeconds');
+    pg.strapi.config.set('plugin::iflychat.timeoutMs', 100_000);
+    pg.strapi.config.set('plugin::iflychat.leaseSeconds', 300);
+    settings.load();
+    const releases = others.map(({ token }) => emulator.hold(`/token/${token}/delete`));
+    const users = pg.strapi.plugin('users-permissions').service('user');
+    try {
+      for (const { id } of others) await users.edit(id, { blocked: true });
+      const deleting = () =>
+        others.filter(({ token }) => emulator.requestsTo(`/token/${token}/delete`).length > 0);
+      await waitFor(() => deleting().length > 0);
+      const response = await signOut(uma);
+      expect(response.status).toBe(204);
+      await waitFor(() => !emulator.tokens.some((token) => token.key === umaToken));
+      expect(
+        others.filter(({ token }) => emulator.tokens.some((issued) => issued.key === token))
+      ).toHaveLength(others.length);
+    } finally {
+      for (const release of releases) release();
+      pg.strapi.config.set('plugin::iflychat.timeoutMs', 1_000);
+      pg.strapi.config.set('plugin::iflychat.leaseSeconds', lease);
+      settings.load();
+    }
+    await waitFor(() =>
+      others.every(({ token }) => !emulator.tokens.some((issued) => issued.key === token))
+    );
   });
 
   it('401 for a guest or a bad JWT, 403 for a role without the token route', async () => {

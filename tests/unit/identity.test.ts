@@ -9,7 +9,11 @@ import type { Core } from '@strapi/strapi';
 import { pluginConfigSchema } from '../../contracts/config';
 import { fromView, toRequest, validate } from '../../admin/src/pages/Settings/form';
 import { usernamesList, usernamesText } from '../../admin/src/pages/Settings/users-form';
-import { BudgetExhaustedError, createCallBudget } from '../../server/src/iflychat/budget';
+import {
+  BudgetExhaustedError,
+  createBudgetService,
+  createCallBudget,
+} from '../../server/src/iflychat/budget';
 import type { TokenParams } from '../../server/src/iflychat/tokens';
 import { tokenFields } from '../../server/src/iflychat/tokens';
 import {
@@ -324,5 +328,26 @@ describe('the call budget shared by room jobs and chat tokens', () => {
     await slow.token(1_000);
     await expect(slow.token(20)).rejects.toBeInstanceOf(BudgetExhaustedError);
     expect(slow.stats().waiting).toEqual({ room: 0, token: 0 });
+  });
+
+  it('is paced from the first call after settings.load(), before anything read the settings', async () => {
+    // The settings service as it is right after load(): nothing cached until a read.
+    let cached: { maxRequestsPerSecond: number } | undefined;
+    const settings = {
+      cached: () => cached,
+      get: () => Promise.resolve((cached = { maxRequestsPerSecond: 1 })),
+    };
+    const strapi = { plugin: () => ({ service: () => settings }) } as unknown as Core.Strapi;
+    const budget = createBudgetService({ strapi });
+    await budget.room();
+    const second = budget.room();
+    await new Promise((resolve) => setImmediate(resolve));
+    // One call a second: the second waits its turn instead of going out with the first.
+    expect(budget.stats()).toEqual({
+      waiting: { room: 1, token: 0 },
+      granted: { room: 1, token: 0 },
+    });
+    await expect(budget.token(20)).rejects.toBeInstanceOf(BudgetExhaustedError);
+    await second;
   });
 });

@@ -9,6 +9,7 @@ import {
   type AccessSettings,
   type GrantFacts,
 } from '../../server/src/tokens/access';
+import { carriedAttributes } from '../../server/src/tokens/lifecycle';
 import { retryDelay, withoutToken } from '../../server/src/tokens/revoker';
 
 const settings: AccessSettings = {
@@ -137,5 +138,54 @@ describe('retryDelay', () => {
   it("waits at least the server's Retry-After, never beyond the maximum", () => {
     expect(retryDelay(1, 5, config, () => 0)).toBe(5_000);
     expect(retryDelay(1, 86_400, config, () => 0)).toBe(8_000);
+  });
+});
+
+describe('carriedAttributes', () => {
+  const attributes = {
+    username: { type: 'string' },
+    email: { type: 'email' },
+    blocked: { type: 'boolean' },
+    displayName: { type: 'string' },
+    chatModerator: { type: 'boolean' },
+    avatar: { type: 'media' },
+    role: { type: 'relation' },
+    bio: { type: 'text' },
+  };
+  const none = {
+    userNameAttribute: 'username',
+    chatAdminAttribute: undefined,
+    chatModeratorAttribute: undefined,
+    userAvatarField: undefined,
+    userAvatarGravatar: false,
+  };
+
+  it('names only what a token is made of: a save of anything else keeps the token', () => {
+    expect(carriedAttributes(attributes, none)).toEqual({
+      columns: ['id', 'blocked', 'username'],
+      media: undefined,
+    });
+    expect(
+      carriedAttributes(attributes, {
+        userNameAttribute: 'displayName',
+        chatAdminAttribute: 'role',
+        chatModeratorAttribute: 'chatModerator',
+        userAvatarField: 'avatar',
+        userAvatarGravatar: true,
+      })
+    ).toEqual({
+      columns: ['id', 'blocked', 'username', 'email', 'displayName', 'chatModerator'],
+      media: 'avatar',
+    });
+  });
+
+  it('never names what the user model does not have as a column', () => {
+    expect(
+      carriedAttributes(attributes, {
+        ...none,
+        userNameAttribute: 'nosuch',
+        userAvatarField: 'bio',
+      })
+    ).toEqual({ columns: ['id', 'blocked', 'username'], media: undefined });
   });
 });

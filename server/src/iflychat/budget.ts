@@ -33,6 +33,8 @@ interface Waiter {
 
 export function createCallBudget(options: {
   perSecond: () => number | null | undefined;
+  /** Resolves once `perSecond` can answer (the settings were read); awaited before each call. */
+  ready?: () => Promise<void> | void;
   now?: () => number;
 }) {
   const now = options.now ?? Date.now;
@@ -74,7 +76,8 @@ export function createCallBudget(options: {
   }
 
   /** Resolves when a call of `kind` may go out now. */
-  function take(kind: CallKind, maxWaitMs = Infinity): Promise<void> {
+  async function take(kind: CallKind, maxWaitMs = Infinity): Promise<void> {
+    await options.ready?.();
     return new Promise<void>((resolve, reject) => {
       let expiry: NodeJS.Timeout | undefined;
       const waiter: Waiter = {
@@ -116,8 +119,17 @@ export type CallBudget = ReturnType<typeof createCallBudget>;
 
 /** The plugin's `budget` service: one per Strapi instance, on `maxRequestsPerSecond` in force. */
 export function createBudgetService({ strapi }: { strapi: Core.Strapi }): CallBudget {
+  const settings = () => getService(strapi, 'settings');
   return createCallBudget({
-    perSecond: () => getService(strapi, 'settings').cached()?.maxRequestsPerSecond,
+    perSecond: () => settings().cached()?.maxRequestsPerSecond,
+    // After `settings.load()` nothing is cached until the next read: without this wait the first
+    // calls would go out unspaced. A failed read leaves it to the next call.
+    ready: async () => {
+      if (!settings().cached())
+        await settings()
+          .get()
+          .catch(() => undefined);
+    },
   });
 }
 

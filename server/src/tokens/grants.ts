@@ -190,12 +190,12 @@ export function createGrants(strapi: Core.Strapi) {
     },
 
     /**
-     * Claims up to `limit` revoked rows that are due and free, for `leaseMs`: one `UPDATE`
-     * re-checks all of that, so two instances never both hold a row.
+     * Claims up to `limit` revoked rows that are due and free (of one user, with `userId`), for
+     * `leaseMs`: one `UPDATE` re-checks all of that, so two instances never both hold a row.
      */
-    async claim(limit: number, leaseMs: number): Promise<HeldGrant[]> {
+    async claim(limit: number, leaseMs: number, userId?: number): Promise<HeldGrant[]> {
       const due = (q: Knex.QueryBuilder) =>
-        q
+        (userId === undefined ? q : q.where('user_id', userId))
           .whereNotNull('revoked_at_ms')
           .where('due_at_ms', '<=', now())
           .whereRaw(`(lease_until_ms is null or lease_until_ms < ${NOW_SQL})`);

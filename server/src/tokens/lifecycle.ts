@@ -1,12 +1,15 @@
 /**
- * Revokes a user's chat tokens when the user is blocked, deleted or given another role: a
- * database lifecycle subscription on Users & Permissions users, so every way of changing a user
- * (admin panel, REST, `strapi.db.query`) counts. The revocation is written once the change has
- * committed (a token issued meanwhile is caught by the service's re-read of the user). A change
- * of the token route's permissions has every grant checked again.
+ * Revokes a user's chat tokens when the user is blocked, deleted, given another role or changes
+ * what their token shows of them: a database lifecycle subscription on Users & Permissions users,
+ * so every way of changing a user (admin panel, REST, `strapi.db.query`) counts. An update is
+ * compared before and after: the Content Manager sends every field (the role too) on any save,
+ * and a save that changes nothing a token carries keeps the token. The revocation is written once
+ * the change has committed (a token issued meanwhile is caught by the service's re-read of the
+ * user). A change of the token route's permissions has every grant checked again.
  */
 import type { Core } from '@strapi/strapi';
 
+import type { EffectiveSettings } from '../settings/service';
 import { getService } from '../utils/get-service';
 
 export const USER_UID = 'plugin::users-permissions.user';
@@ -17,12 +20,93 @@ type TransactionHooks = { onCommit: (callback: () => void) => void };
 interface LifecycleEvent {
   params?: { where?: unknown; data?: Record<string, unknown> };
   result?: unknown;
-  state: { ids?: Array<number | string> };
+  state: {
+    ids?: Array<number | string>;
+    /** An update: what the user's token is made of, and its values before the update. */
+    carried?: ReturnType<typeof carriedAttributes>;
+    before?: Awaited<ReturnType<typeof carriedFacts>>;
+  };
 }
 
 function touchesAccess(data: Record<string, unknown> | undefined): boolean {
   if (!data) return false;
   return data.blocked === true || Object.hasOwn(data, 'role');
+}
+
+type UserAttributes = Record<string, { type?: string }>;
+
+/**
+ * The user's own columns a chat token is made of under these settings (tokens/params.ts and
+ * identity.ts), and the media field of the avatar, when the user model has them.
+ */
+export function carriedAttributes(
+  attributes: UserAttributes,
+  settings: Pick<
+    EffectiveSettings,
+    | 'userNameAttribute'
+    | 'chatAdminAttribute'
+    | 'chatModeratorAttribute'
+    | 'userAvatarField'
+    | 'userAvatarGravatar'
+  >
+): { columns: string[]; media: string | undefined } {
+  const named = [
+    'blocked',
+    'username', // the name's fallback, the usernames lists, the URL templates
+    settings.userAvatarGravatar ? 'email' : undefined,
+    settings.userNameAttribute,
+    settings.chatAdminAttribute,
+    settings.chatModeratorAttribute,
+  ];
+  const isColumn = (name: string | undefined): name is string =>
+    name !== undefined &&
+    Object.hasOwn(attributes, name) &&
+    !['relation', 'media', 'component', 'dynamiczone'].includes(attributes[name].type ?? '');
+  const media = settings.userAvatarField;
+  return {
+    columns: [...new Set(['id', ...named.filter(isColumn)])],
+    media: media && attributes[media]?.type === 'media' ? media : undefined,
+  };
+}
+
+/** Whether an update's data names something a token is made of (see `carriedAttributes`). */
+function touchesToken(
+  data: Record<string, unknown> | undefined,
+  carried: ReturnType<typeof carriedAttributes>
+): boolean {
+  if (!data) return false;
+  const names = ['role', ...carried.columns, ...(carried.media ? [carried.media] : [])];
+  return names.some((name) => Object.hasOwn(data, name));
+}
+
+/** What a user's token is made of, as stored now, comparable; null when there is no such user. */
+async function carriedFacts(
+  strapi: Core.Strapi,
+  where: unknown,
+  carried: ReturnType<typeof carriedAttributes>
+): Promise<{ key: string; blocked: boolean; roleId: number | null } | null> {
+  const row = (await strapi.db.query(USER_UID).findOne({
+    where: where as Record<string, unknown>,
+    select: carried.columns,
+    populate: {
+      role: { select: ['id'] },
+      ...(carried.media ? { [carried.media]: { select: ['id', 'url'] } } : {}),
+    },
+  })) as (Record<string, unknown> & { role?: { id?: number } | null }) | null;
+  if (!row) return null;
+  const roleId = row.role?.id ?? null;
+  return { key: JSON.stringify(row), blocked: row.blocked === true, roleId };
+}
+
+/** Why a token made of `before` no longer fits `after`, or null while it does. */
+function changeOf(
+  before: Awaited<ReturnType<typeof carriedFacts>>,
+  after: Awaited<ReturnType<typeof carriedFacts>>
+): string | null {
+  if (!before || !after) return null; // a deleted user is revoked by `afterDelete`
+  if (after.blocked && !before.blocked) return 'blocked';
+  if (after.roleId !== before.roleId) return 'role changed';
+  return after.key === before.key ? null : 'identity changed';
 }
 
 function idOf(row: unknown): number | string | undefined {
@@ -67,11 +151,27 @@ export function subscribeUserChanges(strapi: Core.Strapi): void {
   const why = (data: Record<string, unknown> | undefined) =>
     data?.blocked === true ? 'blocked' : 'role changed';
 
+  const carried = async () => {
+    const { attributes } = strapi.contentTypes[USER_UID as keyof typeof strapi.contentTypes] as {
+      attributes: UserAttributes;
+    };
+    return carriedAttributes(attributes, await getService(strapi, 'settings').lastRead());
+  };
+
   const subscriber = {
     models: [USER_UID],
+    async beforeUpdate(event: LifecycleEvent) {
+      const attributes = await carried();
+      if (!touchesToken(event.params?.data, attributes)) return;
+      event.state.carried = attributes;
+      event.state.before = await carriedFacts(strapi, event.params?.where, attributes);
+    },
     async afterUpdate(event: LifecycleEvent) {
-      if (touchesAccess(event.params?.data))
-        await revoke(idOf(event.result), why(event.params?.data));
+      const id = idOf(event.result);
+      if (!event.state.carried || id === undefined) return;
+      const after = await carriedFacts(strapi, { id }, event.state.carried);
+      const change = changeOf(event.state.before ?? null, after);
+      if (change) await revoke(id, change);
     },
     async beforeUpdateMany(event: LifecycleEvent) {
       if (touchesAccess(event.params?.data))

@@ -89,6 +89,28 @@ export function inverseMemberAttributes(
   });
 }
 
+/**
+ * The rows a user's side of the members relations lists now, comparable; empty for no document
+ * (a user being created has no token yet).
+ */
+async function userSides(
+  strapi: Core.Strapi,
+  documentId: string | undefined,
+  attributes: string[]
+): Promise<string> {
+  if (!documentId) return '';
+  const row = (await strapi.db.query(USER_UID).findOne({
+    where: { documentId },
+    select: ['id'],
+    populate: Object.fromEntries(attributes.map((name) => [name, { select: ['id'] }])),
+  })) as Record<string, unknown> | null;
+  const ids = (name: string) => {
+    const linked = row?.[name];
+    return Array.isArray(linked) ? linked.map((item) => String(idOf(item))).sort() : [];
+  };
+  return JSON.stringify(attributes.map(ids));
+}
+
 /** Whether a write's data touches one of these attributes. */
 function writes(data: unknown, attributes: string[]): boolean {
   if (typeof data !== 'object' || data === null) return false;
@@ -134,10 +156,20 @@ export function watchMembership(strapi: Core.Strapi): void {
       const userModel = strapi.contentTypes[USER_UID as keyof typeof strapi.contentTypes];
       const inverse = inverseMemberAttributes(userModel, contentTypes);
       if (!writes(ctx.params?.data, inverse)) return next();
+      // The Content Manager sends the relation on every save of a user: only a change counts.
+      const documentId = documentIdOf(ctx.params);
+      const before = await userSides(strapi, documentId, inverse).catch((error: unknown) => {
+        report(USER_UID, error);
+        return null; // unknown: any result counts as a change
+      });
       const result = await next();
       const id = idOf(result);
-      if (id !== undefined)
-        await afterCommit([id]).catch((error: unknown) => report(USER_UID, error));
+      try {
+        const after = await userSides(strapi, documentId ?? documentIdOf(result), inverse);
+        if (id !== undefined && (after !== before || !documentId)) await afterCommit([id]);
+      } catch (error) {
+        report(USER_UID, error);
+      }
       return result;
     }
     const bound = membersBindings(contentTypes).find(({ uid }) => uid === ctx.uid);

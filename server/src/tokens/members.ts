@@ -11,7 +11,7 @@
  */
 import type { Core } from '@strapi/strapi';
 
-import type { Binding } from '../../../contracts/config';
+import { isMemberRoleId, type Binding } from '../../../contracts/config';
 import {
   BUILT_IN_PLACEHOLDERS,
   isLocalized,
@@ -54,18 +54,22 @@ function columnsOf(model: ModelLike, binding: Binding): string[] {
   return [...new Set(['id', 'documentId', ...(isLocalized(model) ? ['locale'] : []), ...named])];
 }
 
-/** The user's member rooms of one binding, at most `limit`, oldest entries first. */
+/**
+ * The user's member rooms of one binding (every room of it, with `every`), at most `limit`,
+ * oldest entries first.
+ */
 async function roomsOfBinding(
   strapi: Core.Strapi,
   target: { uid: string; binding: Binding; source: MembersSource },
   user: SiteUser,
-  limit: number
+  limit: number,
+  every: boolean
 ): Promise<MemberRoom[]> {
   const { uid, binding, source } = target;
   const model = strapi.contentTypes[uid as keyof typeof strapi.contentTypes] as
     ModelLike | undefined;
   if (!model) return [];
-  const everyRoom = source.alsoRole !== undefined && user.role?.type === source.alsoRole;
+  const everyRoom = every || (source.alsoRole !== undefined && user.role?.type === source.alsoRole);
   const rows = (await strapi.db.query(uid).findMany({
     select: columnsOf(model, binding),
     where: {
@@ -88,20 +92,22 @@ async function roomsOfBinding(
 }
 
 /**
- * The `user_roles` keys of the user's member rooms (room role → room name), at most `cap`, and
- * the rooms left out past it (up to {@link LEFT_OUT_NAMED} + 1 of them, to name in the log).
+ * The `user_roles` keys of the user's member rooms (of every members-only room, with `every`):
+ * room role → room name, at most `cap`, and the rooms left out past it (up to
+ * {@link LEFT_OUT_NAMED} + 1 of them, to name in the log).
  */
 export async function memberRooms(
   strapi: Core.Strapi,
   settings: { contentTypes: Record<string, Binding>; memberRoomsPerToken: number },
-  user: SiteUser
+  user: SiteUser,
+  every = false
 ): Promise<{ roles: Record<string, string>; leftOut: MemberRoom[] }> {
   const cap = settings.memberRoomsPerToken;
   const found: MemberRoom[] = [];
   for (const target of membersBindings(settings.contentTypes)) {
     const room = cap + LEFT_OUT_NAMED + 1 - found.length;
     if (room <= 0) break;
-    found.push(...(await roomsOfBinding(strapi, target, user, room)));
+    found.push(...(await roomsOfBinding(strapi, target, user, room, every)));
   }
   const roles = new Map(found.slice(0, cap).map((room) => [room.role, room.name]));
   return { roles: Object.fromEntries(roles), leftOut: found.slice(cap) };
@@ -132,4 +138,35 @@ export async function withMemberRooms<P extends { userRoles: Record<string, stri
     strapi.log.warn(leftOutMessage(user.id, settings.memberRoomsPerToken, leftOut));
   }
   return { ...params, userRoles: { ...params.userRoles, ...roles } };
+}
+
+/** The member rooms' keys among a token's `user_roles`, comparable (sorted). */
+export function memberRoomsKey(userRoles: Record<string, string>): string {
+  return JSON.stringify(Object.keys(userRoles).filter(isMemberRoleId).sort());
+}
+
+/** The member rooms' keys a token for the user would carry now (see {@link memberRoomsKey}). */
+export async function currentMemberRoomsKey(
+  strapi: Core.Strapi,
+  settings: { contentTypes: Record<string, Binding>; memberRoomsPerToken: number },
+  user: SiteUser
+): Promise<string> {
+  if (membersBindings(settings.contentTypes).length === 0) return memberRoomsKey({});
+  return memberRoomsKey((await memberRooms(strapi, settings, user)).roles);
+}
+
+/**
+ * A chat admin's or moderator's parameters with every members-only room in `user_site_roles`
+ * too (iFlyChat's integrations send every role of the site there), at most
+ * `memberRoomsPerToken` of them; others' parameters as they are.
+ */
+export async function withMemberSiteRoles<P extends { siteRoles?: Record<string, string> }>(
+  strapi: Core.Strapi,
+  settings: { contentTypes: Record<string, Binding>; memberRoomsPerToken: number },
+  user: SiteUser,
+  params: P
+): Promise<P> {
+  if (!params.siteRoles || membersBindings(settings.contentTypes).length === 0) return params;
+  const { roles } = await memberRooms(strapi, settings, user, true);
+  return { ...params, siteRoles: { ...params.siteRoles, ...roles } };
 }

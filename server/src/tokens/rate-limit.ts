@@ -54,9 +54,5 @@ export function createUserRateLimit(options: {
       const waitMs = ((1 - bucket.tokens) * 60_000) / capacity;
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
     },
-
-    reset(userKey: string): void {
-      buckets.delete(userKey);
-    },
   };
 }

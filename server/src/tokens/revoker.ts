@@ -53,7 +53,9 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 export function createRevoker(
   strapi: Core.Strapi,
   grants: Grants,
-  settings: { get(): Promise<EffectiveSettings>; getClient(): Promise<IflychatClient | null> }
+  settings: { get(): Promise<EffectiveSettings>; getClient(): Promise<IflychatClient | null> },
+  /** Waits for a slot of the call budget shared with room jobs (iflychat/budget.ts). */
+  pace: () => Promise<void>
 ) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | null = null;
@@ -97,6 +99,8 @@ export function createRevoker(
       );
       return;
     }
+    // A mass revocation takes its turns of the budget: room creation keeps its share.
+    await pace();
     // A batch can outlast one lease: each delete is made under a fresh one, or not at all.
     if (!(await grants.renew(held, leaseMs))) return;
     try {
@@ -117,14 +121,17 @@ export function createRevoker(
     }
   }
 
-  /** Claims due revoked rows and deletes their tokens; true when there may be more. */
-  async function deleteDue(): Promise<boolean> {
+  /**
+   * Claims due revoked rows (of one user, with `userId`) and deletes their tokens; true when
+   * there may be more.
+   */
+  async function deleteDue(userId?: number): Promise<boolean> {
     const client = await settings.getClient();
-    noClient = !client;
+    if (userId === undefined) noClient = !client;
     if (!client) return false; // no API key: the rows wait for one
     const config = await settings.get();
     const leaseMs = Math.max(config.leaseSeconds * 1000, config.timeoutMs * 3);
-    const held = await grants.claim(BATCH, leaseMs);
+    const held = await grants.claim(BATCH, leaseMs, userId);
     for (const row of held) {
       if (stopped) break;
       await deleteHeld(row, client, config, leaseMs);
@@ -237,6 +244,18 @@ export function createRevoker(
     async once(): Promise<void> {
       if (stopped) return;
       await run();
+    },
+
+    /**
+     * Deletes one user's due revoked tokens now, apart from the worker's pass (sign-out): never
+     * behind other users' deletions. What fails here is retried by the worker.
+     */
+    async deleteUser(userId: number): Promise<void> {
+      try {
+        while (!stopped && (await deleteDue(userId)));
+      } catch (error) {
+        strapi.log.warn(`[iflychat] chat token revocation: ${messageOf(error)}`);
+      }
     },
 
     /** The sweep alone, awaited (tests). */

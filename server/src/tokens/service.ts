@@ -34,7 +34,12 @@ import { clientHash, createGrants, signatureHash } from './grants';
 import { withIdentity } from './identity';
 import { USER_UID } from './lifecycle';
 import { tokenParams, type SiteUser } from './params';
-import { withMemberRooms } from './members';
+import {
+  currentMemberRoomsKey,
+  memberRoomsKey,
+  withMemberRooms,
+  withMemberSiteRoles,
+} from './members';
 import { createUserRateLimit } from './rate-limit';
 import { createRevoker } from './revoker';
 import { applyTokenUser } from './token-user';
@@ -69,12 +74,14 @@ async function tokenRequest(strapi: Core.Strapi, settings: SettingsService, user
   const base = tokenParams(user, { ...current, userNameAttribute: nameAttribute }, appId);
   // Members-only rooms the user may enter (tokens/members.ts): part of the signature below, so
   // a change of membership gets a new token. The site's own `tokenUser` sees them too.
+  const withRooms = await withMemberRooms(strapi, current, user, base);
+  const identified = await withIdentity(strapi, user, current, withRooms);
   const params = await applyTokenUser(
     strapi,
     user,
-    await withIdentity(strapi, user, current, await withMemberRooms(strapi, current, user, base))
+    await withMemberSiteRoles(strapi, current, user, identified)
   );
-  return { current, client, appId, params };
+  return { current, client, appId, params, rooms: memberRoomsKey(withRooms.userRoles) };
 }
 
 /** The user's numeric id, or a failure: a grant is recorded by it. */
@@ -88,6 +95,11 @@ function userIdOf(user: Pick<SiteUser, 'id'>): number {
   }
   return id;
 }
+
+const MEMBERSHIP = 'membership changed';
+
+/** Thrown by `record` when the user's member rooms changed while their token was issued. */
+class MembershipChanged extends Error {}
 
 /** Why the user may no longer have the token just issued (blocked, deleted, re-roled), or null. */
 async function accessChanged(strapi: Core.Strapi, user: SiteUser): Promise<string | null> {
@@ -116,10 +128,12 @@ export function createTokenService({
     maxEntries,
   });
   const grants = createGrants(strapi);
-  const revoker = createRevoker(strapi, grants, {
-    get: () => settings().get(),
-    getClient: () => settings().getClient(),
-  });
+  const revoker = createRevoker(
+    strapi,
+    grants,
+    { get: () => settings().get(), getClient: () => settings().getClient() },
+    () => getService(strapi, 'budget').token(Infinity)
+  );
   const inFlight = new Map<string, Promise<CachedToken>>();
   /** Revocations started and not yet written (`idle` waits for them). */
   const marking = new Set<Promise<void>>();
@@ -150,12 +164,16 @@ export function createTokenService({
     }
   }
 
-  /** Records a new token; revokes it at once when the user lost access while it was issued. */
+  /**
+   * Records a new token; revokes it at once when the user lost access while it was issued, or
+   * when their member rooms are no longer the ones it carries (`rooms`, see `memberRoomsKey`).
+   */
   async function record(
     user: SiteUser,
     signature: string,
     answer: IssuedToken,
-    client: IflychatClient
+    client: IflychatClient,
+    rooms: string
   ) {
     const userId = userIdOf(user);
     const current = await settings().get();
@@ -176,11 +194,14 @@ export function createTokenService({
       expiresAtMs: entry.expiresAt,
     });
     const replaced = await grants.revokeReplaced(userId, entry.grantId, signatureHash(signature));
-    // A block (or role change) that landed while the token was being issued: its revocation may
-    // have run before this row existed. Read the user again now that it does.
-    const changed = await accessChanged(strapi, user);
+    // A block, role or membership change that landed while the token was being issued: its
+    // revocation may have run before this row existed. Read the user again now that it does.
+    const changed =
+      (await accessChanged(strapi, user)) ??
+      ((await currentMemberRoomsKey(strapi, current, user)) === rooms ? null : MEMBERSHIP);
     if (changed) await grants.revokeIds([entry.grantId], changed);
     if (changed || replaced > 0) revoker.wake();
+    if (changed === MEMBERSHIP) throw new MembershipChanged();
     if (changed) throw new TokenFailure('revoked', `Access to the chat changed (${changed})`);
     return entry;
   }
@@ -191,6 +212,7 @@ export function createTokenService({
     signature: string,
     client: IflychatClient,
     params: TokenParams,
+    rooms: string,
     maxWaitMs: number
   ): Promise<CachedToken> {
     const userKey = String(user.id);
@@ -227,18 +249,35 @@ export function createTokenService({
           throw tokenFailureOf(error);
         }
         const issued = answer;
-        const entry = await record(user, signature, issued, client).catch((error: unknown) => {
-          // Not recorded, so no instance could revoke it later: iFlyChat forgets it now.
-          if (!(error instanceof TokenFailure))
-            void deleteToken(client, issued.token).catch(() => {});
-          throw error;
-        });
+        const entry = await record(user, signature, issued, client, rooms).catch(
+          (error: unknown) => {
+            // Not recorded, so no instance could revoke it later: iFlyChat forgets it now.
+            if (!(error instanceof TokenFailure) && !(error instanceof MembershipChanged))
+              void deleteToken(client, issued.token).catch(() => {});
+            throw error;
+          }
+        );
         cache.set(userKey, entry);
         return entry;
       })().finally(() => inFlight.delete(flightKey));
       inFlight.set(flightKey, flight);
     }
     return flight;
+  }
+
+  /** A token for the user under the settings in force (see `issue`). */
+  async function issueOnce(user: SiteUser): Promise<IssueToken.Response['data']> {
+    const { current, client, appId, params, rooms } = await tokenRequest(strapi, settings(), user);
+    // A new API key, base URL or version gets new tokens; a new timeout does not.
+    const signature = JSON.stringify([client.identity, tokenFields(params)]);
+    const issued = await tokenFor(user, signature, client, params, rooms, current.timeoutMs);
+    return {
+      token: issued.token,
+      expiresAt: new Date(issued.expiresAt).toISOString(),
+      appId,
+      userId: params.userId,
+      scriptUrl: widgetScriptUrl(current.scriptUrl, appId),
+    };
   }
 
   /** Revokes the user's tokens in the table, then has them deleted; never throws. */
@@ -261,17 +300,21 @@ export function createTokenService({
   return {
     /** A token for a signed-in user (with their role populated). Throws a {@link TokenFailure}. */
     async issue(user: SiteUser): Promise<IssueToken.Response['data']> {
-      const { current, client, appId, params } = await tokenRequest(strapi, settings(), user);
-      // A new API key, base URL or version gets new tokens; a new timeout does not.
-      const signature = JSON.stringify([client.identity, tokenFields(params)]);
-      const issued = await tokenFor(user, signature, client, params, current.timeoutMs);
-      return {
-        token: issued.token,
-        expiresAt: new Date(issued.expiresAt).toISOString(),
-        appId,
-        userId: params.userId,
-        scriptUrl: widgetScriptUrl(current.scriptUrl, appId),
-      };
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await issueOnce(user);
+        } catch (error) {
+          // Membership changed meanwhile: the next token carries the rooms as they are now.
+          if (!(error instanceof MembershipChanged)) throw error;
+          if (attempt === 2) {
+            throw new TokenFailure(
+              'unavailable',
+              'Chat rooms changed while the token was issued',
+              1
+            );
+          }
+        }
+      }
     },
 
     /** `GET /api/iflychat/config`: null while no app id is set. */
@@ -288,21 +331,20 @@ export function createTokenService({
      */
     revoke(userId: number | string, why: string): Promise<void> {
       const userKey = String(userId);
-      try {
-        limit.reset(userKey);
-        cache.drop(userKey);
-      } catch {
-        // The in-memory copies only; the table decides.
-      }
+      // The user's limit stays: revoking (or signing out) gives no fresh calls to iFlyChat.
+      cache.drop(userKey);
       return revokeUser(userKey, why);
     },
 
-    /** `DELETE /api/iflychat/token`: the caller's tokens revoked, then deleted in iFlyChat. */
+    /**
+     * `DELETE /api/iflychat/token`: the caller's tokens revoked, then deleted in iFlyChat, without
+     * waiting for other users' revocations (a delete that fails is left to the worker).
+     */
     async signOut(user: Pick<SiteUser, 'id'>): Promise<void> {
-      const userKey = String(user.id);
-      cache.drop(userKey);
-      await grants.revokeUsers([userIdOf(user)], 'signed out');
-      await revoker.once();
+      const userId = userIdOf(user);
+      cache.drop(String(userId));
+      await grants.revokeUsers([userId], 'signed out');
+      await revoker.deleteUser(userId);
     },
 
     /** Settings or the token route's permissions changed: every grant is checked again now. */
