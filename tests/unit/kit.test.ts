@@ -270,6 +270,24 @@ describe('createChatSession', () => {
     expect(revoke).toHaveBeenCalledTimes(1);
   });
 
+  it('a start after a signOut during loading loads once more, not twice', async () => {
+    const answers: Array<(value: ChatToken) => void> = [];
+    const getToken = jest.fn(() => new Promise<ChatToken>((resolve) => answers.push(resolve)));
+    const session = createChatSession({ getToken, revoke: () => Promise.resolve() });
+    const first = session.start().catch((error: IflychatKitError) => error.kind);
+    await session.signOut();
+    const second = session.start();
+    answers[0](chatToken('old'));
+    await expect(first).resolves.toBe('unauthorized');
+    expect(session.token).toBeNull();
+    const third = session.start();
+    answers[1](chatToken('new'));
+    await Promise.all([second, third]);
+    expect(getToken).toHaveBeenCalledTimes(2);
+    expect(session.token).toBe('new');
+    expect(win().iflychat_auth_token).toBe('new');
+  });
+
   it('takes a token fetched on the server, and renews it with getToken', async () => {
     const getToken = jest.fn(() => Promise.resolve(chatToken('t2')));
     const session = createChatSession({ token: chatToken('t1', 5 * 60_000), getToken });

@@ -502,13 +502,18 @@ class ChatSessionImpl implements IflychatSession {
 
   private async load(): Promise<void> {
     const asked = this.generation;
-    if (this.signedIn) this.current ??= await this.obtain();
+    const signedOut = () => new IflychatKitError('unauthorized', 0, 'signed out');
+    if (this.signedIn && !this.current) {
+      const token = await this.obtain();
+      if (asked !== this.generation) throw signedOut();
+      this.current = token;
+    }
     const found = await widgetOf(this.options, this.signedIn ? this.current : null);
     const scriptUrl = checkScriptUrl(
       this.options.scriptUrl ?? found.scriptUrl,
       this.options.allowedScriptHosts
     );
-    if (asked !== this.generation) throw new IflychatKitError('unauthorized', 0, 'signed out');
+    if (asked !== this.generation) throw signedOut();
     const { window } = env();
     window.iflychat_app_id = found.appId;
     window.iflychat_external_cdn_host = cdnHost(scriptUrl);
@@ -527,10 +532,14 @@ class ChatSessionImpl implements IflychatSession {
 
   readonly start = (): Promise<void> => {
     this.holds += 1;
-    this.loading ??= this.load().catch((error: unknown) => {
-      this.loading = null;
-      throw toKitError(error);
-    });
+    if (!this.loading) {
+      const loading: Promise<void> = this.load().catch((error: unknown) => {
+        // Forgotten so that the next start tries again (unless signOut already replaced it).
+        if (this.loading === loading) this.loading = null;
+        throw toKitError(error);
+      });
+      this.loading = loading;
+    }
     return this.loading.then(() => {
       if (!this.timer) this.arm();
     });

@@ -37,7 +37,8 @@ export interface IflychatProviderProps extends Omit<SessionOptions, 'onRenewErro
 
 /**
  * Gives its rooms one session: the `session` given, or one made from the options (a new one when
- * `strapiUrl`, `jwt`, `getToken`, `token` or `scriptUrl` change, as on sign-in).
+ * `strapiUrl`, `jwt`, the server's `token` or `scriptUrl` change, as on sign-in; `getToken` and
+ * `revoke` may be new functions on each render).
  */
 export function IflychatProvider({
   session,
@@ -47,14 +48,25 @@ export function IflychatProvider({
 }: IflychatProviderProps) {
   const errorRef = React.useRef(onError);
   errorRef.current = onError;
-  const { strapiUrl, jwt, getToken, token, scriptUrl } = options;
+  // The latest functions are called, so an inline `getToken={() => …}` makes no new session.
+  const calls = React.useRef(options);
+  calls.current = options;
+  const { strapiUrl, jwt, scriptUrl } = options;
+  const hasGetToken = Boolean(options.getToken);
+  const serverToken = options.token?.token;
   const active = React.useMemo(
     () =>
       session ??
-      createChatSession({ ...options, onRenewError: (error) => errorRef.current?.(error) }),
-    // The other options (fetch, revoke, allowedScriptHosts) are read when the session is made.
+      createChatSession({
+        ...options,
+        getToken: hasGetToken ? () => calls.current.getToken!() : undefined,
+        revoke: options.revoke ? () => calls.current.revoke!() : undefined,
+        onRenewError: (error) => errorRef.current?.(error),
+      }),
+    // A new session for a new user (strapiUrl, jwt, a token from the server, getToken given or
+    // not) or script; the other options are read when the session is made.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [session, strapiUrl, jwt, getToken, token, scriptUrl]
+    [session, strapiUrl, jwt, hasGetToken, serverToken, scriptUrl]
   );
   React.useEffect(() => {
     active.start().catch((error: unknown) => errorRef.current?.(toKitError(error)));
