@@ -40,7 +40,7 @@ export default tseslint.config(
           './tests/tsconfig.json',
           './playground/tsconfig.json',
           './playground/src/admin/tsconfig.json',
-          './kit/tsconfig.json',
+          './packages/kit/tsconfig.json',
         ],
         tsconfigRootDir: import.meta.dirname,
       },
@@ -65,7 +65,7 @@ export default tseslint.config(
   },
   {
     // The front-end kit runs in browsers.
-    files: ['kit/**/*.ts', 'kit/**/*.tsx'],
+    files: ['packages/kit/**/*.ts', 'packages/kit/**/*.tsx'],
     plugins: { 'react-hooks': reactHooks },
     languageOptions: { globals: { ...globals.browser } },
     rules: { ...reactHooks.configs.recommended.rules },

@@ -5,7 +5,13 @@
  */
 import { z } from 'zod';
 
-import { roleTypeSchema, userConfigFields, type TokenUserHook } from './users';
+import {
+  allowedScriptHostsSchema,
+  roleTypeSchema,
+  scriptUrlProblem,
+  userConfigFields,
+  type TokenUserHook,
+} from './users';
 
 export const API_VERSIONS = ['1.1', '1.0'] as const;
 export type ApiVersion = (typeof API_VERSIONS)[number];
@@ -240,6 +246,11 @@ const pluginConfigObject = z.strictObject({
   contentTypes: z.record(contentTypeUidSchema, bindingSchema).default({}),
   /** Chat tokens for the site's users (contracts/users.ts). */
   ...userConfigFields,
+  /**
+   * Hosts besides cdn.iflychat.com the widget script (`scriptUrl`) may come from; config file
+   * only, never the settings page, which could otherwise point every page at a script of its own.
+   */
+  allowedScriptHosts: allowedScriptHostsSchema,
   /** Adjusts each chat token's parameters; config file only (server/src/tokens/token-user.ts). */
   tokenUser: z
     .custom<TokenUserHook>((value) => typeof value === 'function', {
@@ -264,6 +275,8 @@ export const pluginConfigSchema = pluginConfigObject.superRefine((config, ctx) =
       message: 'must not be smaller than retryBaseDelayMs',
     });
   }
+  const scriptProblem = scriptUrlProblem(config.scriptUrl, config.allowedScriptHosts);
+  if (scriptProblem) ctx.addIssue({ code: 'custom', path: ['scriptUrl'], message: scriptProblem });
 });
 
 /**

@@ -107,6 +107,10 @@ export const settingsUpdateSchema = z.strictObject({
   roleMap: base.roleMap,
   contentTypes: base.contentTypes,
   ...userConfigFields,
+  /** Set in config/plugins.ts only: refused here with the field named. */
+  allowedScriptHosts: z
+    .never({ error: 'can only be set in config/plugins.ts, not from the admin panel' })
+    .optional(),
 });
 
 export type SettingsUpdateInput = z.input<typeof settingsUpdateSchema>;

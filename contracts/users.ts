@@ -11,7 +11,49 @@ export type ChatRole = (typeof CHAT_ROLES)[number];
 export const DEFAULT_USER_ID_PREFIX = 'strapi-';
 export const DEFAULT_USER_NAME_ATTRIBUTE = 'username';
 export const DEFAULT_TOKEN_REQUESTS_PER_MINUTE = 10;
-export const DEFAULT_SCRIPT_URL = '//cdn.iflychat.com/js/iflychat-v2.min.js';
+/** iFlyChat's CDN: the one host the widget script may come from unless `allowedScriptHosts` adds one. */
+export const IFLYCHAT_CDN_HOST = 'cdn.iflychat.com';
+export const DEFAULT_SCRIPT_URL = `https://${IFLYCHAT_CDN_HOST}/js/iflychat-v2.min.js`;
+
+const SCRIPT_URL_PATTERN = /^(?:(https?):)?\/\/([^\s/?#@\\]+)(\/[^\s#]*)$/i;
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/;
+
+/**
+ * Why the widget script URL is refused, or null: it must be `https` (a protocol-relative URL is
+ * read as https) on iFlyChat's CDN or on a host `allowedScriptHosts` of `config/plugins.ts` names
+ * (plain http only for localhost and 127.x.x.x). The kit loads it on every page that shows a
+ * room, so a host anyone with the settings permission could choose would run their script there.
+ */
+export function scriptUrlProblem(
+  value: string,
+  allowedHosts: readonly string[] = []
+): string | null {
+  const match = SCRIPT_URL_PATTERN.exec(value);
+  if (!match) return `must be an https URL of a script such as ${DEFAULT_SCRIPT_URL}`;
+  const host = match[2].toLowerCase();
+  if (host !== IFLYCHAT_CDN_HOST && !allowedHosts.includes(host)) {
+    return `must be on ${IFLYCHAT_CDN_HOST}; another host must be listed in allowedScriptHosts in config/plugins.ts`;
+  }
+  if (match[1]?.toLowerCase() === 'http' && !LOOPBACK_HOST.test(host)) {
+    return 'must be an https URL (plain http only for 127.0.0.1 or localhost)';
+  }
+  return null;
+}
+
+/** `allowedScriptHosts` in `config/plugins.ts`: host names, each with an optional port. */
+export const allowedScriptHostsSchema = z
+  .array(
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(
+        /^([a-z0-9-]+\.)*[a-z0-9-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/,
+        'must be a host name such as chat.example.com, with an optional :port'
+      )
+  )
+  .max(20)
+  .default([]);
 
 /** Placeholders a user URL template may hold. */
 export const USER_URL_PLACEHOLDERS = ['id', 'documentId', 'username'] as const;
@@ -117,15 +159,16 @@ export const userConfigFields = {
     .min(1)
     .max(10_000)
     .default(DEFAULT_TOKEN_REQUESTS_PER_MINUTE),
-  /** The widget script the front-end kit loads (`?app_id=` is added). */
+  /**
+   * The widget script the front-end kit loads (`?app_id=` is added): on iFlyChat's CDN, or on a
+   * host `allowedScriptHosts` names (checked with the rest of the configuration, see
+   * {@link scriptUrlProblem}).
+   */
   scriptUrl: z
     .string()
     .trim()
     .max(500, 'must be at most 500 characters')
-    .regex(
-      /^(https?:)?\/\/[^\s/?#]+\/[^\s#]*$/,
-      'must be an http(s) or protocol-relative URL of a script such as //cdn.iflychat.com/js/iflychat-v2.min.js'
-    )
+    .regex(SCRIPT_URL_PATTERN, `must be an https URL of a script such as ${DEFAULT_SCRIPT_URL}`)
     .default(DEFAULT_SCRIPT_URL),
 };
 

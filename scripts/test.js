@@ -4,6 +4,7 @@
 /**
  * `npm test`: the whole suite, in the order that fails fastest.
  *   type checks (server, admin, tests, kit; strict) → lint → formatting → plugin and kit build + verify →
+ *   kit size budget →
  *   unit tests → integration tests (real Strapi + SQLite + emulator) → the delivery and lifecycle
  *   integration tests again on MariaDB/MySQL → package contents →
  *   playground admin build → browser tests (Chromium or Chrome + playwright-core).
@@ -99,6 +100,8 @@ const steps = [
   { name: 'translations', cmd: [process.execPath, 'scripts/translations.js', '--check'] },
   { name: 'build', cmd: ['npm', 'run', '--silent', 'build'] },
   { name: 'verify', cmd: [bin('strapi-plugin'), 'verify'] },
+  // The front-end kit's size budget (core 5 kB, React part 2 kB, min+gzip), printed.
+  { name: 'kit-size', cmd: [process.execPath, 'scripts/kit-size.js'] },
   { name: 'unit', cmd: jest('tests/jest.unit.config.js', 'unit'), jest: true },
   {
     name: 'integration',

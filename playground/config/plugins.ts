@@ -12,7 +12,12 @@ export default ({ env }: { env: (key: string, fallback?: string) => string }) =>
       roleMap: { public: '1', authenticated: '2', members: '3' },
       // Site users: Members are moderators in the chat; the widget comes from the emulator in the demo.
       chatRoleMap: { members: 'moderator' },
-      scriptUrl: env('IFLYCHAT_SCRIPT_URL', '//cdn.iflychat.com/js/iflychat-v2.min.js'),
+      scriptUrl: env('IFLYCHAT_SCRIPT_URL', 'https://cdn.iflychat.com/js/iflychat-v2.min.js'),
+      // The emulator's host in the demo (IFLYCHAT_WIDGET_ORIGIN); none otherwise.
+      allowedScriptHosts: env('IFLYCHAT_WIDGET_ORIGIN', '')
+        .split(',')
+        .map((origin) => origin.trim().replace(/^https?:\/\//, ''))
+        .filter(Boolean),
       contentTypes: {
         'api::community.community': {
           roomName: '{name}',

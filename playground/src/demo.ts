@@ -4,7 +4,7 @@
  * each role, and one published Community for each role. Idempotent.
  *
  * It also serves the front-end kit's ES module at /chat/kit/client.js for the public page
- * playground/public/chat/, as a site's own bundler would include it.
+ * playground/public/chat/, as a site's own bundler would include it (packages/kit, built).
  */
 import fs from 'fs';
 import path from 'path';
@@ -35,16 +35,28 @@ const ROLE = 'plugin::users-permissions.role';
 const PERMISSION = 'plugin::users-permissions.permission';
 const USER = 'plugin::users-permissions.user';
 
+/**
+ * The kit's ES module at /chat/kit/client.js, and at /chat/kit/widget-hosts.js the widget hosts
+ * the page allows besides iFlyChat's CDN (the emulator's, from IFLYCHAT_WIDGET_ORIGIN), as a site
+ * would write them in its own code.
+ */
 export function serveKit(strapi: Core.Strapi): void {
-  const file = path.join(pluginRoot(), 'dist', 'kit', 'esm', 'client.js');
+  const file = path.join(pluginRoot(), 'packages', 'kit', 'dist', 'esm', 'client.js');
+  const origin = /^https?:\/\/([^/]+)/.exec(process.env.IFLYCHAT_WIDGET_ORIGIN ?? '');
+  const hosts = `export const widgetHosts = ${JSON.stringify(origin ? [origin[1]] : [])};\n`;
   strapi.server.use(async (ctx, next) => {
-    if (ctx.method !== 'GET' || ctx.path !== '/chat/kit/client.js') {
+    if (ctx.method !== 'GET' || !ctx.path.startsWith('/chat/kit/')) {
+      await next();
+      return;
+    }
+    if (ctx.path === '/chat/kit/client.js') ctx.body = fs.createReadStream(file);
+    else if (ctx.path === '/chat/kit/widget-hosts.js') ctx.body = hosts;
+    else {
       await next();
       return;
     }
     ctx.type = 'application/javascript; charset=utf-8';
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = fs.createReadStream(file);
   });
 }
 

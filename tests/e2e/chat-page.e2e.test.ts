@@ -33,6 +33,7 @@ beforeAll(async () => {
       roleMap: { public: '1', authenticated: '2', members: '3' },
       chatRoleMap: { members: 'moderator' },
       scriptUrl: `${emulator.url}/js/iflychat-v2.min.js`,
+      allowedScriptHosts: [new URL(emulator.url).host],
     }),
     env: { IFLYCHAT_DEMO: 'true', IFLYCHAT_WIDGET_ORIGIN: emulator.url },
   });

@@ -35,6 +35,7 @@ beforeAll(async () => {
       appId: APP_ID,
       roleMap: { public: '1', authenticated: '2', members: '3' },
       scriptUrl: `${emulator.url}/js/iflychat-v2.min.js`,
+      allowedScriptHosts: [new URL(emulator.url).host],
       contentTypes: {
         [COMMUNITY]: {
           roomName: '{name}',

@@ -374,7 +374,7 @@ describe('guests (no sign-in)', () => {
     expect(config.status).toBe(200);
     expect(config.json.data).toEqual({
       appId: APP_ID,
-      scriptUrl: `//cdn.iflychat.com/js/iflychat-v2.min.js?app_id=${APP_ID}`,
+      scriptUrl: `https://cdn.iflychat.com/js/iflychat-v2.min.js?app_id=${APP_ID}`,
     });
     // Even with the action ticked for the Public role, no token without a signed-in user.
     await enableTokenRoute(pg.strapi, await roleId(pg.strapi, 'public'));

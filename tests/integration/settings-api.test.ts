@@ -163,7 +163,7 @@ describe('settings', () => {
       chatAdminUsernames: [],
       chatModeratorUsernames: [],
       tokenRequestsPerMinute: 10,
-      scriptUrl: '//cdn.iflychat.com/js/iflychat-v2.min.js',
+      scriptUrl: 'https://cdn.iflychat.com/js/iflychat-v2.min.js',
       locked: { keys: [], roleMap: [], contentTypes: [] },
       encryptedAtRest: true,
       revision: 0,

@@ -172,7 +172,7 @@ describe('tokens for signed-in users', () => {
         expiresAt: expect.any(String),
         appId: APP_ID,
         userId: `strapi-${user.id}`,
-        scriptUrl: `//cdn.iflychat.com/js/iflychat-v2.min.js?app_id=${APP_ID}`,
+        scriptUrl: `https://cdn.iflychat.com/js/iflychat-v2.min.js?app_id=${APP_ID}`,
       },
     });
     const expiresIn = Date.parse(response.json.data.expiresAt) - Date.now();
@@ -604,7 +604,7 @@ describe('GET /api/iflychat/config', () => {
     expect(response.json).toEqual({
       data: {
         appId: APP_ID,
-        scriptUrl: `//cdn.iflychat.com/js/iflychat-v2.min.js?app_id=${APP_ID}`,
+        scriptUrl: `https://cdn.iflychat.com/js/iflychat-v2.min.js?app_id=${APP_ID}`,
       },
     });
   });

@@ -48,7 +48,8 @@ describe('parsePluginConfig', () => {
       chatAdminUsernames: [],
       chatModeratorUsernames: [],
       tokenRequestsPerMinute: 10,
-      scriptUrl: '//cdn.iflychat.com/js/iflychat-v2.min.js',
+      scriptUrl: 'https://cdn.iflychat.com/js/iflychat-v2.min.js',
+      allowedScriptHosts: [],
     });
   });
 

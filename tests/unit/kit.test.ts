@@ -1,21 +1,26 @@
 /**
- * The front-end kit (strapi-plugin-iflychat/client) against a small stand-in for the browser's
- * document and a recorded fetch: argument checks, the globals iFlyChat reads, one script per
- * page, token renewal, and the typed errors.
+ * The front-end kit (iflychat-strapi-kit/client) against a small stand-in for the browser's
+ * document and a recorded fetch: one session per page (one token request however many rooms,
+ * a start/stop/start as React StrictMode does it), renewal, sign-out, tokens fetched on a server,
+ * the widget script's allowed hosts, argument checks and the typed errors.
  */
 import {
   cdnHost,
   checkRoomId,
+  createChatSession,
   embedRoom,
+  getChatToken,
   IflychatKitError,
   loadIflychat,
   resetIflychatForTests,
   RENEW_BEFORE_MS,
-} from '../../kit/src/client';
+  type ChatToken,
+} from '../../packages/kit/src/client';
 
 class FakeElement {
   readonly attributes = new Map<string, string>();
   children: FakeElement[] = [];
+  parent: FakeElement | null = null;
   className = '';
   src = '';
   async = false;
@@ -25,11 +30,16 @@ class FakeElement {
     this.attributes.set(name, value);
   }
   appendChild(child: FakeElement) {
+    child.parent = this;
     this.children.push(child);
     return child;
   }
   replaceChildren() {
     this.children = [];
+  }
+  remove() {
+    if (this.parent) this.parent.children = this.parent.children.filter((c) => c !== this);
+    this.parent = null;
   }
   addEventListener(type: string, listener: () => void) {
     this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
@@ -37,30 +47,48 @@ class FakeElement {
   fire(type: string) {
     for (const listener of this.listeners.get(type) ?? []) listener();
   }
+  /** This element and everything under it. */
+  all(): FakeElement[] {
+    return [this, ...this.children.flatMap((child) => child.all())];
+  }
 }
 
-let scripts: FakeElement[];
+let head: FakeElement;
+let body: FakeElement;
 let failScript: boolean;
 const scope = globalThis as unknown as Record<string, unknown>;
+const scripts = () => head.children;
+const embeds = () => body.all().filter((element) => element.className === 'iflychat-embed');
 
 beforeEach(() => {
-  scripts = [];
   failScript = false;
   resetIflychatForTests();
+  head = new FakeElement('head');
+  body = new FakeElement('body');
+  const appendToHead = head.appendChild.bind(head);
+  head.appendChild = (script: FakeElement) => {
+    appendToHead(script);
+    // The browser fires the script's event later; no timer, so fake timers need not run it.
+    void Promise.resolve().then(() => script.fire(failScript ? 'error' : 'load'));
+    return script;
+  };
   scope.window = {};
   scope.document = {
+    head,
     createElement: (tag: string) => new FakeElement(tag),
     querySelector: (selector: string) =>
       selector === 'script[data-iflychat-widget]'
-        ? (scripts.find((script) => script.attributes.has('data-iflychat-widget')) ?? null)
+        ? (scripts().find((script) => script.attributes.has('data-iflychat-widget')) ?? null)
         : null,
-    head: {
-      appendChild(script: FakeElement) {
-        scripts.push(script);
-        setTimeout(() => script.fire(failScript ? 'error' : 'load'), 0);
-      },
+    querySelectorAll: (selector: string) => {
+      expect(selector).toBe('script[data-iflychat-widget], .iflychat-embed');
+      return [...scripts(), ...embeds()];
     },
   };
+  jest.useFakeTimers({
+    now: Date.now(),
+    doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'],
+  });
 });
 
 afterEach(() => {
@@ -71,6 +99,7 @@ afterEach(() => {
 
 const JWT = 'aaa.bbb.ccc';
 const STRAPI = 'https://cms.example.com';
+const SCRIPT = 'https://cdn.iflychat.com/js/iflychat-v2.min.js?app_id=app-1';
 
 interface Call {
   url: string;
@@ -96,25 +125,38 @@ function fakeFetch(answers: Array<{ status: number; body: unknown; retryAfter?: 
   return { fetch, calls };
 }
 
-const tokenAnswer = (token: string, inMs = 3_600_000) => ({
+const chatToken = (token: string, inMs = 3_600_000, scriptUrl = SCRIPT): ChatToken => ({
+  token,
+  expiresAt: new Date(Date.now() + inMs).toISOString(),
+  appId: 'app-1',
+  userId: 'strapi-1',
+  scriptUrl,
+});
+const tokenAnswer = (token: string, inMs?: number, scriptUrl?: string) => ({
   status: 200,
-  body: {
-    data: {
-      token,
-      expiresAt: new Date(Date.now() + inMs).toISOString(),
-      appId: 'app-1',
-      userId: 'strapi-1',
-      scriptUrl: '//cdn.iflychat.com/js/iflychat-v2.min.js?app_id=app-1',
-    },
-  },
+  body: { data: chatToken(token, inMs, scriptUrl) },
 });
 
 const win = () => scope.window as Record<string, unknown>;
+const methods = (calls: Call[]) => calls.map((call) => `${call.method} ${call.url}`);
+const room = () => body.appendChild(new FakeElement('div'));
 
-describe('loadIflychat', () => {
-  it('fetches the token, sets the globals and loads the script once per page', async () => {
+describe('createChatSession', () => {
+  it('asks for nothing until a room is embedded or the session started', async () => {
+    const { fetch, calls } = fakeFetch([]);
+    const session = createChatSession({ strapiUrl: STRAPI, jwt: JWT, fetch });
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(calls).toEqual([]);
+    expect(scripts()).toEqual([]);
+    expect([session.token, session.appId, session.userId]).toEqual([null, null, null]);
+  });
+
+  it('twenty rooms on a page cost one token request and one script', async () => {
     const { fetch, calls } = fakeFetch([tokenAnswer('t1'), tokenAnswer('t2')]);
-    const session = await loadIflychat({ strapiUrl: `${STRAPI}/`, jwt: JWT, fetch });
+    const session = createChatSession({ strapiUrl: `${STRAPI}/`, jwt: JWT, fetch });
+    const rooms = Array.from({ length: 20 }, () => room());
+    await Promise.all(rooms.map((element, i) => session.embed(element, i + 1)));
+    await session.embed(room(), 99);
     expect(calls).toEqual([
       {
         url: `${STRAPI}/api/iflychat/token`,
@@ -127,73 +169,40 @@ describe('loadIflychat', () => {
       iflychat_external_cdn_host: 'cdn.iflychat.com',
       iflychat_auth_token: 't1',
     });
-    expect(scripts.map((script) => [script.src, script.async])).toEqual([
-      ['//cdn.iflychat.com/js/iflychat-v2.min.js?app_id=app-1', true],
+    expect(scripts().map((script) => [script.src, script.async])).toEqual([[SCRIPT, true]]);
+    expect(embeds().map((embed) => embed.attributes.get('data-room-id'))).toEqual([
+      ...rooms.map((_, i) => String(i + 1)),
+      '99',
     ]);
     expect([session.token, session.userId, session.appId]).toEqual(['t1', 'strapi-1', 'app-1']);
-    const again = await loadIflychat({ strapiUrl: STRAPI, jwt: JWT, fetch });
-    expect(scripts).toHaveLength(1);
-    expect(win().iflychat_auth_token).toBe('t2');
-    session.stop();
-    again.stop();
   });
 
-  it('loads the public config for a guest, and a configured script instead', async () => {
-    const { fetch, calls } = fakeFetch([
-      { status: 200, body: { data: { appId: 'app-9', scriptUrl: '//cdn.iflychat.com/x.js' } } },
-    ]);
-    const session = await loadIflychat({
-      strapiUrl: STRAPI,
-      fetch,
-      scriptUrl: 'http://127.0.0.1:4010/js/iflychat-v2.min.js?app_id=app-9',
-    });
-    expect(calls.map((call) => [call.method, call.url, call.headers.Authorization])).toEqual([
-      ['GET', `${STRAPI}/api/iflychat/config`, undefined],
-    ]);
-    expect(win()).toEqual({
-      iflychat_app_id: 'app-9',
-      iflychat_external_cdn_host: '127.0.0.1:4010',
-    });
-    expect(session.token).toBeNull();
-    expect(scripts[0].src).toBe('http://127.0.0.1:4010/js/iflychat-v2.min.js?app_id=app-9');
-  });
-
-  it('signOut stops renewing, forgets the token and asks the plugin to delete it', async () => {
-    jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate'] });
+  it('start, stop, start (React StrictMode) asks once, and renews only while started', async () => {
     const { fetch, calls } = fakeFetch([
       tokenAnswer('t1', 10 * 60_000),
-      { status: 204, body: null },
+      tokenAnswer('t2', 10 * 60_000),
     ]);
-    const loading = loadIflychat({ strapiUrl: STRAPI, jwt: JWT, fetch });
-    await jest.advanceTimersByTimeAsync(1); // the script's load event
-    const session = await loading;
-    await session.signOut();
-    expect(calls.map((call) => [call.method, call.url, call.headers.Authorization])).toEqual([
-      ['POST', `${STRAPI}/api/iflychat/token`, `Bearer ${JWT}`],
-      ['DELETE', `${STRAPI}/api/iflychat/token`, `Bearer ${JWT}`],
-    ]);
-    expect(win().iflychat_auth_token).toBeUndefined();
-    await jest.advanceTimersByTimeAsync(20 * 60_000);
-    expect(calls).toHaveLength(2); // no renewal after signing out
-  });
-
-  it('renews the token a minute before it expires', async () => {
-    jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate'] });
-    const { fetch, calls } = fakeFetch([tokenAnswer('t1', 10 * 60_000), tokenAnswer('t2')]);
-    const loading = loadIflychat({ strapiUrl: STRAPI, jwt: JWT, fetch });
-    await jest.advanceTimersByTimeAsync(1); // the script's load event
-    const session = await loading;
+    const session = createChatSession({ strapiUrl: STRAPI, jwt: JWT, fetch });
+    const first = session.start();
+    session.stop();
+    await session.start();
+    await first;
+    expect(calls).toHaveLength(1);
     await jest.advanceTimersByTimeAsync(10 * 60_000 - RENEW_BEFORE_MS - 10);
     expect(calls).toHaveLength(1);
     await jest.advanceTimersByTimeAsync(20);
-    expect(calls).toHaveLength(2);
+    expect(methods(calls)).toEqual([
+      `POST ${STRAPI}/api/iflychat/token`,
+      `POST ${STRAPI}/api/iflychat/token`,
+    ]);
     expect(session.token).toBe('t2');
     expect(win().iflychat_auth_token).toBe('t2');
     session.stop();
+    await jest.advanceTimersByTimeAsync(60 * 60_000);
+    expect(calls).toHaveLength(2);
   });
 
   it('refresh() gets a new token at once, shares one request, and renews from the new expiry', async () => {
-    jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate'] });
     const { fetch, calls } = fakeFetch([
       tokenAnswer('t1', 10 * 60_000),
       tokenAnswer('t2', 20 * 60_000),
@@ -204,9 +213,8 @@ describe('loadIflychat', () => {
       },
       tokenAnswer('t3'),
     ]);
-    const loading = loadIflychat({ strapiUrl: STRAPI, jwt: JWT, fetch });
-    await jest.advanceTimersByTimeAsync(1);
-    const session = await loading;
+    const session = createChatSession({ strapiUrl: STRAPI, jwt: JWT, fetch });
+    await session.start();
     await jest.advanceTimersByTimeAsync(60_000);
     await Promise.all([session.refresh(), session.refresh()]);
     expect(calls).toHaveLength(2);
@@ -226,14 +234,151 @@ describe('loadIflychat', () => {
     session.stop();
   });
 
-  it("a guest's refresh() asks for nothing", async () => {
+  it('signOut deletes the globals, removes the widget and its rooms, and deletes the token', async () => {
     const { fetch, calls } = fakeFetch([
-      { status: 200, body: { data: { appId: 'app', scriptUrl: '//cdn.example.com/w.js' } } },
+      tokenAnswer('t1', 10 * 60_000),
+      { status: 204, body: null },
     ]);
-    const loading = loadIflychat({ strapiUrl: STRAPI, fetch });
-    const session = await loading;
+    const session = createChatSession({ strapiUrl: STRAPI, jwt: JWT, fetch });
+    await session.embed(room(), 1);
+    await session.embed(room(), 2);
+    expect(embeds()).toHaveLength(2);
+    await session.signOut();
+    expect(calls.map((call) => [call.method, call.url, call.headers.Authorization])).toEqual([
+      ['POST', `${STRAPI}/api/iflychat/token`, `Bearer ${JWT}`],
+      ['DELETE', `${STRAPI}/api/iflychat/token`, `Bearer ${JWT}`],
+    ]);
+    expect(win()).toEqual({});
+    expect(scripts()).toEqual([]);
+    expect(embeds()).toEqual([]);
+    expect([session.token, session.userId, session.appId]).toEqual([null, null, null]);
+    await jest.advanceTimersByTimeAsync(20 * 60_000);
+    expect(calls).toHaveLength(2); // no renewal after signing out
+  });
+
+  it('an answer that arrives after signOut is dropped', async () => {
+    let answer: (value: ChatToken) => void = () => undefined;
+    const getToken = jest.fn(() => new Promise<ChatToken>((resolve) => (answer = resolve)));
+    const revoke = jest.fn(() => Promise.resolve());
+    const session = createChatSession({ getToken, revoke });
+    const loading = session.start().catch((error: IflychatKitError) => error.kind);
+    await session.signOut();
+    answer(chatToken('late'));
+    await expect(loading).resolves.toBe('unauthorized');
+    expect(win()).toEqual({});
+    expect(scripts()).toEqual([]);
+    expect(revoke).toHaveBeenCalledTimes(1);
+  });
+
+  it('a start after a signOut during loading loads once more, not twice', async () => {
+    const answers: Array<(value: ChatToken) => void> = [];
+    const getToken = jest.fn(() => new Promise<ChatToken>((resolve) => answers.push(resolve)));
+    const session = createChatSession({ getToken, revoke: () => Promise.resolve() });
+    const first = session.start().catch((error: IflychatKitError) => error.kind);
+    await session.signOut();
+    const second = session.start();
+    answers[0](chatToken('old'));
+    await expect(first).resolves.toBe('unauthorized');
+    expect(session.token).toBeNull();
+    const third = session.start();
+    answers[1](chatToken('new'));
+    await Promise.all([second, third]);
+    expect(getToken).toHaveBeenCalledTimes(2);
+    expect(session.token).toBe('new');
+    expect(win().iflychat_auth_token).toBe('new');
+  });
+
+  it('takes a token fetched on the server, and renews it with getToken', async () => {
+    const getToken = jest.fn(() => Promise.resolve(chatToken('t2')));
+    const session = createChatSession({ token: chatToken('t1', 5 * 60_000), getToken });
+    await Promise.all([session.embed(room(), 1), session.embed(room(), 2)]);
+    expect(getToken).not.toHaveBeenCalled();
+    expect(win().iflychat_auth_token).toBe('t1');
+    await jest.advanceTimersByTimeAsync(5 * 60_000 - RENEW_BEFORE_MS);
+    expect(getToken).toHaveBeenCalledTimes(1);
+    expect(win().iflychat_auth_token).toBe('t2');
+  });
+
+  it('asks getToken once for every room of the page', async () => {
+    const getToken = jest.fn(() => Promise.resolve(chatToken('t1')));
+    const session = createChatSession({ getToken });
+    await Promise.all([1, 2, 3].map((id) => session.embed(room(), id)));
+    expect(getToken).toHaveBeenCalledTimes(1);
+    expect(embeds()).toHaveLength(3);
+  });
+
+  it('loads the public config for a guest, whose refresh() asks for nothing', async () => {
+    const { fetch, calls } = fakeFetch([
+      { status: 200, body: { data: { appId: 'app-9', scriptUrl: '//cdn.iflychat.com/x.js' } } },
+    ]);
+    const session = createChatSession({ strapiUrl: STRAPI, fetch });
+    await session.embed(room(), 3);
     await session.refresh();
+    expect(calls.map((call) => [call.method, call.url, call.headers.Authorization])).toEqual([
+      ['GET', `${STRAPI}/api/iflychat/config`, undefined],
+    ]);
+    expect(win()).toEqual({
+      iflychat_app_id: 'app-9',
+      iflychat_external_cdn_host: 'cdn.iflychat.com',
+    });
+    // A protocol-relative URL is loaded over https.
+    expect(scripts()[0].src).toBe('https://cdn.iflychat.com/x.js');
+    expect(session.token).toBeNull();
+  });
+});
+
+describe('the widget script comes only from allowed hosts', () => {
+  it.each([
+    'https://cms.example.com/uploads/widget.js',
+    'https://cdn.iflychat.com.evil.example/js/w.js',
+    'https://evil.example/cdn.iflychat.com/js/w.js',
+    'https://cdn.iflychat.com@evil.example/js/w.js',
+    'http://cdn.iflychat.com/js/iflychat-v2.min.js',
+    'javascript:alert(1)//cdn.iflychat.com/',
+    'data:text/javascript,alert(1)',
+  ])('refuses %s from Strapi: no globals, no script', async (scriptUrl) => {
+    const { fetch } = fakeFetch([tokenAnswer('t1', undefined, scriptUrl)]);
+    const session = createChatSession({ strapiUrl: STRAPI, jwt: JWT, fetch });
+    const error = await session.embed(room(), 1).catch((e: IflychatKitError) => e);
+    expect(error).toBeInstanceOf(IflychatKitError);
+    expect((error as IflychatKitError).kind).toBe('unsafe-script');
+    expect(scripts()).toEqual([]);
+    expect(embeds()).toEqual([]);
+    expect(win().iflychat_auth_token).toBeUndefined();
+  });
+
+  it('loads from a host the page allows in code (http only on this machine)', async () => {
+    const local = 'http://127.0.0.1:4010/js/iflychat-v2.min.js?app_id=app-1';
+    const { fetch } = fakeFetch([tokenAnswer('t1', undefined, local)]);
+    const session = createChatSession({
+      strapiUrl: STRAPI,
+      jwt: JWT,
+      fetch,
+      allowedScriptHosts: ['127.0.0.1:4010'],
+    });
+    await session.start();
+    expect(scripts()[0].src).toBe(local);
+    expect(win().iflychat_external_cdn_host).toBe('127.0.0.1:4010');
+    expect(() =>
+      createChatSession({
+        strapiUrl: STRAPI,
+        scriptUrl: 'http://chat.example.com/w.js',
+        allowedScriptHosts: ['chat.example.com'],
+      })
+    ).toThrow(/https only/);
+  });
+});
+
+describe('loadIflychat (one room at a time, as before)', () => {
+  it('shares the page session: a second room with the same user asks for nothing', async () => {
+    const { fetch, calls } = fakeFetch([tokenAnswer('t1')]);
+    const session = await loadIflychat({ strapiUrl: STRAPI, jwt: JWT, fetch });
+    const again = await loadIflychat({ strapiUrl: STRAPI, jwt: JWT, fetch });
+    expect(again).toBe(session);
     expect(calls).toHaveLength(1);
+    expect(scripts()).toHaveLength(1);
+    session.stop();
+    again.stop();
   });
 
   it.each([
@@ -258,7 +403,7 @@ describe('loadIflychat', () => {
       retryAfter,
       `nope ${status}`,
     ]);
-    expect(scripts).toHaveLength(0);
+    expect(scripts()).toHaveLength(0);
   });
 
   it('rejects when Strapi cannot be reached or the script cannot load', async () => {
@@ -269,7 +414,7 @@ describe('loadIflychat', () => {
     failScript = true;
     const blocked = await loadIflychat({
       strapiUrl: STRAPI,
-      jwt: JWT,
+      jwt: 'ddd.eee.fff',
       fetch: fakeFetch([tokenAnswer('t1')]).fetch,
     }).catch((e: IflychatKitError) => e.kind);
     expect(blocked).toBe('network');
@@ -281,10 +426,52 @@ describe('loadIflychat', () => {
     [{ strapiUrl: 'javascript:alert(1)' }, /strapiUrl/],
     [{ strapiUrl: STRAPI, jwt: 'not a jwt' }, /jwt must be/],
     [{ strapiUrl: STRAPI, fetch: 'yes' }, /fetch must be a function/],
-    [{ strapiUrl: STRAPI, scriptUrl: 'evil.js' }, /scriptUrl/],
+    [{ strapiUrl: STRAPI, getToken: 'yes' }, /getToken must be a function/],
+    [{ strapiUrl: STRAPI, allowedScriptHosts: 'evil.example' }, /allowedScriptHosts must be/],
+    [{ getToken: () => Promise.resolve(null), strapiUrl: 'ftp://x' }, /strapiUrl/],
   ])('checks its arguments: %j', async (options, message) => {
     await expect(loadIflychat(options as never)).rejects.toThrow(TypeError);
     await expect(loadIflychat(options as never)).rejects.toThrow(message);
+  });
+
+  it('refuses a scriptUrl given in code on a host it does not allow', async () => {
+    const error = await loadIflychat({ strapiUrl: STRAPI, scriptUrl: 'https://evil.example/w.js' })
+      .then(() => null)
+      .catch((e: IflychatKitError) => e.kind);
+    expect(error).toBe('unsafe-script');
+  });
+});
+
+describe('getChatToken (on a server)', () => {
+  it("asks Strapi with the user's JWT and answers the token's fields only", async () => {
+    delete scope.document;
+    delete scope.window;
+    const { fetch, calls } = fakeFetch([
+      { status: 200, body: { data: { ...chatToken('t1'), extra: 'x' } } },
+    ]);
+    const token = await getChatToken({ strapiUrl: STRAPI, jwt: JWT, fetch });
+    expect(Object.keys(token).sort()).toEqual([
+      'appId',
+      'expiresAt',
+      'scriptUrl',
+      'token',
+      'userId',
+    ]);
+    expect(token.token).toBe('t1');
+    expect(methods(calls)).toEqual([`POST ${STRAPI}/api/iflychat/token`]);
+    expect(calls[0].headers.Authorization).toBe(`Bearer ${JWT}`);
+  });
+
+  it('rejects a missing JWT, a refusal and an answer without a token', async () => {
+    await expect(getChatToken({ strapiUrl: STRAPI } as never)).rejects.toThrow(/jwt/);
+    const refused = fakeFetch([{ status: 403, body: { error: { message: 'no' } } }]).fetch;
+    await expect(
+      getChatToken({ strapiUrl: STRAPI, jwt: JWT, fetch: refused })
+    ).rejects.toMatchObject({ kind: 'forbidden', status: 403 });
+    const empty = fakeFetch([{ status: 200, body: { data: { appId: 'a' } } }]).fetch;
+    await expect(getChatToken({ strapiUrl: STRAPI, jwt: JWT, fetch: empty })).rejects.toMatchObject(
+      { kind: 'invalid-answer', message: 'the token answer has no token' }
+    );
   });
 });
 
@@ -336,11 +523,11 @@ describe('embedRoom', () => {
   });
 });
 
-describe('strapi-plugin-iflychat/react', () => {
+describe('iflychat-strapi-kit/react', () => {
   it('renders on a server without touching the document or the network', async () => {
     const { createElement } = await import('react');
     const { renderToString } = await import('react-dom/server');
-    const { IflychatRoom } = await import('../../kit/src/react');
+    const { IflychatRoom } = await import('../../packages/kit/src/react');
     delete scope.document;
     const fetch = jest.fn();
     const html = renderToString(
@@ -353,6 +540,24 @@ describe('strapi-plugin-iflychat/react', () => {
       })
     );
     expect(html).toBe('<div class="chat"></div>');
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('renders a provider and its rooms on a server without a request', async () => {
+    const { createElement } = await import('react');
+    const { renderToString } = await import('react-dom/server');
+    const { IflychatProvider, IflychatRoom } = await import('../../packages/kit/src/react');
+    delete scope.document;
+    const fetch = jest.fn();
+    const html = renderToString(
+      createElement(
+        IflychatProvider,
+        { strapiUrl: STRAPI, jwt: JWT, fetch },
+        createElement(IflychatRoom, { roomId: 5 }),
+        createElement(IflychatRoom, { roomId: 6 })
+      )
+    );
+    expect(html).toBe('<div></div><div></div>');
     expect(fetch).not.toHaveBeenCalled();
   });
 });

@@ -58,6 +58,7 @@ describe('npm test on a machine without Chromium, MariaDB or PostgreSQL', () => 
       translations: [],
       build: [],
       verify: [],
+      'kit-size': [],
       unit: [],
       integration: POSTGRES_TESTS,
       'integration-mysql': 'skipped',

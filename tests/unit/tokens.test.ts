@@ -121,10 +121,10 @@ describe('token parameters', () => {
       userIdPrefix: 'strapi-',
       userNameAttribute: 'username',
       tokenRequestsPerMinute: 10,
-      scriptUrl: '//cdn.iflychat.com/js/iflychat-v2.min.js',
+      scriptUrl: 'https://cdn.iflychat.com/js/iflychat-v2.min.js',
     });
     expect(widgetScriptUrl(good.scriptUrl, 'a b')).toBe(
-      '//cdn.iflychat.com/js/iflychat-v2.min.js?app_id=a%20b'
+      'https://cdn.iflychat.com/js/iflychat-v2.min.js?app_id=a%20b'
     );
   });
 });

@@ -1,9 +1,12 @@
 // The demo's public chat page: a site user signs in with Users & Permissions, and each
-// Community's room is embedded with the plugin's front-end kit (strapi-plugin-iflychat/client).
-import { embedRoom, loadIflychat } from '/chat/kit/client.js';
+// Community's room is embedded with the front-end kit (iflychat-strapi-kit/client): one chat
+// session for the page, whatever the number of rooms.
+import { createChatSession } from '/chat/kit/client.js';
+import { widgetHosts } from '/chat/kit/widget-hosts.js';
 
 const strapiUrl = window.location.origin;
 const $ = (selector) => document.querySelector(selector);
+let chat = null;
 
 function say(text) {
   $('#status').textContent = text;
@@ -30,12 +33,14 @@ function roomCard(community, note) {
   title.textContent = community.name;
   const detail = document.createElement('p');
   detail.textContent = note;
-  const chat = document.createElement('div');
-  card.append(title, detail, chat);
+  const room = document.createElement('div');
+  card.append(title, detail, room);
   if (community.roomId === null || community.roomId === undefined) {
     detail.textContent = `${note} · the room is being created, reload in a moment`;
   } else {
-    embedRoom(chat, String(community.roomId), { height: '220px' });
+    chat
+      .embed(room, String(community.roomId), { height: '220px' })
+      .catch((error) => say(`Could not open the room: ${error.message}`));
   }
   return card;
 }
@@ -47,7 +52,8 @@ async function show(jwt) {
   $('#sign-in').hidden = true;
   $('#sign-out').hidden = false;
 
-  await loadIflychat({ strapiUrl, jwt });
+  chat = createChatSession({ strapiUrl, jwt, allowedScriptHosts: widgetHosts });
+  await chat.start();
   const { data } = await api(
     '/api/communities?populate[audience][fields][0]=type&populate[audience][fields][1]=name&sort=name',
     jwt
@@ -84,7 +90,10 @@ $('#sign-in').addEventListener('submit', (event) => {
 
 $('#sign-out').addEventListener('click', () => {
   sessionStorage.removeItem('demo-jwt');
-  window.location.reload();
+  // Out of the chat too (the widget's globals and its token in iFlyChat), then a fresh page.
+  (chat ? chat.signOut() : Promise.resolve())
+    .catch(() => undefined)
+    .finally(() => window.location.reload());
 });
 
 const saved = sessionStorage.getItem('demo-jwt');

@@ -13,6 +13,7 @@ import {
   type ScalarKey,
   type SettingsUpdate,
 } from '../../../contracts/settings';
+import { scriptUrlProblem } from '../../../contracts/users';
 import { validateBinding, type BindingProblem } from '../config/bindings';
 import { identityAttributeProblems, userNameAttributeProblem } from '../tokens/user-model';
 import { ConflictError } from '../utils/errors';
@@ -115,6 +116,8 @@ export async function saveSettings(
   const body = parseOr400(settingsUpdateSchema, input);
   const locked = files.locked();
   const problems = fieldProblems(strapi, body, files.config(), locked);
+  const scriptProblem = scriptUrlProblem(body.scriptUrl, files.config().allowedScriptHosts);
+  if (scriptProblem) problems.push({ path: ['scriptUrl'], message: scriptProblem });
 
   const row = await store.readRow();
   const previous = row.value;

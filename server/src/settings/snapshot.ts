@@ -7,7 +7,12 @@ import type { Core } from '@strapi/strapi';
 
 import { pluginConfigSchema, type Binding, type PluginConfig } from '../../../contracts/config';
 import type { ScalarKey, SecretSource } from '../../../contracts/settings';
-import { USER_SETTING_KEYS, type UserSettings } from '../../../contracts/users';
+import {
+  DEFAULT_SCRIPT_URL,
+  scriptUrlProblem,
+  USER_SETTING_KEYS,
+  type UserSettings,
+} from '../../../contracts/users';
 import { formatProblem, validateBinding } from '../config/bindings';
 import { modelOf, type FileSettings } from './file';
 import { isSealed, openSecret, type StoredSecret } from './secrets';
@@ -65,10 +70,20 @@ function settingsInForce(
     sweepIntervalSeconds: file.sweepIntervalSeconds,
     adoptExistingRoomIds: file.adoptExistingRoomIds,
     memberRoomsPerToken: file.memberRoomsPerToken,
+    allowedScriptHosts: file.allowedScriptHosts,
     roleMap: { ...(stored.roleMap ?? {}), ...file.roleMap },
     contentTypes: { ...storedBindings, ...file.contentTypes },
     ...(Object.fromEntries(USER_SETTING_KEYS.map((key) => [key, pick(key)])) as UserSettings),
+    scriptUrl: scriptUrlInForce(pick('scriptUrl'), file.allowedScriptHosts),
   };
+}
+
+/**
+ * The saved widget script, unless its host is not (or no longer) allowed: a value saved before
+ * hosts were checked, or a host since taken out of `allowedScriptHosts`. Then iFlyChat's own.
+ */
+function scriptUrlInForce(scriptUrl: string, allowedHosts: readonly string[]): string {
+  return scriptUrlProblem(scriptUrl, allowedHosts) ? DEFAULT_SCRIPT_URL : scriptUrl;
 }
 
 /** Stored bindings that no longer fit their content type are skipped, with a warning. */
@@ -105,6 +120,7 @@ export function createSnapshots({
   let refreshing: Promise<Snapshot> | undefined;
   let warnedUndecryptable = false;
   let warnedOtherBaseUrl = false;
+  let warnedScriptUrl = false;
 
   function openStored(secret: StoredSecret | undefined, name: string): string | undefined {
     if (!secret) return undefined;
@@ -159,6 +175,14 @@ export function createSnapshots({
       lockedKeys,
       usableStoredBindings(strapi, stored)
     );
+    if (stored.scriptUrl && stored.scriptUrl !== settings.scriptUrl && !warnedScriptUrl) {
+      warnedScriptUrl = !lockedKeys.has('scriptUrl');
+      if (warnedScriptUrl) {
+        strapi.log.warn(
+          `[iflychat] the saved widget script ${stored.scriptUrl} is not on cdn.iflychat.com or a host of allowedScriptHosts (config/plugins.ts): ${DEFAULT_SCRIPT_URL} is loaded instead`
+        );
+      }
+    }
     const apiKey = keyInForce(secret('apiKey'), file, stored, settings.baseUrl);
     const next: Snapshot = {
       settings,

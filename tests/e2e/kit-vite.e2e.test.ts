@@ -1,0 +1,193 @@
+/**
+ * The front-end kit as a site's developer uses it: packages/kit packed with `npm pack`, installed
+ * from the tarball into a copy of examples/vite-react (Vite + React 19, StrictMode) with
+ * `npm install` from the registry, built with Vite, served from an origin of its own and opened in
+ * Chromium against the playground and the emulator. The install brings no Strapi package and no
+ * peer warning; two rooms on the page cost one token request; signing out leaves no widget behind
+ * and deletes the token in iFlyChat.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+import type { Browser, Page } from 'playwright-core';
+
+import { DEMO_PASSWORD } from '../../playground/src/demo';
+import { createEmulator, type Emulator } from '../emulator/server';
+import { launchBrowser, screenshot } from '../helpers/browser';
+import {
+  bootPlayground,
+  COMMUNITY,
+  playgroundConfig,
+  settle,
+  waitFor,
+  type Playground,
+} from '../helpers/playground';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const APP_ID = 'vite-app-3b9d';
+
+let emulator: Emulator;
+let pg: Playground;
+let browser: Browser;
+let page: Page;
+let site: http.Server;
+let siteUrl: string;
+let work: string;
+let installLog: string;
+
+/** npm without the settings of an `npm test` that may be running this file. */
+function npm(args: string[], cwd: string): string {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_'))
+  );
+  return execFileSync('npm', args, { cwd, env, encoding: 'utf8', stdio: 'pipe' });
+}
+
+/** The example, with the kit's tarball instead of the repository's folder. */
+function installExample(): string {
+  const tarball = JSON.parse(
+    npm(['pack', '--json', '--pack-destination', work], path.join(ROOT, 'packages', 'kit'))
+  )[0].filename as string;
+  const app = path.join(work, 'app');
+  fs.cpSync(path.join(ROOT, 'examples', 'vite-react'), app, {
+    recursive: true,
+    filter: (from) => !/[\\/](node_modules|dist)$/.test(from),
+  });
+  const manifest = JSON.parse(fs.readFileSync(path.join(app, 'package.json'), 'utf8'));
+  manifest.dependencies['iflychat-strapi-kit'] = `file:${path.join(work, tarball)}`;
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify(manifest, null, 2));
+  // --loglevel warn: every warning, peer dependency ones included, is in the output.
+  installLog = execFileSync(
+    'sh',
+    ['-c', 'npm install --prefer-offline --no-audit --no-fund --loglevel warn 2>&1'],
+    {
+      cwd: app,
+      encoding: 'utf8',
+      env: Object.fromEntries(
+        Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_'))
+      ),
+    }
+  );
+  return app;
+}
+
+/** Serves the built page, as any static host would. */
+async function serve(dir: string): Promise<http.Server> {
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
+  const server = http.createServer((request, response) => {
+    const wanted = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+    const file = path.join(dir, wanted === '/' ? 'index.html' : wanted);
+    if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'Content-Type': types[path.extname(file)] ?? 'text/plain' });
+    fs.createReadStream(file).pipe(response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'iflychat-kit-vite-'));
+  const app = installExample();
+  emulator = await createEmulator().start();
+  const widgetHost = new URL(emulator.url).host;
+  pg = await bootPlayground({
+    listen: true,
+    pluginConfig: playgroundConfig(emulator, {
+      appId: APP_ID,
+      roleMap: { public: '1', authenticated: '2', members: '3' },
+      scriptUrl: `${emulator.url}/js/iflychat-v2.min.js`,
+      allowedScriptHosts: [widgetHost],
+    }),
+    env: { IFLYCHAT_DEMO: 'true', IFLYCHAT_WIDGET_ORIGIN: emulator.url },
+  });
+  execFileSync(
+    process.execPath,
+    [path.join(app, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'],
+    {
+      cwd: app,
+      env: { ...process.env, VITE_STRAPI_URL: pg.url, VITE_WIDGET_HOSTS: widgetHost },
+      stdio: 'pipe',
+    }
+  );
+  site = await serve(path.join(app, 'dist'));
+  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  await settle(pg.strapi);
+  await waitFor(async () => {
+    const rows = (await pg.strapi.db
+      .query(COMMUNITY)
+      .findMany({ where: { publishedAt: { $notNull: true } } })) as Array<{ roomId: unknown }>;
+    return rows.length === 2 && rows.every((row) => row.roomId !== null);
+  });
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+  page.setDefaultTimeout(20_000);
+}, 600_000);
+
+afterAll(async () => {
+  if (page) await screenshot(page, 'kit-vite-last-state').catch(() => undefined);
+  await browser?.close();
+  await new Promise((resolve) => site?.close(resolve));
+  await pg?.close();
+  await emulator?.stop();
+  delete process.env.IFLYCHAT_DEMO;
+  delete process.env.IFLYCHAT_WIDGET_ORIGIN;
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+it('installs from its tarball with React 19 without a Strapi package or a peer warning', () => {
+  expect(installLog).not.toMatch(/peer/i);
+  expect(installLog).not.toMatch(/ERESOLVE/);
+  const lock = fs.readFileSync(path.join(work, 'app', 'package-lock.json'), 'utf8');
+  expect(lock).not.toContain('node_modules/@strapi/');
+  expect(fs.existsSync(path.join(work, 'app', 'node_modules', '@strapi'))).toBe(false);
+  const react = JSON.parse(
+    fs.readFileSync(path.join(work, 'app', 'node_modules', 'react', 'package.json'), 'utf8')
+  );
+  expect(react.version).toMatch(/^19\./);
+  const kit = JSON.parse(
+    fs.readFileSync(
+      path.join(work, 'app', 'node_modules', 'iflychat-strapi-kit', 'package.json'),
+      'utf8'
+    )
+  );
+  expect(kit.dependencies).toBeUndefined();
+});
+
+it('a signed-in user sees their rooms, two rooms costing one token request (StrictMode)', async () => {
+  await page.goto(siteUrl);
+  await page.getByLabel('Username').fill('ada');
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const rendered = page.locator('.iflychat-embed[data-iflychat-rendered="true"]');
+  await waitFor(async () => (await rendered.count()) === 2, 30_000);
+  const hikers = page.locator('section[data-community="Hikers"] .iflychat-embed');
+  await expect(hikers.getAttribute('data-iflychat-allowed')).resolves.toBe('true');
+  await expect(hikers.locator('[data-iflychat="user"]').innerText()).resolves.toMatch(
+    /^user: ada \(strapi-\d+, participant\)$/
+  );
+  await page.waitForLoadState('networkidle');
+  expect(emulator.requestsTo('token/generate')).toHaveLength(1);
+  await expect(page.locator('script[data-iflychat-widget]').count()).resolves.toBe(1);
+  await screenshot(page, 'kit-vite-ada');
+});
+
+it('signing out leaves the widget signed out and deletes the token in iFlyChat', async () => {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  const left = await page.evaluate(() => {
+    const scope = globalThis as unknown as Record<string, unknown>;
+    return { token: scope.iflychat_auth_token ?? null, appId: scope.iflychat_app_id ?? null };
+  });
+  expect(left).toEqual({ token: null, appId: null });
+  await expect(page.locator('script[data-iflychat-widget]').count()).resolves.toBe(0);
+  await expect(page.locator('.iflychat-embed').count()).resolves.toBe(0);
+  await waitFor(() => emulator.requests.some((request) => /token\/.+\/delete/.test(request.path)));
+  expect(emulator.requestsTo('token/generate')).toHaveLength(1);
+});
