@@ -79,6 +79,7 @@ const POSTGRES_TIER = [
   'tests/integration/runner.test.ts',
   'tests/integration/lifecycle.test.ts',
   'tests/integration/rooms-api.test.ts',
+  'tests/integration/rooms-page.test.ts',
   'tests/integration/publish.test.ts',
   'tests/integration/storm.test.ts',
   'tests/integration/timezones.test.ts',
