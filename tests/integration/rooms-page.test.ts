@@ -160,6 +160,45 @@ describe('GET /iflychat/rooms/list', () => {
     expect(second.json.meta.pagination).toEqual({ page: 2, pageSize: 1, pageCount: 3, total: 3 });
   });
 
+  it('shows the room of a content type that no longer exists as unpublished with a room', async () => {
+    const gone = 'api::gone.gone';
+    await pg.strapi.db.connection('iflychat_room_links').insert({
+      link_key: `${gone}:gonedoc:*`,
+      content_type: gone,
+      entry_document_id: 'gonedoc',
+      entry_locale: '*',
+      want_seq: 1,
+      done_seq: 1,
+      status: 'created',
+      unlinked: false,
+      room_id: '424242',
+      attempts: 1,
+      fence: 0,
+      due_at_ms: 0,
+    });
+    try {
+      const response = await list('filter=unpublishedWithRoom');
+      expect(response.json.data.map((row: { documentId: string }) => row.documentId)).toEqual([
+        'gonedoc',
+        unpublished,
+      ]);
+      expect(rowOf(response.json.data, 'gonedoc')).toMatchObject({
+        uid: gone,
+        typeName: gone,
+        kind: null,
+        title: null,
+        published: null,
+        roomId: '424242',
+      });
+      const ofCommunity = await list(`filter=unpublishedWithRoom&uid=${COMMUNITY}`);
+      expect(ofCommunity.json.data.map((row: { documentId: string }) => row.documentId)).toEqual([
+        unpublished,
+      ]);
+    } finally {
+      await pg.strapi.db.connection('iflychat_room_links').where('content_type', gone).delete();
+    }
+  });
+
   it('answers 400 naming the field for bad input', async () => {
     for (const [query, field] of [
       ['filter=everything', 'filter'],

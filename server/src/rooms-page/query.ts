@@ -49,33 +49,53 @@ export function modelOf(strapi: Core.Strapi, uid: string): EntryModel | undefine
 /** `%`, `_` and the escape character itself stand for themselves in a LIKE pattern. */
 const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`;
 
-/** Rows with a room whose entry has no published version (in the room's locale). */
-async function whereUnpublishedWithRoom(strapi: Core.Strapi, query: Knex.QueryBuilder) {
+/** Link rows of `model` whose entry has no published version (in the room's locale). */
+function whereEntryUnpublished(db: Knex, model: EntryModel, rows: Knex.QueryBuilder) {
+  const localized = Object.hasOwn(model.attributes, 'locale');
+  rows.where('l.content_type', model.uid).whereNotExists((entry) => {
+    entry
+      .select(db.raw('1'))
+      .from(`${model.collectionName} as e`)
+      .whereRaw('?? = ??', ['e.document_id', 'l.entry_document_id'])
+      .whereNotNull('e.published_at');
+    if (localized) {
+      entry.where((locale) => {
+        locale
+          .where('l.entry_locale', ALL_LOCALES)
+          .orWhereRaw('?? = ??', ['e.locale', 'l.entry_locale']);
+      });
+    }
+  });
+}
+
+/**
+ * Rows with a room whose entry has no published version. With one content type (the usual case,
+ * or a type chosen) the condition is a plain `NOT EXISTS`, which PostgreSQL runs as one hashed
+ * anti-join; with several, one such condition per type.
+ */
+async function whereUnpublishedWithRoom(
+  strapi: Core.Strapi,
+  query: Knex.QueryBuilder,
+  uid: string | undefined
+) {
   const db = strapi.db.connection;
-  const found: unknown = await db(LINKS_TABLE).distinct('content_type');
+  const found: unknown = uid
+    ? [{ content_type: uid }]
+    : await db(LINKS_TABLE).distinct('content_type');
   const uids = (found as Array<{ content_type: string }>).map((row) => row.content_type);
-  const known = uids.flatMap((uid) => {
-    const model = modelOf(strapi, uid);
+  const known = uids.flatMap((one) => {
+    const model = modelOf(strapi, one);
     return model ? [model] : [];
   });
-  query.whereNotNull('l.room_id').where((any) => {
+  query.whereNotNull('l.room_id');
+  if (known.length === 1 && uids.length === 1) {
+    whereEntryUnpublished(db, known[0], query);
+    return;
+  }
+  query.where((any) => {
     for (const model of known) {
-      const localized = Object.hasOwn(model.attributes, 'locale');
       any.orWhere((one) => {
-        one.where('l.content_type', model.uid).whereNotExists((entry) => {
-          entry
-            .select(db.raw('1'))
-            .from(`${model.collectionName} as e`)
-            .whereRaw('?? = ??', ['e.document_id', 'l.entry_document_id'])
-            .whereNotNull('e.published_at');
-          if (localized) {
-            entry.where((locale) => {
-              locale
-                .where('l.entry_locale', ALL_LOCALES)
-                .orWhereRaw('?? = ??', ['e.locale', 'l.entry_locale']);
-            });
-          }
-        });
+        whereEntryUnpublished(db, model, one);
       });
     }
     // A type that no longer exists has no published entry.
@@ -99,7 +119,8 @@ export async function selectRows(
   if (query.filter === 'failed' || query.filter === 'retrying')
     rows.where('l.status', query.filter);
   if (query.filter === 'noRoom') rows.whereNull('l.room_id');
-  if (query.filter === 'unpublishedWithRoom') await whereUnpublishedWithRoom(strapi, rows);
+  if (query.filter === 'unpublishedWithRoom')
+    await whereUnpublishedWithRoom(strapi, rows, query.uid);
   if (query.q) {
     const q = query.q;
     rows.where((match) => {
