@@ -70,6 +70,16 @@ it('lists the rooms, filters the failed one and retries it', async () => {
   await rowOf('Refused lounge').getByText('Failed', { exact: true }).waitFor();
   await screenshot(page, 'rooms-page-01-list');
 
+  // Search by room name: the server answers the one room.
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.locator('input[name="search"]').fill('open');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/_q=open/);
+  await waitFor(async () => (await rowOf('Refused lounge').count()) === 0);
+  await rowOf('Open lounge').waitFor();
+  await page.goto(roomsPage());
+  await rowOf('Refused lounge').waitFor();
+
   // Only the failed room under the Failed filter.
   await page.getByRole('combobox', { name: 'Show' }).click();
   await page.getByRole('option', { name: 'Failed' }).click();
