@@ -65,6 +65,7 @@ const MYSQL_TIER = [
   'tests/integration/faults.test.ts',
   'tests/integration/runner.test.ts',
   'tests/integration/rooms-api.test.ts',
+  'tests/integration/rooms-page.test.ts',
   'tests/integration/instances-mysql.test.ts',
   'tests/integration/tokens.test.ts',
   'tests/integration/members.test.ts',
