@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 
-import type { LinkStatus } from './rooms';
+import { linkRoomSchema, type LinkStatus } from './rooms';
 
 /** What the list can be narrowed to. */
 export const ROOM_FILTERS = ['all', 'failed', 'retrying', 'noRoom', 'unpublishedWithRoom'] as const;
@@ -76,12 +76,8 @@ export type RoomListQuery = z.output<typeof roomListSchema>;
 
 export const retryFailedSchema = z.object({ uid: uid.optional() });
 
-export const orphanDeleteSchema = z.object({
-  roomId: z
-    .union([z.string(), z.number()], { error: 'must be an iFlyChat room id such as 1042' })
-    .transform((value) => String(value).trim())
-    .refine((value) => /^[1-9]\d{0,18}$/.test(value), 'must be an iFlyChat room id such as 1042'),
-});
+/** The room to delete: an iFlyChat room id, as the room panel's Link takes it. */
+export const orphanDeleteSchema = z.object({ roomId: linkRoomSchema.shape.roomId });
 
 /** One row of the list: an entry (or locale of it) and its room. */
 export interface RoomRow {
