@@ -17,6 +17,7 @@ export const PERMISSIONS = {
   read: 'plugin::iflychat.settings.read',
   update: 'plugin::iflychat.settings.update',
   manageRooms: 'plugin::iflychat.rooms.manage',
+  readRooms: 'plugin::iflychat.rooms.read',
 } as const;
 
 /** Where a secret in force comes from: the config file / environment, the admin, or nowhere. */

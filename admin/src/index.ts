@@ -1,3 +1,4 @@
+import { Discuss } from '@strapi/icons';
 import type { StrapiApp } from '@strapi/strapi/admin';
 
 import { PERMISSIONS } from '../../contracts/settings';
@@ -12,6 +13,14 @@ const plugin: StrapiApp['appPlugins'][string] = {
     app.registerPlugin({
       id: PLUGIN_ID,
       name: PLUGIN_ID,
+    });
+    // The Rooms page, in the main menu for those with rooms.read.
+    app.addMenuLink({
+      to: `plugins/${PLUGIN_ID}`,
+      icon: Discuss,
+      intlLabel: { id: getTranslation('plugin.name'), defaultMessage: 'iFlyChat' },
+      Component: () => import('./pages/Rooms'),
+      permissions: [{ action: PERMISSIONS.readRooms, subject: null }],
     });
   },
 

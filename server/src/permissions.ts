@@ -10,6 +10,7 @@ export const ACTIONS = [
   { uid: 'settings.read', displayName: 'Read settings', subCategory: 'settings' },
   { uid: 'settings.update', displayName: 'Edit settings', subCategory: 'settings' },
   { uid: 'rooms.manage', displayName: 'Manage rooms', subCategory: 'rooms' },
+  { uid: 'rooms.read', displayName: 'See the Rooms page', subCategory: 'rooms' },
 ].map((action) => ({ ...action, section: 'plugins', pluginName: PLUGIN_ID }));
 
 export async function registerPermissions(strapi: Core.Strapi): Promise<void> {

@@ -1,9 +1,11 @@
 import rooms from './rooms';
+import roomsPage from './rooms-page';
 import settings from './settings';
 import token from './token';
 
 export default {
   rooms,
+  roomsPage,
   settings,
   token,
 };

@@ -1,11 +1,9 @@
 import { PERMISSIONS } from '../../../contracts/settings';
+import { roomsPageRoutes } from './rooms-page';
 
 /** Admin routes, mounted under `/iflychat`. */
-const guard = (action: string) => ({
-  policies: [
-    'admin::isAuthenticatedAdmin',
-    { name: 'admin::hasPermissions', config: { actions: [action] } },
-  ],
+const guard = (...actions: string[]) => ({
+  policies: ['admin::isAuthenticatedAdmin', { name: 'admin::hasPermissions', config: { actions } }],
 });
 
 export default {
@@ -63,6 +61,7 @@ export default {
       handler: 'rooms.find',
       config: { policies: ['admin::isAuthenticatedAdmin'] },
     },
+    ...roomsPageRoutes(guard),
     ...(['retry', 'unlink', 'link', 'recreate'] as const).map((action) => ({
       method: 'POST',
       path: `/rooms/${action}`,

@@ -1,6 +1,7 @@
 import { createBudgetService } from '../iflychat/budget';
 import { createSettingsService } from '../settings/service';
 import { createPanelService } from '../panel/service';
+import { createRoomsPageService } from '../rooms-page/service';
 import { createSyncService } from '../sync/service';
 import { createTokenService } from '../tokens/service';
 
@@ -8,6 +9,7 @@ export default {
   settings: createSettingsService,
   sync: createSyncService,
   rooms: createPanelService,
+  roomsPage: createRoomsPageService,
   tokens: createTokenService,
   budget: createBudgetService,
 };

@@ -3,6 +3,7 @@ import type { Core } from '@strapi/strapi';
 import type { BudgetService } from '../iflychat/budget';
 import type { SettingsService } from '../settings/service';
 import type { PanelService } from '../panel/service';
+import type { RoomsPageService } from '../rooms-page/service';
 import type { SyncService } from '../sync/service';
 import type { TokenService } from '../tokens/service';
 
@@ -12,6 +13,7 @@ interface Services {
   settings: SettingsService;
   sync: SyncService;
   rooms: PanelService;
+  roomsPage: RoomsPageService;
   tokens: TokenService;
   budget: BudgetService;
 }

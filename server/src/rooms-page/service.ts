@@ -1,0 +1,226 @@
+/**
+ * The Rooms page: every entry's room on one list (filtered, searched, sorted and paged on the
+ * database), its CSV export, Retry failed in bulk, and the rooms in iFlyChat that no entry owns
+ * (orphans), which a community manager may delete.
+ *
+ * Retry goes through the same compare-and-set as the room panel's Retry now (`panel/desk.ts`):
+ * a row a worker holds is left alone. iFlyChat is called only to list rooms and to delete an
+ * orphan; its answers are never relayed, only described in the plugin's words.
+ */
+import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
+
+import type {
+  ListOrphans,
+  ListRooms,
+  OrphanRoom,
+  RetryFailedResult,
+  RoomListQuery,
+  RoomQuery,
+  RoomRow,
+} from '../../../contracts/rooms-page';
+import { MAX_EXPORT_ROWS, MAX_ORPHANS } from '../../../contracts/rooms-page';
+import { IflychatApiError, IflychatTimeoutError } from '../iflychat/errors';
+import { createRoomDesk, RoomBusyError, type RoomDesk } from '../panel/desk';
+import { LINKS_TABLE, rowFrom } from '../sync/links';
+import { RoomOwnedError } from '../sync/room-claims';
+import { getService } from '../utils/get-service';
+import { validationError } from '../utils/validation';
+import { describeRows, ordered, ROW_COLUMNS, selectRows, type RawLink } from './query';
+
+const CLAIMS_TABLE = 'iflychat_room_claims';
+/** The claim an orphan's deletion holds, so that no entry links the room meanwhile. */
+const DELETING_KEY = 'iflychat:orphan-delete';
+const RETRY_BATCH = 200;
+const EXPORT_BATCH = 1000;
+
+/** The page's words for a failed iFlyChat call: never its answer's body. */
+export function remoteFailure(error: unknown): string {
+  if (error instanceof IflychatApiError) {
+    if (error.status === 401 || error.status === 403) return 'iFlyChat refused the API key';
+    return `iFlyChat answered with an error (HTTP ${error.status})`;
+  }
+  if (error instanceof IflychatTimeoutError) return 'iFlyChat did not answer in time';
+  return 'iFlyChat could not be reached';
+}
+
+const roomIdError = (message: string) => validationError([{ path: ['roomId'], message }]);
+
+export function createRoomsPageService({ strapi }: { strapi: Core.Strapi }) {
+  const db = () => strapi.db.connection;
+  let made: RoomDesk | null = null;
+  const desk = () => {
+    const sync = getService(strapi, 'sync');
+    made ??= createRoomDesk({ strapi, ...sync, wake: () => sync.wake() });
+    return made;
+  };
+
+  async function list(
+    query: RoomListQuery,
+    mayRead: (uid: string) => boolean
+  ): Promise<ListRooms.Response> {
+    const { rows } = await selectRows(strapi, query);
+    const counted: unknown = await rows.clone().count({ n: '*' });
+    const total = Number((counted as Array<{ n: unknown }>)[0]?.n ?? 0);
+    const found: unknown = await ordered(rows, query)
+      .select(ROW_COLUMNS)
+      .limit(query.pageSize)
+      .offset((query.page - 1) * query.pageSize);
+    return {
+      data: await describeRows(strapi, found as RawLink[], mayRead),
+      meta: {
+        pagination: {
+          page: query.page,
+          pageSize: query.pageSize,
+          pageCount: Math.ceil(total / query.pageSize),
+          total,
+        },
+      },
+    };
+  }
+
+  /** The rows of a query in pages of EXPORT_BATCH, at most MAX_EXPORT_ROWS. */
+  async function* exportRows(
+    query: RoomQuery,
+    mayRead: (uid: string) => boolean
+  ): AsyncGenerator<RoomRow[]> {
+    for (let offset = 0; offset < MAX_EXPORT_ROWS; offset += EXPORT_BATCH) {
+      const { rows } = await selectRows(strapi, query);
+      const found = (await ordered(rows, query)
+        .select(ROW_COLUMNS)
+        .limit(EXPORT_BATCH)
+        .offset(offset)) as RawLink[];
+      if (found.length > 0) yield await describeRows(strapi, found, mayRead);
+      if (found.length < EXPORT_BATCH) return;
+    }
+  }
+
+  /** Queues every failed room (of one type, or of all) to run again now. */
+  async function retryFailed(uid?: string): Promise<RetryFailedResult> {
+    const result: RetryFailedResult = { retried: 0, busy: 0 };
+    let afterId = 0;
+    for (;;) {
+      const found = (await db()(LINKS_TABLE)
+        .where('status', 'failed')
+        .where('id', '>', afterId)
+        .modify((rows: Knex.QueryBuilder) => {
+          if (uid) rows.where('content_type', uid);
+        })
+        .orderBy('id', 'asc')
+        .limit(RETRY_BATCH)) as Array<Record<string, unknown>>;
+      for (const link of found.map(rowFrom)) {
+        afterId = link.id;
+        const scope = {
+          documentId: link.entryDocumentId,
+          locale: link.entryLocale,
+          contentType: link.contentType,
+          entryDocumentId: link.entryDocumentId,
+          entryLocale: link.entryLocale,
+        };
+        try {
+          await desk().retry(scope, link);
+          result.retried += 1;
+        } catch (error) {
+          if (!(error instanceof RoomBusyError)) throw error;
+          result.busy += 1;
+        }
+      }
+      if (found.length < RETRY_BATCH) break;
+    }
+    if (result.retried > 0) {
+      strapi.log.info(`[iflychat] ${result.retried} failed rooms queued again from the Rooms page`);
+    }
+    return result;
+  }
+
+  /** The room ids among `roomIds` that an entry owns (or is about to retire). */
+  async function owned(roomIds: string[]): Promise<Set<string>> {
+    const mine = new Set<string>();
+    for (let start = 0; start < roomIds.length; start += 500) {
+      const ids = roomIds.slice(start, start + 500);
+      const found: unknown = await db()
+        .select('room_id as id')
+        .from(LINKS_TABLE)
+        .whereIn('room_id', ids)
+        .union((more) => {
+          more.select('retire_room_id as id').from(LINKS_TABLE).whereIn('retire_room_id', ids);
+        })
+        .union((more) => {
+          more
+            .select('room_id as id')
+            .from(CLAIMS_TABLE)
+            .whereIn('room_id', ids)
+            .whereNot('link_key', DELETING_KEY);
+        });
+      for (const row of found as Array<{ id: unknown }>) mine.add(String(row.id));
+    }
+    return mine;
+  }
+
+  async function clientOr400(field: 'roomId' | 'rooms') {
+    const client = await getService(strapi, 'settings').getClient();
+    if (!client) throw validationError([{ path: [field], message: 'no iFlyChat API key is set' }]);
+    return client;
+  }
+
+  async function orphans(): Promise<ListOrphans.Response> {
+    const client = await clientOr400('rooms');
+    let rooms;
+    try {
+      rooms = await client.listRooms();
+    } catch (error) {
+      throw validationError([
+        { path: ['rooms'], message: `cannot list the rooms: ${remoteFailure(error)}` },
+      ]);
+    }
+    const mine = await owned(rooms.map((room) => room.roomId));
+    const found: OrphanRoom[] = rooms
+      .filter((room) => !mine.has(room.roomId))
+      .map((room) => ({
+        roomId: room.roomId,
+        name: room.name,
+        role: room.role,
+        private: room.private,
+      }));
+    return {
+      data: found.slice(0, MAX_ORPHANS),
+      meta: { total: rooms.length, orphans: found.length },
+    };
+  }
+
+  /**
+   * Deletes a room no entry owns. The room is claimed for the deletion first, so that no editor
+   * links it and no worker adopts it meanwhile; an owner found then refuses the deletion.
+   */
+  async function deleteOrphan(roomId: string, who: string): Promise<{ roomId: string }> {
+    const client = await clientOr400('roomId');
+    const claims = getService(strapi, 'sync').claims;
+    try {
+      await claims.claimRoom(roomId, DELETING_KEY);
+    } catch (error) {
+      if (error instanceof RoomOwnedError) throw roomIdError(`room ${roomId} belongs to an entry`);
+      throw error;
+    }
+    try {
+      if ((await owned([roomId])).has(roomId))
+        throw roomIdError(`room ${roomId} belongs to an entry`);
+      const listed = await client.listRooms().catch((error: unknown) => {
+        throw roomIdError(`cannot check the room: ${remoteFailure(error)}`);
+      });
+      if (!listed.some((room) => room.roomId === roomId)) {
+        throw roomIdError(`iFlyChat has no room ${roomId}`);
+      }
+      await client.deleteRoom(roomId).catch((error: unknown) => {
+        throw roomIdError(`cannot delete the room: ${remoteFailure(error)}`);
+      });
+    } finally {
+      await claims.releaseRoom(roomId, DELETING_KEY);
+    }
+    strapi.log.info(`[iflychat] orphan room ${roomId} deleted by ${who}`);
+    return { roomId };
+  }
+
+  return { list, exportRows, retryFailed, orphans, deleteOrphan };
+}
+
+export type RoomsPageService = ReturnType<typeof createRoomsPageService>;
