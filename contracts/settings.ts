@@ -17,6 +17,8 @@ export const PERMISSIONS = {
   read: 'plugin::iflychat.settings.read',
   update: 'plugin::iflychat.settings.update',
   manageRooms: 'plugin::iflychat.rooms.manage',
+  /** Link an entry to a room it never had (rooms of deleted entries, rooms made elsewhere). */
+  linkAnyRoom: 'plugin::iflychat.rooms.link-any',
 } as const;
 
 /** Where a secret in force comes from: the config file / environment, the admin, or nowhere. */

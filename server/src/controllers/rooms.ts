@@ -15,6 +15,7 @@ import {
   type RoomStatus,
   type RoomTarget,
 } from '../../../contracts/rooms';
+import { PERMISSIONS } from '../../../contracts/settings';
 import { bindingFor, isLocalized, type ModelLike } from '../config/bindings';
 import { CONDITION_POPULATE, contentManagerChecker } from '../utils/content-manager';
 import { ForbiddenError, NotFoundError, withStrapiErrors } from '../utils/errors';
@@ -30,6 +31,12 @@ type Version = Record<string, unknown> & { locale?: string | null };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const panel = () => getService(strapi, 'rooms');
+
+  /** Whether the admin user holds a plugin action (one without a subject). */
+  const can = (ctx: AdminContext, action: string) =>
+    Boolean(
+      (ctx.state.userAbility as { can?(action: string): boolean } | undefined)?.can?.(action)
+    );
 
   const checkerFor = (ctx: AdminContext, uid: string) =>
     contentManagerChecker(strapi, ctx.state.userAbility, uid);
@@ -148,7 +155,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     recreate: action('recreate'),
     async link(ctx: AdminContext) {
       const target = parseOr400(linkRoomSchema, ctx.request.body);
-      await answer(ctx, target, () => panel().link(target));
+      const anyRoom = can(ctx, PERMISSIONS.linkAnyRoom);
+      await answer(ctx, target, () => panel().link(target, { anyRoom }));
     },
   });
 };
