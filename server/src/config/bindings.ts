@@ -83,7 +83,7 @@ export function roomIdFieldClash(binding: Binding, attribute: AttributeLike | un
   const readsIt =
     (typeof role === 'object' && 'field' in role && role.field === name) ||
     (typeof role === 'object' && 'members' in role && role.members === name) ||
-    [binding.private, binding.moderate].some(
+    [binding.private, binding.moderate, binding.enabled].some(
       (flag) => typeof flag === 'object' && flag.field === name
     );
   if (readsIt) {
@@ -265,7 +265,7 @@ export function validateBinding(
     if (problem) report(['roomRole', 'members'], problem);
   }
 
-  for (const flag of ['private', 'moderate'] as const) {
+  for (const flag of ['private', 'moderate', 'enabled'] as const) {
     const source = binding[flag];
     if (typeof source !== 'object') continue;
     const field = attribute(source.field);

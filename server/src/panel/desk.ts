@@ -6,11 +6,13 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 
+import type { Binding } from '../../../contracts/config';
 import { emitRoomEvent } from '../events/room-events';
 import type { RoomSummary } from '../iflychat/client';
 import type { Entries } from '../sync/entries';
 import { LINKS_TABLE, type LinkRow, type Links } from '../sync/links';
 import { RoomOwnedError, type RoomClaims } from '../sync/room-claims';
+import { chatEnabled } from '../sync/room-params';
 import {
   ALL_LOCALES,
   isUniqueViolation,
@@ -78,6 +80,13 @@ export function createRoomDesk({ strapi, links, claims, entries, wake }: DeskDep
     find: (scope: RoomScope): Promise<LinkRow | null> => links.byKey(keyOf(scope)),
 
     isPublished: (scope: RoomScope): Promise<boolean> => entries.isPublished(scope),
+
+    /** Whether the entry is published with its chat on (the binding's `enabled` field). */
+    async hasChat(scope: RoomScope, binding: Binding): Promise<boolean> {
+      if (typeof binding.enabled !== 'object') return entries.isPublished(scope);
+      const { published } = await entries.present(scope, binding);
+      return published !== null && chatEnabled(binding, published);
+    },
 
     /**
      * Who a room id belongs to: `self` when this entry holds its claim (it has or had the room),

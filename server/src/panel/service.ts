@@ -27,6 +27,8 @@ function fieldError(path: string, message: string) {
 /** The one refusal of an editor who may only link rooms the entry has had. */
 const notThisEntrysRoom = (roomId: string) =>
   `room ${roomId} is not a room this entry has had; linking any other room needs the "Link any room to an entry" permission`;
+const CHAT_OFF =
+  "the entry's chat is off (its binding's enabled field is false), so it has no room";
 const takenRoom = (roomId: string) => `room ${roomId} is another entry's room`;
 
 const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : null);
@@ -150,12 +152,14 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
         roomPer: 'document',
         locale: null,
         published: false,
+        chatOff: false,
         link: null,
         members: null,
       };
     }
     const link = await findLink(resolved);
     const published = await desk().isPublished(resolved.scope);
+    const chatOff = published && !(await desk().hasChat(resolved.scope, resolved.binding));
     return {
       uid: target.uid,
       documentId: target.documentId,
@@ -163,7 +167,8 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       roomPer: resolved.binding.roomPer,
       locale: resolved.scope.locale === ALL_LOCALES ? null : resolved.scope.locale,
       published,
-      link: link && !link.unlinked ? jobView(link, resolved.binding, published) : null,
+      chatOff,
+      link: link && !link.unlinked ? jobView(link, resolved.binding, published && !chatOff) : null,
       members: await membersOf(strapi, resolved),
     };
   }
@@ -198,6 +203,9 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       const makesRoom = !link?.roomId;
       if (makesRoom && !(await desk().isPublished(resolved.scope))) {
         throw fieldError('documentId', 'the entry is not published, so there is no room to make');
+      }
+      if (makesRoom && !(await desk().hasChat(resolved.scope, resolved.binding))) {
+        throw fieldError('documentId', CHAT_OFF);
       }
       await desk().retry(resolved.scope, link);
       return status(target);
@@ -240,6 +248,9 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
           'the entry is not published, and its binding deletes the rooms of unpublished entries'
         );
       }
+      if (published && !(await desk().hasChat(resolved.scope, resolved.binding))) {
+        throw fieldError('documentId', CHAT_OFF);
+      }
       const { staleKey } = await mayLink(resolved, target.roomId, anyRoom);
       const client = await settings().getClient();
       if (!client) {
@@ -278,6 +289,9 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
           'documentId',
           'the entry is not published, so its room cannot be made again'
         );
+      }
+      if (!(await desk().hasChat(resolved.scope, resolved.binding))) {
+        throw fieldError('documentId', CHAT_OFF);
       }
       await desk().recreate(link);
       return status(target);
