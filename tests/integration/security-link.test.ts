@@ -21,6 +21,7 @@ import {
 
 const READ = 'plugin::content-manager.explorer.read';
 const UPDATE = 'plugin::content-manager.explorer.update';
+const PUBLISH = 'plugin::content-manager.explorer.publish';
 const MANAGE = 'plugin::iflychat.rooms.manage';
 const LINK_ANY = 'plugin::iflychat.rooms.link-any';
 const FIELDS = ['name', 'description', 'audience', 'isPrivate', 'isModerated', 'roomId'];
@@ -57,6 +58,7 @@ beforeAll(async () => {
     { action: MANAGE, subject: null },
     { action: READ, ...own },
     { action: UPDATE, ...own },
+    { action: PUBLISH, subject: COMMUNITY, conditions: ['admin::is-creator'] },
   ]);
   author = await loginAs(pg, await createAdminUser(pg, 'author@example.com', [role.id]));
   const user = await pg.strapi.db
