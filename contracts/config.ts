@@ -88,6 +88,15 @@ export const bindingSchema = z.strictObject({
     }),
   /** The attribute that receives the `room_id` (string, integer or biginteger). */
   roomIdField: z.string().trim().min(1, 'must name an attribute'),
+  /**
+   * Chat per entry: absent or `true`, every published entry has a room; `{ field }`, an entry
+   * whose boolean attribute is `false` has none (empty counts as on), as if it were unpublished.
+   */
+  enabled: z
+    .union([z.literal(true), fieldRefSchema], {
+      error: 'must be true or { field: "<boolean attribute>" }',
+    })
+    .optional(),
   roomRole: roomRoleSchema.default('everyone'),
   private: flagSchema.default(false),
   moderate: flagSchema.default(false),

@@ -77,6 +77,11 @@ export interface RoomStatus {
   locale: string | null;
   /** Whether the entry (in that locale, or in any locale) is published now. */
   published: boolean;
+  /**
+   * Published, but its chat is off (the binding's `enabled` field is false): the entry has no
+   * room, as if unpublished.
+   */
+  chatOff: boolean;
   /** The room job, or null when the entry has no room and none is on its way. */
   link: RoomJobView | null;
   /**

@@ -18,6 +18,8 @@ export const PERMISSIONS = {
   update: 'plugin::iflychat.settings.update',
   manageRooms: 'plugin::iflychat.rooms.manage',
   readRooms: 'plugin::iflychat.rooms.read',
+  /** Link an entry to a room it never had (rooms of deleted entries, rooms made elsewhere). */
+  linkAnyRoom: 'plugin::iflychat.rooms.link-any',
 } as const;
 
 /** Where a secret in force comes from: the config file / environment, the admin, or nowhere. */

@@ -11,6 +11,9 @@ export const ACTIONS = [
   { uid: 'settings.update', displayName: 'Edit settings', subCategory: 'settings' },
   { uid: 'rooms.manage', displayName: 'Manage rooms', subCategory: 'rooms' },
   { uid: 'rooms.read', displayName: 'See the Rooms page', subCategory: 'rooms' },
+  // Linking an entry to a room it never had takes that room over (its history, its members):
+  // an administrator's decision, not an editor's. Strapi gives it to the Super Admin only.
+  { uid: 'rooms.link-any', displayName: 'Link any room to an entry', subCategory: 'rooms' },
 ].map((action) => ({ ...action, section: 'plugins', pluginName: PLUGIN_ID }));
 
 export async function registerPermissions(strapi: Core.Strapi): Promise<void> {

@@ -95,13 +95,37 @@ describe('GET /iflychat/rooms', () => {
     expect(unbound.json.data).toMatchObject({ bound: false, link: null });
   });
 
-  it('shows a failed job with its reason', async () => {
-    emulator.configure({ faults: [{ kind: 'status', status: 400, path: '/room/create' }] });
-    const documentId = await entry('Refused room');
-    const { link } = (await status(documentId)).json.data;
-    expect(link.status).toBe('failed');
-    expect(link.roomId).toBeNull();
-    expect(link.lastError).toContain('iFlyChat rejected the request (HTTP 400');
+  it("shows a failed job with its reason, in the plugin's words: never the remote answer", async () => {
+    const answer = 'Quota reached: upgrade at https://offers.example/now';
+    emulator.configure({
+      faults: [{ kind: 'status', status: 400, path: '/room/create', body: answer }],
+    });
+    const failures: Array<{ reason?: string }> = [];
+    const listener = async (payload: { reason?: string }) => {
+      failures.push(payload);
+      await Promise.resolve();
+    };
+    pg.strapi.eventHub.on('iflychat-room.failed', listener);
+    try {
+      const documentId = await entry('Refused room');
+      const response = await status(documentId);
+      const { link } = response.json.data;
+      expect(link.status).toBe('failed');
+      expect(link.roomId).toBeNull();
+      expect(link.lastError).toBe(
+        'iFlyChat rejected the request (HTTP 400 on /api/1.1/room/create)'
+      );
+      expect(response.text).not.toContain('Quota');
+      const [row] = (await pg.strapi.db
+        .connection('iflychat_room_links')
+        .where('entry_document_id', documentId)) as Array<{ last_error: string }>;
+      expect(row.last_error).not.toContain('offers.example');
+      // The room event a webhook sends carries the same words.
+      await waitFor(() => failures.length > 0);
+      expect(failures[0].reason).toBe(link.lastError);
+    } finally {
+      pg.strapi.eventHub.removeListener('iflychat-room.failed', listener);
+    }
   });
 
   it('answers 400 naming the field for bad input', async () => {
@@ -280,7 +304,7 @@ describe('POST /iflychat/rooms/link', () => {
     const refused = answers.find((answer) => answer.status === 400);
     expect(fieldErrors(refused!)[0]).toMatchObject({
       path: ['roomId'],
-      message: expect.stringContaining(`room ${roomId} is already the room of`),
+      message: `room ${roomId} is another entry's room`,
     });
     const holders = [await roomIdsOnEntry(first), await roomIdsOnEntry(second)].filter(
       ([id]) => id === roomId
@@ -310,8 +334,10 @@ describe('POST /iflychat/rooms/link', () => {
     expect(taken.status).toBe(400);
     expect(fieldErrors(taken)[0]).toMatchObject({
       path: ['roomId'],
-      message: expect.stringContaining(`room ${owned} is already the room of ${COMMUNITY}`),
+      message: `room ${owned} is another entry's room`,
     });
+    // The owning entry is not named: the editor may not be allowed to see it.
+    expect(taken.text).not.toContain(COMMUNITY);
     expect(taken.text).not.toContain(emulator.apiKey);
   });
 });

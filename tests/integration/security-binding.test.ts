@@ -118,4 +118,64 @@ describe('the settings page', () => {
       expect(response.text).toContain('api::');
     });
   });
+
+  // Binding a type whose room id field holds content: the first publish would write room ids
+  // over it. Each is refused with a 400 naming roomIdField; nothing is saved or overwritten.
+  describe('a first setup that would overwrite content', () => {
+    const GROUP = 'api::group.group';
+    let names: string[];
+
+    beforeAll(async () => {
+      await save({});
+      names = [];
+      for (const name of ['Gardeners', 'Chess club']) {
+        const documents = pg.strapi.documents(COMMUNITY);
+        const doc = await documents.create({ data: { name } as never });
+        await documents.publish({ documentId: doc.documentId });
+        names.push(name);
+      }
+    });
+
+    const namesNow = async () =>
+      (
+        (await pg.strapi.db.query(COMMUNITY).findMany({ select: ['name'] })) as Array<{
+          name: string;
+        }>
+      ).map((row) => row.name);
+
+    it.each([
+      [TOPIC, { roomName: '{title}', roomIdField: 'title' }, 'is used in the room name ({title})'],
+      [COMMUNITY, { roomName: 'Chat: {name}', roomIdField: 'name' }, 'is used in the room name'],
+      [
+        COMMUNITY,
+        { roomName: '{documentId}', roomIdField: 'name', roomRole: { field: 'name' } },
+        'is read by this binding',
+      ],
+      [GROUP, { roomName: '{name}', roomIdField: 'inviteCode' }, 'is a private attribute'],
+      [
+        COMMUNITY,
+        { roomName: '{documentId}', roomIdField: 'name' },
+        'already holds values that are not iFlyChat room ids (4 entries)',
+      ],
+    ])('%s %j is refused', async (uid, binding, message) => {
+      const response = await save({ [uid]: binding });
+      expect(response.status).toBe(400);
+      expect(errorsOf(response)).toEqual([
+        expect.objectContaining({
+          path: ['contentTypes', uid, 'roomIdField'],
+          message: expect.stringContaining(message),
+        }),
+      ]);
+      expect(errorsOf(response)[0].message).toContain('roomId');
+      expect((await admin.get('/iflychat/settings')).json.data.contentTypes).toEqual({});
+      expect((await namesNow()).sort()).toEqual([...names, ...names].sort());
+    });
+
+    it('an empty roomId field, or one holding room ids, is accepted', async () => {
+      await pg.strapi.db.query(COMMUNITY).updateMany({ where: {}, data: { roomId: '1042' } });
+      const response = await save({ [COMMUNITY]: { roomName: '{name}', roomIdField: 'roomId' } });
+      expect(response.status).toBe(200);
+      expect((await namesNow()).sort()).toEqual([...names, ...names].sort());
+    });
+  });
 });

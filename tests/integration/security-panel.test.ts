@@ -21,6 +21,7 @@ import {
 const TOPIC = 'api::topic.topic';
 const READ = 'plugin::content-manager.explorer.read';
 const UPDATE = 'plugin::content-manager.explorer.update';
+const PUBLISH = 'plugin::content-manager.explorer.publish';
 const MANAGE = { action: 'plugin::iflychat.rooms.manage', subject: null };
 
 let emulator: Emulator;
@@ -92,6 +93,7 @@ describe('"own entries"', () => {
         properties: { fields },
         conditions: ['admin::is-creator'],
       },
+      { action: PUBLISH, subject: COMMUNITY, conditions: ['admin::is-creator'] },
     ]);
     const theirs = await community('Not yours');
     const mine = await community('Yours', userId);
@@ -133,6 +135,7 @@ describe('the room id field', () => {
     const { client } = await editor('no-room-field@example.com', [
       { action: READ, subject: COMMUNITY, properties: { fields: withoutRoomId } },
       { action: UPDATE, subject: COMMUNITY, properties: { fields: withoutRoomId } },
+      { action: PUBLISH, subject: COMMUNITY },
     ]);
     emulator.configure({
       faults: [{ kind: 'status', status: 400, path: '/room/create', body: 'room quota reached' }],
@@ -153,11 +156,34 @@ describe('the room id field', () => {
   });
 });
 
+describe('Content Manager publish', () => {
+  it('an editor who may edit but not publish the entry cannot change its room', async () => {
+    const fields = ['name', 'description', 'audience', 'isPrivate', 'isModerated', 'roomId'];
+    const { client } = await editor('no-publish@example.com', [
+      { action: READ, subject: COMMUNITY, properties: { fields } },
+      { action: UPDATE, subject: COMMUNITY, properties: { fields } },
+    ]);
+    const documentId = await community('Published by someone else');
+    const roomBefore = await roomOf(documentId);
+    for (const action of ['retry', 'unlink', 'recreate']) {
+      const response = await client.post(`/iflychat/rooms/${action}`, {
+        uid: COMMUNITY,
+        documentId,
+      });
+      expect([action, response.status]).toEqual([action, 403]);
+    }
+    expect(await roomOf(documentId)).toBe(roomBefore);
+    await settle(pg.strapi);
+    expect(emulator.requestsTo(`/room/${roomBefore}/delete`)).toHaveLength(0);
+  });
+});
+
 describe('locales', () => {
   it('an editor of English rooms cannot act on the French room', async () => {
     const { client } = await editor('english-only@example.com', [
       { action: READ, subject: TOPIC, properties: { locales: ['en', 'fr'] } },
       { action: UPDATE, subject: TOPIC, properties: { locales: ['en'] } },
+      { action: PUBLISH, subject: TOPIC, properties: { locales: ['en', 'fr'] } },
     ]);
     const topics = pg.strapi.documents(TOPIC);
     const doc = await topics.create({ locale: 'en', data: { title: 'Hello' } as never });

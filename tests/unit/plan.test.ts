@@ -118,6 +118,27 @@ describe('desiredRoom: what the room should be, from the present', () => {
     expect(desiredRoom(present({ carried: '9' }))).toMatchObject({ kind: 'room', carried: '9' });
   });
 
+  it('an entry whose chat field is false is treated as unpublished; empty counts as on', () => {
+    const chat = (onUnpublish: 'keep' | 'delete') =>
+      binding({ enabled: { field: 'chat' }, onUnpublish });
+    const off = { ...entry, chat: false };
+    expect(desiredRoom(present({ binding: chat('keep'), published: off }))).toEqual({
+      kind: 'leave',
+      why: 'unpublished',
+    });
+    expect(desiredRoom(present({ binding: chat('delete'), published: off }))).toEqual({
+      kind: 'none',
+    });
+    for (const value of [true, null, undefined]) {
+      expect(
+        desiredRoom(present({ binding: chat('delete'), published: { ...entry, chat: value } }))
+      ).toMatchObject({ kind: 'room' });
+    }
+    expect(desiredRoom(present({ binding: binding({ enabled: true }) }))).toMatchObject({
+      kind: 'room',
+    });
+  });
+
   it('an entry that gives no room is invalid, with the reason', () => {
     const empty = desiredRoom(present({ published: { ...entry, audience: '' } }));
     expect(empty).toMatchObject({ kind: 'invalid' });

@@ -35,6 +35,7 @@ function room(link: RoomJobView | null, published = true): RoomStatus {
     roomPer: 'document',
     locale: null,
     published,
+    chatOff: false,
     link,
     members: null,
   };
@@ -64,6 +65,12 @@ describe('availableActions', () => {
       'retry',
       'unlink',
     ]);
+  });
+
+  it('offers no way to a room for a published entry whose chat is off', () => {
+    const off = (link: RoomJobView | null) => ({ ...room(link), chatOff: true });
+    expect(availableActions(off(null))).toEqual([]);
+    expect(availableActions(off(job()))).toEqual(['unlink']);
   });
 
   it('does not offer to link while a job is running', () => {

@@ -90,15 +90,24 @@ describe('the room id field of a binding', () => {
       owner: { type: 'relation', relation: 'manyToOne', target: 'api::b.b' },
     },
   };
-  const check = (roomIdField: string, uid = 'api::a.a') =>
-    validateBinding(uid, bindingSchema.parse({ roomName: '{name}', roomIdField }), {
+  const check = (roomIdField: string, uid = 'api::a.a', roomName = '{name}') =>
+    validateBinding(uid, bindingSchema.parse({ roomName, roomIdField }), {
       ...model,
       uid,
     });
 
   it('may be a string, integer or biginteger attribute of the type', () => {
     expect(check('roomId')).toEqual([]);
-    expect(check('name')).toEqual([]);
+    expect(check('name', 'api::a.a', '{documentId}')).toEqual([]);
+  });
+
+  it('may not be an attribute the binding reads: the room id would overwrite it', () => {
+    expect(check('name')).toEqual([
+      {
+        path: ['contentTypes', 'api::a.a', 'roomIdField'],
+        message: expect.stringContaining('"name" is used in the room name ({name})'),
+      },
+    ]);
   });
 
   it.each(['locale', 'documentId', 'createdBy'])('may not be the system attribute %s', (field) => {

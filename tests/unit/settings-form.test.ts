@@ -209,4 +209,16 @@ describe('the settings form', () => {
       onDelete: 'keep',
     });
   });
+
+  it('never prefills the room id field with an attribute not named for it', () => {
+    // The first publish would write the room id over the entries' names.
+    expect(defaultBinding({ nameFields: ['name'], roomIdFields: ['name', 'slug'] })).toMatchObject({
+      roomName: '{name}',
+      roomIdField: '',
+    });
+    expect(
+      defaultBinding({ nameFields: [], roomIdFields: ['roomCount', 'room_id'] })
+    ).toMatchObject({ roomIdField: 'room_id' });
+    expect(defaultBinding({ nameFields: [], roomIdFields: ['chatroom'] }).roomIdField).toBe('');
+  });
 });

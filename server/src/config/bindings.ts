@@ -66,7 +66,35 @@ export function roomIdFieldProblem(
   return null;
 }
 
-/** An attribute of a model by name: own attributes only (`constructor` is no attribute). */
+/**
+ * Why the room id field would overwrite what the binding reads, or null: the first publish
+ * writes the room id over that attribute (the room name's `{title}`, the role field...), and a
+ * private attribute holds what the site keeps to itself.
+ */
+/** What a site owner should do instead of binding a field that holds content. */
+export const ADD_ROOM_ID = 'Add a roomId attribute (Big integer or Text) and pick it here';
+
+export function roomIdFieldClash(binding: Binding, attribute: AttributeLike | undefined) {
+  const name = binding.roomIdField;
+  if (templatePlaceholders(binding.roomName).includes(name)) {
+    return `"${name}" is used in the room name (${binding.roomName}); the room id would overwrite it. ${ADD_ROOM_ID}`;
+  }
+  const role = binding.roomRole;
+  const readsIt =
+    (typeof role === 'object' && 'field' in role && role.field === name) ||
+    (typeof role === 'object' && 'members' in role && role.members === name) ||
+    [binding.private, binding.moderate, binding.enabled].some(
+      (flag) => typeof flag === 'object' && flag.field === name
+    );
+  if (readsIt) {
+    return `"${name}" is read by this binding (room role, members or a flag); the room id would overwrite it. ${ADD_ROOM_ID}`;
+  }
+  if (attribute?.private === true) {
+    return `"${name}" is a private attribute, kept for something else. ${ADD_ROOM_ID}`;
+  }
+  return null;
+}
+
 /** The binding of a content type: own keys only, so a uid such as `constructor` is unbound. */
 export function bindingFor(
   contentTypes: Record<string, Binding>,
@@ -75,6 +103,7 @@ export function bindingFor(
   return Object.hasOwn(contentTypes, uid) ? contentTypes[uid] : undefined;
 }
 
+/** An attribute of a model by name: own attributes only (`constructor` is no attribute). */
 export function ownAttribute(model: ModelLike, name: string): AttributeLike | undefined {
   return Object.hasOwn(model.attributes, name) ? model.attributes[name] : undefined;
 }
@@ -197,7 +226,9 @@ export function validateBinding(
   }
 
   const roomIdAttribute = attribute(binding.roomIdField);
-  const roomIdProblem = roomIdFieldProblem(binding.roomIdField, roomIdAttribute, uid);
+  const roomIdProblem =
+    roomIdFieldProblem(binding.roomIdField, roomIdAttribute, uid) ??
+    roomIdFieldClash(binding, roomIdAttribute);
   if (roomIdProblem) report(['roomIdField'], roomIdProblem);
 
   if (binding.roomPer === 'locale') {
@@ -234,7 +265,7 @@ export function validateBinding(
     if (problem) report(['roomRole', 'members'], problem);
   }
 
-  for (const flag of ['private', 'moderate'] as const) {
+  for (const flag of ['private', 'moderate', 'enabled'] as const) {
     const source = binding[flag];
     if (typeof source !== 'object') continue;
     const field = attribute(source.field);

@@ -15,6 +15,7 @@ import {
   type RoomStatus,
   type RoomTarget,
 } from '../../../contracts/rooms';
+import { PERMISSIONS } from '../../../contracts/settings';
 import { bindingFor, isLocalized, type ModelLike } from '../config/bindings';
 import { CONDITION_POPULATE, contentManagerChecker } from '../utils/content-manager';
 import { ForbiddenError, NotFoundError, withStrapiErrors } from '../utils/errors';
@@ -30,6 +31,12 @@ type Version = Record<string, unknown> & { locale?: string | null };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const panel = () => getService(strapi, 'rooms');
+
+  /** Whether the admin user holds a plugin action (one without a subject). */
+  const can = (ctx: AdminContext, action: string) =>
+    Boolean(
+      (ctx.state.userAbility as { can?(action: string): boolean } | undefined)?.can?.(action)
+    );
 
   const checkerFor = (ctx: AdminContext, uid: string) =>
     contentManagerChecker(strapi, ctx.state.userAbility, uid);
@@ -62,9 +69,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   /**
    * Checks that the editor may see (or, for an action, change) this entry's room: Content
-   * Manager read (and update) on the type, then on the entry itself, with its conditions (for
-   * example "own entries"), its locales and the room id field. Answers the room id field's name
-   * when the editor may read it, so the failure reason can be hidden from those who may not.
+   * Manager read (and update and publish: an action writes the published entry's room id) on the
+   * type, then on the entry itself, with its conditions (for example "own entries"), its locales
+   * and the room id field. Answers the room id field's name when the editor may read it, so the
+   * failure reason can be hidden from those who may not.
    */
   async function authorize(
     ctx: AdminContext,
@@ -74,8 +82,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const model = modelOf(target.uid);
     if (!model) throw new NotFoundError(`there is no content type ${target.uid}`);
     const checker = checkerFor(ctx, target.uid);
-    if (checker.cannot.read() || (changes && checker.cannot.update())) {
-      throw new ForbiddenError(`You may not ${changes ? 'update' : 'read'} ${target.uid} entries`);
+    // An action writes the room id on the published entry too: it needs publish as well.
+    if (
+      checker.cannot.read() ||
+      (changes && (checker.cannot.update() || checker.cannot.publish()))
+    ) {
+      throw new ForbiddenError(
+        `You may not ${changes ? 'update and publish' : 'read'} ${target.uid} entries`
+      );
     }
     const { contentTypes } = await getService(strapi, 'settings').get();
     const binding = bindingFor(contentTypes, target.uid);
@@ -101,6 +115,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       changes
         ? checker.can.read(version) &&
           checker.can.update(version) &&
+          checker.can.publish(version) &&
           (!field || checker.can.update(version, field))
         : checker.can.read(version);
     if (!versions.every(allowed)) {
@@ -148,7 +163,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     recreate: action('recreate'),
     async link(ctx: AdminContext) {
       const target = parseOr400(linkRoomSchema, ctx.request.body);
-      await answer(ctx, target, () => panel().link(target));
+      const anyRoom = can(ctx, PERMISSIONS.linkAnyRoom);
+      await answer(ctx, target, () => panel().link(target, { anyRoom }));
     },
   });
 };

@@ -1,6 +1,6 @@
 /**
  * Typed failures of the iFlyChat client. None of them ever carries the API key: messages are built
- * from the path, the status and the (redacted) answer only, and the cause of a network failure is
+ * from the path and the status only (never the answer's text), and the cause of a network failure is
  * reduced to its code and message instead of keeping axios' error (whose config holds the body).
  */
 
@@ -43,10 +43,7 @@ export class IflychatApiError extends IflychatError {
     /** Set for a success status whose body is unusable: the call may have been acted on. */
     invalidAnswer?: boolean;
   }) {
-    super(
-      options.message ?? describeStatus(options.status, options.path, options.body),
-      options.path
-    );
+    super(options.message ?? describeStatus(options.status, options.path), options.path);
     this.status = options.status;
     this.body = options.body;
     this.retryAfterSeconds = options.retryAfterSeconds;
@@ -100,16 +97,20 @@ export function isIflychatError(error: unknown): error is IflychatError {
   return error instanceof IflychatError;
 }
 
-function describeStatus(status: number, path: string, body: string): string {
-  const detail = body ? `: ${body.slice(0, 200)}` : '';
+/**
+ * The plugin's own words for an error status. The answer's body is never part of them: it is
+ * the remote server's text, and these messages reach the room panel, `lastError` and room
+ * events (the body stays on {@link IflychatApiError.body}, redacted, for code that needs it).
+ */
+function describeStatus(status: number, path: string): string {
   if (status === 401 || status === 403) {
-    return `iFlyChat refused the API key (HTTP ${status} on ${path})${detail}`;
+    return `iFlyChat refused the API key (HTTP ${status} on ${path})`;
   }
   if (status === 429) {
-    return `iFlyChat is rate limiting requests (HTTP 429 on ${path})${detail}`;
+    return `iFlyChat is rate limiting requests (HTTP 429 on ${path})`;
   }
   if (status >= 500) {
-    return `iFlyChat had a server error (HTTP ${status} on ${path})${detail}`;
+    return `iFlyChat had a server error (HTTP ${status} on ${path})`;
   }
-  return `iFlyChat rejected the request (HTTP ${status} on ${path})${detail}`;
+  return `iFlyChat rejected the request (HTTP ${status} on ${path})`;
 }

@@ -6,11 +6,13 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 
+import type { Binding } from '../../../contracts/config';
 import { emitRoomEvent } from '../events/room-events';
 import type { RoomSummary } from '../iflychat/client';
 import type { Entries } from '../sync/entries';
-import type { LinkRow, Links } from '../sync/links';
+import { LINKS_TABLE, type LinkRow, type Links } from '../sync/links';
 import { RoomOwnedError, type RoomClaims } from '../sync/room-claims';
+import { chatEnabled } from '../sync/room-params';
 import {
   ALL_LOCALES,
   isUniqueViolation,
@@ -41,21 +43,62 @@ export interface DeskDeps {
   wake: () => void;
 }
 
+/** Who holds a room id's claim, as the panel's Link needs to know it. */
+export type RoomClaim = { kind: 'none' | 'self' | 'holder' } | { kind: 'stale'; key: string };
+
+/** Whether a link row has this room now (or is about to delete it). */
+const hasRoom = (row: Pick<LinkRow, 'roomId' | 'retireRoomId'>, roomId: string) =>
+  row.roomId === roomId || row.retireRoomId === roomId;
+
 export function createRoomDesk({ strapi, links, claims, entries, wake }: DeskDeps) {
   const busyUnless = (changed: boolean, action: string) => {
     if (!changed) throw new RoomBusyError(action);
   };
   const keyOf = (scope: RoomScope) => linkKeyOf(scope.contentType, scope.documentId, scope.locale);
 
+  /**
+   * Gives up the claim a row holds on a room it no longer has, in the link's transaction. The
+   * row is read locked (PostgreSQL, MySQL): if that entry linked the room back meanwhile, the
+   * claim stays and {@link RoomOwnedError} rolls the link back.
+   */
+  async function freeStaleClaim(roomId: string, key: string, trx: Knex.Transaction) {
+    const query = trx(LINKS_TABLE).where('link_key', key).select('room_id', 'retire_room_id');
+    const locked = String(strapi.db.dialect.client) === 'sqlite' ? query : query.forUpdate();
+    type Ids = { room_id: string | number | null; retire_room_id: string | number | null };
+    const [row] = (await locked) as Ids[];
+    const text = (value: string | number | null) => (value === null ? null : String(value));
+    if (
+      row &&
+      hasRoom({ roomId: text(row.room_id), retireRoomId: text(row.retire_room_id) }, roomId)
+    ) {
+      throw new RoomOwnedError(roomId);
+    }
+    await claims.releaseRoom(roomId, key, trx);
+  }
+
   return {
     find: (scope: RoomScope): Promise<LinkRow | null> => links.byKey(keyOf(scope)),
 
     isPublished: (scope: RoomScope): Promise<boolean> => entries.isPublished(scope),
 
-    /** The entry that owns a room id, if any. */
-    async ownerOf(roomId: string): Promise<LinkRow | null> {
+    /** Whether the entry is published with its chat on (the binding's `enabled` field). */
+    async hasChat(scope: RoomScope, binding: Binding): Promise<boolean> {
+      if (typeof binding.enabled !== 'object') return entries.isPublished(scope);
+      const { published } = await entries.present(scope, binding);
+      return published !== null && chatEnabled(binding, published);
+    },
+
+    /**
+     * Who a room id belongs to: `self` when this entry holds its claim (it has or had the room),
+     * `holder` when another entry has it now, `stale` (with that claim's key) when the claim is
+     * left from an entry that no longer has the room (deleted, unlinked or moved on), `none`.
+     */
+    async claimOf(scope: RoomScope, roomId: string): Promise<RoomClaim> {
       const key = await claims.ownerOf(roomId);
-      return key ? links.byKey(key) : null;
+      if (!key) return { kind: 'none' };
+      if (key === keyOf(scope)) return { kind: 'self' };
+      const owner = await links.byKey(key);
+      return owner && hasRoom(owner, roomId) ? { kind: 'holder' } : { kind: 'stale', key };
     },
 
     /** Runs the entry's room again now, with a fresh count of attempts (a new row if none). */
@@ -66,7 +109,11 @@ export function createRoomDesk({ strapi, links, claims, entries, wake }: DeskDep
       wake();
     },
 
-    /** The entry forgets its room (kept in iFlyChat) until it is published again or linked. */
+    /**
+     * The entry forgets its room (kept in iFlyChat) until it is published again or linked. Its
+     * claim on the room stays: no other entry takes the room without an administrator's Link,
+     * and this entry may link it again.
+     */
     async unlink(link: LinkRow, field: string): Promise<void> {
       await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
         busyUnless(
@@ -77,7 +124,6 @@ export function createRoomDesk({ strapi, links, claims, entries, wake }: DeskDep
           ),
           'unlink'
         );
-        if (link.roomId) await claims.releaseRoom(link.roomId, link.linkKey, trx);
         await entries.writeBack(link, field, null, trx);
       });
       wake();
@@ -89,7 +135,13 @@ export function createRoomDesk({ strapi, links, claims, entries, wake }: DeskDep
      * the room id refuses a room another entry owns, even for two editors at the same moment:
      * throws {@link RoomOwnedError}.
      */
-    async link(scope: RoomScope, link: LinkRow | null, room: RoomSummary, field: string) {
+    async link(
+      scope: RoomScope,
+      link: LinkRow | null,
+      room: RoomSummary,
+      field: string,
+      staleKey: string | null
+    ) {
       const change = {
         room: {
           roomId: room.roomId,
@@ -107,15 +159,12 @@ export function createRoomDesk({ strapi, links, claims, entries, wake }: DeskDep
       };
       try {
         await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
+          // The row first: its lock orders this link after another one of the same row. The
+          // room this entry had before stays claimed by it (it may link it again).
+          if (link) busyUnless(await links.change(link, change, trx), 'link');
+          else await links.insert(scope.contentType, scope, change, trx);
+          if (staleKey) await freeStaleClaim(room.roomId, staleKey, trx);
           await claims.claimRoom(room.roomId, keyOf(scope), trx);
-          if (link) {
-            busyUnless(await links.change(link, change, trx), 'link');
-            if (link.roomId && link.roomId !== room.roomId) {
-              await claims.releaseRoom(link.roomId, link.linkKey, trx);
-            }
-          } else {
-            await links.insert(scope.contentType, scope, change, trx);
-          }
           await entries.writeBack(scope, field, room.roomId, trx);
         });
       } catch (error) {

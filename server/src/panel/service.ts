@@ -24,6 +24,13 @@ function fieldError(path: string, message: string) {
   return validationError([{ path: [path], message }]);
 }
 
+/** The one refusal of an editor who may only link rooms the entry has had. */
+const notThisEntrysRoom = (roomId: string) =>
+  `room ${roomId} is not a room this entry has had; linking any other room needs the "Link any room to an entry" permission`;
+const CHAT_OFF =
+  "the entry's chat is off (its binding's enabled field is false), so it has no room";
+const takenRoom = (roomId: string) => `room ${roomId} is another entry's room`;
+
 const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : null);
 
 /** The row as the panel shows it; `operation` is what the next run will do, as far as known. */
@@ -145,12 +152,14 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
         roomPer: 'document',
         locale: null,
         published: false,
+        chatOff: false,
         link: null,
         members: null,
       };
     }
     const link = await findLink(resolved);
     const published = await desk().isPublished(resolved.scope);
+    const chatOff = published && !(await desk().hasChat(resolved.scope, resolved.binding));
     return {
       uid: target.uid,
       documentId: target.documentId,
@@ -158,20 +167,24 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       roomPer: resolved.binding.roomPer,
       locale: resolved.scope.locale === ALL_LOCALES ? null : resolved.scope.locale,
       published,
-      link: link && !link.unlinked ? jobView(link, resolved.binding, published) : null,
+      chatOff,
+      link: link && !link.unlinked ? jobView(link, resolved.binding, published && !chatOff) : null,
       members: await membersOf(strapi, resolved),
     };
   }
 
-  /** 400 when another entry's link row owns the room. */
-  async function refuseIfOwnedElsewhere(roomId: string, link: LinkRow | null): Promise<void> {
-    const owner = await desk().ownerOf(roomId);
-    if (owner && owner.id !== link?.id) {
-      throw fieldError(
-        'roomId',
-        `room ${roomId} is already the room of ${owner.contentType} ${owner.entryDocumentId}`
-      );
-    }
+  /**
+   * Whether this editor may link the entry to `roomId`, and whose stale claim the link takes
+   * over. Every entry may link a room it has or had; any other room needs `rooms.link-any`.
+   * Refusals say nothing about the room: the same words whether it exists, belongs to another
+   * entry or never did, and no entry named.
+   */
+  async function mayLink(resolved: Resolved, roomId: string, anyRoom: boolean) {
+    const claim = await desk().claimOf(resolved.scope, roomId);
+    if (claim.kind === 'self') return { staleKey: null };
+    if (!anyRoom) throw fieldError('roomId', notThisEntrysRoom(roomId));
+    if (claim.kind === 'holder') throw fieldError('roomId', takenRoom(roomId));
+    return { staleKey: claim.kind === 'stale' ? claim.key : null };
   }
 
   return {
@@ -190,6 +203,9 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       const makesRoom = !link?.roomId;
       if (makesRoom && !(await desk().isPublished(resolved.scope))) {
         throw fieldError('documentId', 'the entry is not published, so there is no room to make');
+      }
+      if (makesRoom && !(await desk().hasChat(resolved.scope, resolved.binding))) {
+        throw fieldError('documentId', CHAT_OFF);
       }
       await desk().retry(resolved.scope, link);
       return status(target);
@@ -214,11 +230,15 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
     },
 
     /**
-     * Link to an existing room: checked with iFlyChat (it must exist) and against the other
-     * entries (no two entries share a room). The room's current name and flags are recorded,
-     * so that the next publish edits it only if the entry asks for something else.
+     * Link to an existing room: one this entry has had, or (`anyRoom`: the `rooms.link-any`
+     * permission) one no other entry has now. Checked with iFlyChat (it must exist) and by the
+     * claims table (no two entries share a room). The room's current name and flags are
+     * recorded, so that the next publish edits it only if the entry asks for something else.
      */
-    async link(target: RoomTarget & { roomId: string }): Promise<RoomStatus> {
+    async link(
+      target: RoomTarget & { roomId: string },
+      { anyRoom }: { anyRoom: boolean }
+    ): Promise<RoomStatus> {
       const resolved = await mustResolve(target);
       const link = await findLink(resolved);
       const published = await desk().isPublished(resolved.scope);
@@ -228,7 +248,10 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
           'the entry is not published, and its binding deletes the rooms of unpublished entries'
         );
       }
-      await refuseIfOwnedElsewhere(target.roomId, link);
+      if (published && !(await desk().hasChat(resolved.scope, resolved.binding))) {
+        throw fieldError('documentId', CHAT_OFF);
+      }
+      const { staleKey } = await mayLink(resolved, target.roomId, anyRoom);
       const client = await settings().getClient();
       if (!client) {
         throw fieldError('roomId', 'cannot check the room: no iFlyChat API key is set');
@@ -242,13 +265,13 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
       const room = rooms.find((candidate) => candidate.roomId === target.roomId);
       if (!room) throw fieldError('roomId', `iFlyChat has no room ${target.roomId}`);
 
+      const field = resolved.binding.roomIdField;
       try {
-        await desk().link(resolved.scope, link, room, resolved.binding.roomIdField);
+        await desk().link(resolved.scope, link, room, field, staleKey);
       } catch (error) {
         // Another editor linked it meanwhile: the database refused a second owner.
         if (!(error instanceof RoomOwnedError)) throw error;
-        await refuseIfOwnedElsewhere(room.roomId, link);
-        throw fieldError('roomId', `room ${room.roomId} is already another entry's room`);
+        throw fieldError('roomId', takenRoom(room.roomId));
       }
       strapi.log.info(
         `[iflychat] room ${room.roomId} linked to ${target.uid} ${target.documentId}`
@@ -266,6 +289,9 @@ export function createPanelService({ strapi }: { strapi: Core.Strapi }) {
           'documentId',
           'the entry is not published, so its room cannot be made again'
         );
+      }
+      if (!(await desk().hasChat(resolved.scope, resolved.binding))) {
+        throw fieldError('documentId', CHAT_OFF);
       }
       await desk().recreate(link);
       return status(target);

@@ -19,6 +19,7 @@ import { identityAttributeProblems, userNameAttributeProblem } from '../tokens/u
 import { ConflictError } from '../utils/errors';
 import { parseOr400, validationError } from '../utils/validation';
 import { LOCKED_MESSAGE, modelOf, USER_UID, type FileSettings } from './file';
+import { roomIdValueProblems } from './room-id-values';
 import { sealSecret } from './secrets';
 import type { Snapshot, Snapshots } from './snapshot';
 import {
@@ -133,6 +134,13 @@ export async function saveSettings(
       });
     }
   }
+  // Only bindings that fit their type: their room id field is a real attribute to query.
+  const fitting = Object.entries(body.contentTypes).filter(
+    ([uid]) =>
+      !locked.contentTypes.includes(uid) &&
+      !problems.some((problem) => problem.path[0] === 'contentTypes' && problem.path[1] === uid)
+  );
+  problems.push(...(await roomIdValueProblems(strapi, fitting, previous.contentTypes)));
   const nameProblem = userNameAttributeProblem(modelOf(strapi, USER_UID), body.userNameAttribute);
   if (nameProblem) problems.push(nameProblem);
   problems.push(...identityAttributeProblems(modelOf(strapi, USER_UID), body));

@@ -94,10 +94,15 @@ export function createAudit(strapi: Core.Strapi, links: Links) {
       ? ['id', 'documentId', 'locale', 'publishedAt']
       : ['id', 'documentId', 'publishedAt'];
 
-  /** The published rows of `uid` with ids after `afterId` (one page). */
-  async function publishedPage(uid: string, afterId: number) {
+  /** The published rows of `uid` with ids after `afterId` (one page), chat off left out. */
+  async function publishedPage(uid: string, binding: Binding, afterId: number) {
+    const chat = typeof binding.enabled === 'object' ? binding.enabled.field : null;
     return (await strapi.db.query(uid).findMany({
-      where: { id: { $gt: afterId }, publishedAt: { $notNull: true } },
+      where: {
+        id: { $gt: afterId },
+        publishedAt: { $notNull: true },
+        ...(chat ? { $or: [{ [chat]: { $null: true } }, { [chat]: true }] } : {}),
+      },
       select: entryColumns(uid),
       orderBy: { id: 'asc' },
       limit: AUDIT_PAGE,
@@ -115,7 +120,7 @@ export function createAudit(strapi: Core.Strapi, links: Links) {
   /** Published entries whose room has no row (rows that followed another version: `auditRows`). */
   async function auditEntries(uid: string, binding: Binding, sinceId: number): Promise<number> {
     const from = Math.max(entryCursors.get(uid) ?? 0, sinceId);
-    const page = await publishedPage(uid, from);
+    const page = await publishedPage(uid, binding, from);
     entryCursors.set(uid, page.length < AUDIT_PAGE ? 0 : page[page.length - 1].id);
     return markPage(uid, binding, page);
   }
@@ -178,7 +183,7 @@ export function createAudit(strapi: Core.Strapi, links: Links) {
     async backfill(uid: string, binding: Binding): Promise<number> {
       let marked = 0;
       for (let afterId = 0; ;) {
-        const page = await publishedPage(uid, afterId);
+        const page = await publishedPage(uid, binding, afterId);
         if (page.length === 0) return marked;
         afterId = page[page.length - 1].id;
         marked += await markPage(uid, binding, page);
@@ -187,8 +192,16 @@ export function createAudit(strapi: Core.Strapi, links: Links) {
 
     /** How far the rooms of `uid` are: counts only, never the entries themselves. */
     async progress(uid: string, binding: Binding | undefined): Promise<BackfillProgress> {
-      const query = strapi.db.connection(strapi.db.metadata.get(uid).tableName);
-      const published = query.whereNotNull('published_at');
+      const meta = strapi.db.metadata.get(uid);
+      // Entries whose chat is off have no room to make.
+      const chat = typeof binding?.enabled === 'object' ? binding.enabled.field : null;
+      const column = chat ? (meta.attributes[chat] as { columnName?: string })?.columnName : null;
+      const published = strapi.db
+        .connection(meta.tableName)
+        .whereNotNull('published_at')
+        .where((q) => {
+          if (column) void q.whereNull(column).orWhere(column, true);
+        });
       const [[row], counts] = await Promise.all([
         (roomPerLocale(strapi, uid, binding)
           ? published.count({ n: '*' })

@@ -13,7 +13,8 @@
  * | unlinked by an editor, not published since         | leave                            |
  * | published, the entry gives a room                  | room with these params           |
  * | published, the entry gives no room (empty role)    | invalid (fails with the reason)  |
- * | unpublished, `onUnpublish: keep` / `delete`        | leave / none                     |
+ * | unpublished, or its chat is off (`enabled` field), | leave / none                     |
+ * | `onUnpublish: keep` / `delete`                     |                                  |
  * | deleted, `onDelete: keep` / `delete`               | forget (row dropped) / none      |
  *
  * The step, from what is recorded (checked top to bottom, first match wins):
@@ -39,7 +40,7 @@
 import type { Binding } from '../../../contracts/config';
 import type { RoomParams } from '../iflychat/client';
 import { ALL_LOCALES } from './room-links-keys';
-import { resolveRoomParams, type Entry } from './room-params';
+import { chatEnabled, resolveRoomParams, type Entry } from './room-params';
 
 export type Desired =
   | { kind: 'room'; params: RoomParams; carried?: string | null }
@@ -135,7 +136,8 @@ export function desiredRoom(present: Present): Desired {
   if (!binding) return { kind: 'leave', why: 'unbound' };
   if (!present.shapeFits) return { kind: 'none' };
   if (present.unlinked) return { kind: 'leave', why: 'unlinked' };
-  if (present.published) {
+  // An entry whose chat is off is treated as unpublished (`onUnpublish` applies).
+  if (present.published && chatEnabled(binding, present.published)) {
     const resolved = resolveRoomParams(binding, present.published, present.roleMap);
     return resolved.ok
       ? { kind: 'room', params: resolved.params, carried: present.carried }

@@ -123,6 +123,15 @@ export function lookupRoleId(
   return typeof role === 'string' ? role : undefined;
 }
 
+/**
+ * Whether the entry has chat (the binding's `enabled`): only an explicit `false` in its boolean
+ * field turns it off, so entries made before the field was added keep their rooms.
+ */
+export function chatEnabled(binding: Binding, entry: Entry): boolean {
+  const source = binding.enabled;
+  return typeof source !== 'object' || entry[source.field] !== false;
+}
+
 function resolveFlag(source: Binding['private'], entry: Entry): boolean {
   if (typeof source === 'boolean') return source;
   return entry[source.field] === true;

@@ -8,8 +8,13 @@ export interface PermissionChecker {
   can: {
     read(entity?: object, field?: string): boolean;
     update(entity?: object, field?: string): boolean;
+    publish(entity?: object): boolean;
   };
-  cannot: { read(entity?: object): boolean; update(entity?: object): boolean };
+  cannot: {
+    read(entity?: object): boolean;
+    update(entity?: object): boolean;
+    publish(entity?: object): boolean;
+  };
 }
 
 /** What the built-in conditions ("own entries", "same role as the creator") look at. */

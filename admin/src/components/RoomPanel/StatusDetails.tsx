@@ -12,6 +12,7 @@ function useStatusLabel() {
   return (status: RoomStatus): string => {
     const { link } = status;
     if (!link) {
+      if (status.chatOff) return t('roomPanel.status.chatOff', 'Chat off');
       return status.published
         ? t('roomPanel.status.none', 'No room')
         : t('roomPanel.status.notPublished', 'Not published');
@@ -116,6 +117,14 @@ export function StatusDetails({ status }: { status: RoomStatus }) {
               </Typography>
             )}
             {link && <FailureReason link={link} />}
+            {status.chatOff && (
+              <Typography variant="pi" textColor="neutral600" data-testid="iflychat-chat-off">
+                {t(
+                  'roomPanel.chatOffHint',
+                  'Chat is off for this entry: it gets no room, and a room it had follows the unpublish policy.'
+                )}
+              </Typography>
+            )}
             {!link && !status.published && (
               <Typography variant="pi" textColor="neutral600">
                 {t('roomPanel.publishHint', 'The room is created when the entry is published.')}

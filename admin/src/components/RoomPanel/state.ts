@@ -47,12 +47,14 @@ export function availableActions(status: RoomStatus): RoomAction[] {
   const { link } = status;
   const roomId = link?.roomId ?? null;
   const actions: RoomAction[] = [];
+  // An entry whose chat is off has no room to make, as if unpublished.
+  const mayHaveRoom = status.published && !status.chatOff;
   const failedOrWaiting = link !== null && (link.status === 'failed' || link.status === 'retrying');
-  if (failedOrWaiting || (status.published && link === null)) actions.push('retry');
+  if (failedOrWaiting || (mayHaveRoom && link === null)) actions.push('retry');
   const busy = link !== null && (link.status === 'pending' || link.status === 'processing');
-  if (roomId === null && !busy) actions.push('link');
+  if (roomId === null && !busy && !status.chatOff) actions.push('link');
   // A new room is only made for a published entry.
-  if (roomId !== null && status.published) actions.push('recreate');
+  if (roomId !== null && mayHaveRoom) actions.push('recreate');
   if (roomId !== null) actions.push('unlink');
   return actions;
 }

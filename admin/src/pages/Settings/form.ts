@@ -149,12 +149,18 @@ export function flagMode(source: Binding['private']): FlagMode {
   return 'field';
 }
 
-/** A new binding for a content type, prefilled from its attributes. */
+/** Attribute names meant for a room id: `roomId`, `room_id`, `chatRoomId`, `iflychatRoomId`... */
+const ROOM_ID_NAME = /room_?id$/i;
+
+/**
+ * A new binding for a content type, prefilled from its attributes. The room id field is only
+ * prefilled with an attribute named for it: the first publish writes over whatever it holds, so
+ * another field (such as `name`) is never offered by default; the editor must pick one.
+ */
 export function defaultBinding(type: { nameFields: string[]; roomIdFields: string[] }): Binding {
   const nameField =
     type.nameFields.find((field) => ['name', 'title'].includes(field)) ?? type.nameFields[0];
-  const roomIdField =
-    type.roomIdFields.find((field) => /room/i.test(field)) ?? type.roomIdFields[0] ?? '';
+  const roomIdField = type.roomIdFields.find((field) => ROOM_ID_NAME.test(field)) ?? '';
   return {
     roomName: nameField ? `{${nameField}}` : '{documentId}',
     roomIdField,

@@ -8,6 +8,7 @@ import { useT } from '../../../utils/translate';
 import { BackfillControl } from '../BackfillControl';
 import type { FormErrors } from '../form';
 import {
+  ChatField,
   FlagField,
   PolicyField,
   RoomIdField,
@@ -106,6 +107,9 @@ export function BindingCard({
               label={t('settings.binding.moderate', 'Moderated')}
               hint={t('settings.binding.moderateHint', 'Messages need approval.')}
             />
+          </Grid.Item>
+          <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
+            <ChatField {...field} />
           </Grid.Item>
           {type?.localized && (
             <Grid.Item col={4} s={12} direction="column" alignItems="stretch">

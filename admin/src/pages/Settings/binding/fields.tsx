@@ -320,6 +320,53 @@ export function FlagField({
   );
 }
 
+/**
+ * Chat per entry: every published entry has a room, or only those whose boolean field is not
+ * false (an entry with the field off has none, as if unpublished).
+ */
+export function ChatField({ uid, binding, type, disabled, errorAt, onChange }: BindingFieldProps) {
+  const t = useT();
+  const current = binding.enabled;
+  const { enabled: _enabled, ...always } = binding;
+  return (
+    <Flex direction="column" alignItems="stretch" gap={2}>
+      <SelectField
+        name={`contentTypes.${uid}.enabled`}
+        label={t('settings.binding.enabled', 'Chat')}
+        hint={t(
+          'settings.binding.enabledHint',
+          'An entry whose field is off gets no room, as if unpublished.'
+        )}
+        value={typeof current === 'object' ? 'field' : 'every'}
+        disabled={disabled}
+        error={typeof current === 'object' ? undefined : errorAt('enabled')}
+        options={[
+          { value: 'every', label: t('settings.binding.enabledEvery', 'Every published entry') },
+          { value: 'field', label: t('settings.flag.field', 'From a boolean field') },
+        ]}
+        onChange={(value) =>
+          onChange(
+            value === 'field'
+              ? { ...binding, enabled: { field: type?.booleanFields[0] ?? '' } }
+              : always
+          )
+        }
+      />
+      {typeof current === 'object' && (
+        <SelectField
+          name={`contentTypes.${uid}.enabled.field`}
+          label={t('settings.binding.booleanField', 'Boolean field')}
+          value={current.field}
+          disabled={disabled}
+          error={errorAt('enabled.field') ?? errorAt('enabled')}
+          options={fieldOptions(type?.booleanFields)}
+          onChange={(field) => onChange({ ...binding, enabled: { field } })}
+        />
+      )}
+    </Flex>
+  );
+}
+
 /** For a translated type: one room for all languages, or one per language. */
 export function RoomPerField({
   uid,
