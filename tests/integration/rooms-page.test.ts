@@ -268,6 +268,30 @@ describe('orphan rooms', () => {
     expect((await admin.get('/iflychat/rooms/orphans')).json.data).toEqual([]);
   });
 
+  it("lists a deleted entry's kept room, and deletes it; an unlinked entry's room is still its own", async () => {
+    const gone = await entry('Deleted but kept');
+    const goneRoom = rowOf((await list()).json.data, gone).roomId as string;
+    await pg.strapi.documents(COMMUNITY).delete({ documentId: gone });
+    const unlinked = await entry('Unlinked, may link again');
+    const unlinkedRoom = rowOf((await list()).json.data, unlinked).roomId as string;
+    expect(
+      (await admin.post('/iflychat/rooms/unlink', { uid: COMMUNITY, documentId: unlinked })).status
+    ).toBe(200);
+    await settle(pg.strapi);
+
+    const ids = (await admin.get('/iflychat/rooms/orphans')).json.data.map(
+      (room: { roomId: string }) => room.roomId
+    );
+    expect(ids).toContain(goneRoom);
+    expect(ids).not.toContain(unlinkedRoom);
+    const deleted = await admin.post('/iflychat/rooms/orphans/delete', { roomId: goneRoom });
+    expect(deleted.status).toBe(200);
+    expect(emulator.rooms.some((room) => String(room.room_id) === goneRoom)).toBe(false);
+    const refused = await admin.post('/iflychat/rooms/orphans/delete', { roomId: unlinkedRoom });
+    expect(refused.status).toBe(400);
+    expect(emulator.rooms.some((room) => String(room.room_id) === unlinkedRoom)).toBe(true);
+  });
+
   it('never deletes a room an entry owns, though the request names it', async () => {
     const owned = rowOf((await list()).json.data, ok).roomId as string;
     const before = emulator.requests.length;

@@ -146,11 +146,12 @@ export function createRoomsPageService({ strapi }: { strapi: Core.Strapi }) {
           more.select('retire_room_id as id').from(LINKS_TABLE).whereIn('retire_room_id', ids);
         })
         .union((more) => {
+          // The claim of an entry that is gone (its row dropped) owns nothing any more.
           more
             .select('room_id as id')
             .from(CLAIMS_TABLE)
             .whereIn('room_id', ids)
-            .whereNot('link_key', DELETING_KEY);
+            .whereIn('link_key', db().select('link_key').from(LINKS_TABLE));
         });
       for (const row of found as Array<{ id: unknown }>) mine.add(String(row.id));
     }
@@ -196,7 +197,15 @@ export function createRoomsPageService({ strapi }: { strapi: Core.Strapi }) {
     const client = await clientOr400('roomId');
     const claims = getService(strapi, 'sync').claims;
     try {
-      await claims.claimRoom(roomId, DELETING_KEY);
+      await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
+        // A claim left by an entry that is gone (its row dropped) gives way.
+        await trx(CLAIMS_TABLE)
+          .where('room_id', roomId)
+          .whereNotIn('link_key', trx.select('link_key').from(LINKS_TABLE))
+          .whereNot('link_key', DELETING_KEY)
+          .delete();
+        await claims.claimRoom(roomId, DELETING_KEY, trx);
+      });
     } catch (error) {
       if (error instanceof RoomOwnedError) throw roomIdError(`room ${roomId} belongs to an entry`);
       throw error;
