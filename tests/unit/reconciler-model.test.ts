@@ -211,7 +211,7 @@ function roleMapOf(settings: Settings): Record<string, string> {
   return { authenticated: '1', public: '2', editor: settings.editorRole };
 }
 
-/** What a published entry's room must be, computed here independently of `room-params.ts`. */
+/** What a published entry's room must be, computed here independently of `rooms/params.ts`. */
 function expectedParams(fields: Fields, settings: Settings): RoomParams | null {
   if (!fields.audience) return null;
   return {

@@ -5,7 +5,7 @@ import {
   resolveRoomParams,
   lookupRoleId,
   MAX_ROOM_NAME_LENGTH,
-} from '../../server/src/sync/room-params';
+} from '../../server/src/rooms/params';
 
 const binding = (input: Record<string, unknown>) =>
   bindingSchema.parse({ roomName: '{name}', roomIdField: 'roomId', ...input });

@@ -1,4 +1,4 @@
-import { createRequestGate } from '../../server/src/sync/rate-limiter';
+import { createRequestGate } from '../../server/src/iflychat/request-gate';
 import { createSteadyTimer } from '../../server/src/utils/steady-timer';
 import { retryDelayMs } from '../../server/src/utils/backoff';
 

@@ -11,6 +11,7 @@
 import type { Core } from '@strapi/strapi';
 
 import { PLUGIN_ID } from '../utils/get-service';
+import { describe } from '../utils/errors';
 
 /** What the plugin changed: per content type uid, the field and its `editable` before. */
 export interface HeldField {
@@ -188,9 +189,9 @@ export async function syncRoomIdFields(
     await strapiRoomIdFields(strapi).apply(contentTypes);
   } catch (error) {
     strapi.log.warn(
-      `[iflychat] could not set the room id fields read-only in the Content Manager: ${
-        error instanceof Error ? error.message : String(error)
-      }`
+      `[iflychat] could not set the room id fields read-only in the Content Manager: ${describe(
+        error
+      )}`
     );
   }
 }

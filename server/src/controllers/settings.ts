@@ -25,7 +25,7 @@ import {
   templatePlaceholders,
 } from '../config/bindings';
 import { CONDITION_POPULATE, contentManagerChecker } from '../utils/content-manager';
-import { ForbiddenError, withStrapiErrors } from '../utils/errors';
+import { describe, ForbiddenError, withStrapiErrors } from '../utils/errors';
 import { getService } from '../utils/get-service';
 import { parseOr400, validationError } from '../utils/validation';
 import { isBindable, listBindableContentTypes, listRoles, previewRoomName } from '../settings/site';
@@ -65,9 +65,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const sync = getService(strapi, 'sync');
       sync.wake();
       sync.audit().catch((error: unknown) => {
-        strapi.log.error(
-          `[iflychat] audit after saving the settings failed: ${error instanceof Error ? error.message : String(error)}`
-        );
+        strapi.log.error(`[iflychat] audit after saving the settings failed: ${describe(error)}`);
       });
       ctx.body = { data } satisfies UpdateSettings.Response;
     },

@@ -14,7 +14,7 @@ import {
   publishedFromResult,
   type DocumentCallContext,
 } from './publish-detection';
-import { describe } from '../sync/calls';
+import { describe } from '../utils/errors';
 
 type Next = () => Promise<unknown>;
 type TransactionHooks = { onCommit: (callback: () => void) => void };

@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { describe } from '../utils/errors';
 
 /**
  * Room events, for Strapi's webhooks (Settings → Webhooks) and for code that listens on
@@ -54,8 +55,6 @@ export function emitRoomEvent(
     ...(payload.reason === undefined ? {} : { reason: payload.reason }),
   };
   strapi.eventHub.emit(name, body).catch((error: unknown) => {
-    strapi.log.warn(
-      `[iflychat] a listener of ${name} failed: ${error instanceof Error ? error.message : String(error)}`
-    );
+    strapi.log.warn(`[iflychat] a listener of ${name} failed: ${describe(error)}`);
   });
 }

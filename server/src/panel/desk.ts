@@ -12,7 +12,7 @@ import type { RoomSummary } from '../iflychat/client';
 import type { Entries } from '../sync/entries';
 import { LINKS_TABLE, type LinkRow, type Links } from '../sync/links';
 import { RoomOwnedError, type RoomClaims } from '../sync/room-claims';
-import { chatEnabled } from '../sync/room-params';
+import { chatEnabled } from '../rooms/params';
 import {
   ALL_LOCALES,
   isUniqueViolation,

@@ -13,7 +13,7 @@ import { bindingFor } from '../config/bindings';
 import { getService } from '../utils/get-service';
 import { validationError } from '../utils/validation';
 import { createRoomDesk, RoomBusyError, type RoomDesk, type RoomScope } from './desk';
-import { describe } from '../sync/calls';
+import { describe } from '../utils/errors';
 import type { LinkRow } from '../sync/links';
 import { roomPerLocale } from '../sync/intake';
 import { RoomOwnedError } from '../sync/room-claims';

@@ -17,7 +17,7 @@ import {
   TEMPLATE_TYPES,
   type ModelLike,
 } from '../config/bindings';
-import { renderRoomName, type Entry } from '../sync/room-params';
+import { renderRoomName, type Entry } from '../rooms/params';
 import { rolesWithTokenRoute } from '../tokens/roles';
 
 type Model = ModelLike & { info?: { displayName?: string } };

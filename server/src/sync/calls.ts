@@ -8,8 +8,9 @@ import type { Core } from '@strapi/strapi';
 
 import type { IflychatClient, RoomParams, RoomSummary } from '../iflychat/client';
 import { LEASE_RENEW_SHARE } from './constants';
+import { describe } from '../utils/errors';
 import type { Held } from './links';
-import type { createRequestGate } from './rate-limiter';
+import type { createRequestGate } from '../iflychat/request-gate';
 
 export interface RoomCalls {
   createRoom(room: RoomParams): Promise<{ roomId: string }>;
@@ -24,11 +25,6 @@ export class LeaseLostError extends Error {
     super('the job lost its lease');
     this.name = 'LeaseLostError';
   }
-}
-
-export function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Core } from '@strapi/strapi';
 import type { Binding } from '../../../contracts/config';
 import type { Trx } from './links';
 import { ALL_LOCALES } from './room-links-keys';
-import { relationFieldsToPopulate, type Entry } from './room-params';
+import { relationFieldsToPopulate, type Entry } from '../rooms/params';
 
 /** The entry rows a room belongs to: the whole document, or one locale of it. */
 export interface Scoped {

@@ -40,7 +40,7 @@
 import type { Binding } from '../../../contracts/config';
 import type { RoomParams } from '../iflychat/client';
 import { ALL_LOCALES } from './room-links-keys';
-import { chatEnabled, resolveRoomParams, type Entry } from './room-params';
+import { chatEnabled, resolveRoomParams, type Entry } from '../rooms/params';
 
 export type Desired =
   | { kind: 'room'; params: RoomParams; carried?: string | null }

@@ -11,6 +11,7 @@ import type { Core } from '@strapi/strapi';
 
 import type { EffectiveSettings } from '../settings/service';
 import { getService } from '../utils/get-service';
+import { describe } from '../utils/errors';
 
 export const USER_UID = 'plugin::users-permissions.user';
 const PERMISSION_UID = 'plugin::users-permissions.permission';
@@ -132,9 +133,7 @@ export function subscribeUserChanges(strapi: Core.Strapi): void {
         return Promise.resolve();
       });
     } catch (error) {
-      strapi.log.warn(
-        `[iflychat] chat token revocation: ${error instanceof Error ? error.message : String(error)}`
-      );
+      strapi.log.warn(`[iflychat] chat token revocation: ${describe(error)}`);
     }
   };
   const revoke = (id: number | string | undefined, why: string) => {

@@ -19,6 +19,7 @@ import type { Binding } from '../../../contracts/config';
 import { ownAttribute, USER_UID, type ModelLike } from '../config/bindings';
 import { getService } from '../utils/get-service';
 import { membersBindings } from './members';
+import { describe } from '../utils/errors';
 
 type Next = () => Promise<unknown>;
 interface DocumentCall {
@@ -127,7 +128,7 @@ export function watchMembership(strapi: Core.Strapi): void {
         await Promise.resolve(tokens.revoke(id, WHY));
       } catch (error) {
         strapi.log.warn(
-          `[iflychat] could not drop the chat token of user ${String(id)} (${WHY}): ${error instanceof Error ? error.message : String(error)}`
+          `[iflychat] could not drop the chat token of user ${String(id)} (${WHY}): ${describe(error)}`
         );
       }
     }
@@ -145,9 +146,7 @@ export function watchMembership(strapi: Core.Strapi): void {
   }
 
   const report = (uid: string, error: unknown) =>
-    strapi.log.error(
-      `[iflychat] could not follow the members of ${uid}: ${error instanceof Error ? error.message : String(error)}`
-    );
+    strapi.log.error(`[iflychat] could not follow the members of ${uid}: ${describe(error)}`);
 
   const middleware = async (ctx: DocumentCall, next: Next) => {
     if (!WRITES.has(ctx.action)) return next();

@@ -1,6 +1,6 @@
 /**
  * Members-only rooms in chat tokens: a binding whose `roomRole` is `{ members: '<relation>' }`
- * gives each room a `room_role` of its own (sync/room-params.ts `memberRoomRole`), and a user's
+ * gives each room a `room_role` of its own (rooms/params.ts `memberRoomRole`), and a user's
  * token carries that key for every such room the user may enter:
  *
  * - the published entries whose relation lists the user and that have a room (their room id
@@ -19,7 +19,7 @@ import {
   templatePlaceholders,
   type ModelLike,
 } from '../config/bindings';
-import { memberRoomRole, memberScopeLocale, renderRoomName, type Entry } from '../sync/room-params';
+import { memberRoomRole, memberScopeLocale, renderRoomName, type Entry } from '../rooms/params';
 import type { SiteUser } from './params';
 
 /** Rooms left out past the cap that the log names one by one; the rest are counted. */

@@ -9,7 +9,7 @@
 import { isRoleId } from '../../../contracts/config';
 import type { ChatRole, UserSettings } from '../../../contracts/users';
 import type { TokenParams } from '../iflychat/tokens';
-import { lookupRoleId } from '../sync/room-params';
+import { lookupRoleId } from '../rooms/params';
 
 export interface SiteUser {
   id: number | string;

@@ -19,6 +19,7 @@ import { staleGrants, type UserFacts } from './access';
 import { clientHash, type Grants, type HeldGrant } from './grants';
 import { USER_UID } from './lifecycle';
 import { rolesWithTokenRoute } from './roles';
+import { describe } from '../utils/errors';
 
 /** How often a worker looks for tokens another instance revoked. */
 export const POLL_MS = 2_000;
@@ -47,8 +48,6 @@ export function retryDelay(
     maxMs: config.retryMaxDelayMs,
   });
 }
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function createRevoker(
   strapi: Core.Strapi,
@@ -113,7 +112,7 @@ export function createRevoker(
       }
       const retryAfter = error instanceof IflychatApiError ? error.retryAfterSeconds : undefined;
       const delay = retryDelay(held.attempts, retryAfter, config);
-      const reason = withoutToken(messageOf(error), token);
+      const reason = withoutToken(describe(error), token);
       await grants.retry(held, reason, delay);
       strapi.log.warn(
         `[iflychat] could not delete the chat token of user ${held.userId} (${held.reason}): ${reason}; trying again in ${Math.ceil(delay / 1000)} s`
@@ -183,7 +182,7 @@ export function createRevoker(
       }
       if (await deleteDue()) again = true;
     } catch (error) {
-      if (!stopped) strapi.log.warn(`[iflychat] chat token revocation: ${messageOf(error)}`);
+      if (!stopped) strapi.log.warn(`[iflychat] chat token revocation: ${describe(error)}`);
     }
   }
 
@@ -254,7 +253,7 @@ export function createRevoker(
       try {
         while (!stopped && (await deleteDue(userId)));
       } catch (error) {
-        strapi.log.warn(`[iflychat] chat token revocation: ${messageOf(error)}`);
+        strapi.log.warn(`[iflychat] chat token revocation: ${describe(error)}`);
       }
     },
 

@@ -44,6 +44,7 @@ import { createUserRateLimit } from './rate-limit';
 import { createRevoker } from './revoker';
 import { applyTokenUser } from './token-user';
 import { userNameAttributeProblem } from './user-model';
+import { describe } from '../utils/errors';
 
 export { TokenFailure, type TokenFailureKind } from './failure';
 
@@ -289,7 +290,7 @@ export function createTokenService({
     })()
       .catch((error: unknown) => {
         strapi.log.warn(
-          `[iflychat] could not revoke the chat token of user ${userKey} (${why}): ${error instanceof Error ? error.message : String(error)}`
+          `[iflychat] could not revoke the chat token of user ${userKey} (${why}): ${describe(error)}`
         );
       })
       .finally(() => marking.delete(task));

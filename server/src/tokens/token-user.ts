@@ -20,6 +20,7 @@ import {
 import type { TokenParams } from '../iflychat/tokens';
 import { sanitizeReason } from '../utils/sanitize';
 import type { SiteUser } from './params';
+import { describe } from '../utils/errors';
 
 /** How long `tokenUser` may take before the plugin's own parameters are used. */
 export const TOKEN_USER_TIMEOUT_MS = 2_000;
@@ -125,7 +126,7 @@ export async function applyTokenUser(
     if (typeof checked !== 'string') return checked;
     reason = `its answer is not valid: ${checked}`;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describe(error);
     reason = `it failed: ${sanitizeReason(message).slice(0, 300)}`;
   }
   strapi.log.warn(

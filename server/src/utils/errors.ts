@@ -9,6 +9,11 @@ import type { Context } from 'koa';
 
 export const { ForbiddenError, NotFoundError } = errors;
 
+/** An error's message for a log line or a reason (anything thrown, not only an `Error`). */
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** The request is valid but clashes with the current state (HTTP 409), such as a stale save. */
 export class ConflictError extends Error {
   constructor(message: string) {

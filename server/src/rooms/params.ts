@@ -7,7 +7,7 @@ import { createHash } from 'crypto';
 import { isRoleId, MEMBER_ROLE_PREFIX, type Binding } from '../../../contracts/config';
 import type { RoomParams } from '../iflychat/client';
 import { templatePlaceholders } from '../config/bindings';
-import { ALL_LOCALES } from './room-links-keys';
+import { ALL_LOCALES } from '../sync/room-links-keys';
 import { asText } from '../utils/text';
 
 /** iFlyChat's room_role for "all users". */
