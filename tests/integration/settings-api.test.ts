@@ -135,6 +135,7 @@ describe('authentication and permissions', () => {
     expect(actions).toEqual([
       'plugin::iflychat.rooms.link-any',
       'plugin::iflychat.rooms.manage',
+      'plugin::iflychat.rooms.read',
       'plugin::iflychat.settings.read',
       'plugin::iflychat.settings.update',
     ]);
