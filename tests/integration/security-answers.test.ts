@@ -30,7 +30,7 @@ beforeAll(async () => {
   pg = await bootPlayground({
     listen: true,
     // One attempt per test: the retry comes a minute later.
-    pluginConfig: playgroundConfig(emulator, { timeoutMs: 1_000, retryBaseDelayMs: 60_000 }),
+    pluginConfig: playgroundConfig(emulator, { timeoutMs: 4_000, retryBaseDelayMs: 60_000 }),
   });
   admin = await adminSession(pg);
   audience = await roleId(pg.strapi, 'authenticated');
@@ -74,7 +74,7 @@ async function peakRssGrowth(run: () => Promise<void>): Promise<number> {
   return peak - before;
 }
 
-it('a server dripping one byte every 300 ms cannot keep a 1,000 ms call open', async () => {
+it('a server dripping one byte every 300 ms cannot keep a 4,000 ms call open', async () => {
   emulator.configure({
     faults: [{ kind: 'drip', path: '/room/create', bytes: 60, intervalMs: 300 }],
   });
@@ -82,10 +82,10 @@ it('a server dripping one byte every 300 ms cannot keep a 1,000 ms call open', a
   const documentId = await publish('Dripped');
   const link = await firstFailure(documentId);
   const elapsed = Date.now() - started;
-  expect(link.lastError).toBe('iFlyChat did not answer /api/1.1/room/create within 1000 ms');
+  expect(link.lastError).toBe('iFlyChat did not answer /api/1.1/room/create within 4000 ms');
   expect(link.status).toBe('retrying');
-  // 60 bytes at 300 ms would be 18 s; the call ends at 1 s (plus the job's own work).
-  expect(elapsed).toBeLessThan(4_000);
+  // 60 bytes at 300 ms would be 18 s; the call ends at 4 s (plus the job's own work).
+  expect(elapsed).toBeLessThan(10_000);
 });
 
 it('a 300 MB answer to room/create is cut off at 1 MB, with memory flat', async () => {
