@@ -55,7 +55,11 @@ it('configures iFlyChat from Settings and creates a room when a Community is pub
 
   // Settings → iFlyChat, through the menu as a user would.
   await page.getByRole('link', { name: 'Settings' }).first().click();
-  await page.getByRole('link', { name: 'iFlyChat' }).click();
+  // The Settings menu's link (the main menu has one of the same name, to the Rooms page).
+  await page
+    .getByRole('navigation', { name: 'Settings' })
+    .getByRole('link', { name: 'iFlyChat' })
+    .click();
   await page.waitForURL(/\/admin\/settings\/iflychat$/);
   await page.getByRole('heading', { name: 'Connection' }).waitFor();
   await screenshot(page, '01-settings-empty');
