@@ -26,6 +26,8 @@ export function scopeOf(link: Scoped) {
 
 export function createEntries(strapi: Core.Strapi) {
   const queryOf = (uid: string) => strapi.db.query(uid);
+  /** Whether a transaction gives a read of several statements one snapshot (see `present`). */
+  const snapshots = strapi.db.dialect.client !== 'postgres';
   const attributeType = (uid: string, field: string) =>
     (
       strapi.contentTypes[uid as keyof typeof strapi.contentTypes]?.attributes?.[field] as
@@ -47,9 +49,11 @@ export function createEntries(strapi: Core.Strapi) {
 
     /**
      * The published entry the room is named after, with the relations the binding reads, and
-     * whether any version of it exists. Read in one transaction: the rows and their relations
-     * are two queries, which an unpublish cannot split on SQLite or MySQL (on PostgreSQL a split
-     * read is followed by the unpublish's own mark, which runs the row again).
+     * whether any version of it exists. The rows and their relations are two queries: on SQLite
+     * and MySQL they are read in one transaction, which an unpublish cannot split. PostgreSQL's
+     * READ COMMITTED gives each statement its own snapshot even in a transaction, so there they
+     * are read without one: a split read is followed by the unpublish's own mark, which runs
+     * the row again.
      */
     async present(
       link: Scoped,
@@ -59,9 +63,8 @@ export function createEntries(strapi: Core.Strapi) {
       const populate = relationFieldsToPopulate(binding).filter(
         (field) => attributeType(uid, field) === 'relation'
       );
-      const rows = (await strapi.db.transaction(() =>
-        queryOf(uid).findMany({ where: scopeOf(link), populate })
-      )) as Entry[];
+      const read = () => queryOf(uid).findMany({ where: scopeOf(link), populate });
+      const rows = (await (snapshots ? strapi.db.transaction(read) : read())) as Entry[];
       const published = rows.filter((row) => row.publishedAt);
       return {
         published: await pickEntry(published),

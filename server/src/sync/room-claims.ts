@@ -23,6 +23,8 @@ export class RoomOwnedError extends Error {
 
 export function createRoomClaims(strapi: Core.Strapi) {
   const db = (trx?: Trx) => trx ?? strapi.db.connection;
+  /** MySQL has no `INSERT … RETURNING`. */
+  const returns = strapi.db.dialect.client !== 'mysql';
 
   async function firstOwner(table: string, roomId: string, trx?: Trx): Promise<string | null> {
     const found: unknown = await db(trx)(table)
@@ -41,10 +43,13 @@ export function createRoomClaims(strapi: Core.Strapi) {
      * {@link RoomOwnedError}, which rolls back the transaction it is part of.
      */
     async claimRoom(roomId: string, linkKey: string, trx?: Trx): Promise<void> {
-      await db(trx)(CLAIMS_TABLE)
+      const insert = db(trx)(CLAIMS_TABLE)
         .insert({ room_id: roomId, link_key: linkKey })
         .onConflict('room_id')
         .ignore();
+      // Where the insert can say whether it inserted, a new claim needs no second look.
+      if (returns && ((await insert.returning('link_key')) as unknown[]).length === 1) return;
+      if (!returns) await insert;
       if ((await firstOwner(CLAIMS_TABLE, roomId, trx)) !== linkKey) {
         throw new RoomOwnedError(roomId);
       }
