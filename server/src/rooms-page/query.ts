@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 
 import type { LinkStatus } from '../../../contracts/rooms';
 import type { RoomQuery, RoomRow, RoomSort } from '../../../contracts/rooms-page';
+import { isLocalized, type ModelLike } from '../config/bindings';
 import { LINKS_TABLE } from '../sync/links';
 import { ALL_LOCALES } from '../sync/room-links-keys';
 
@@ -33,12 +34,10 @@ export interface RawLink {
   unlinked: unknown;
 }
 
-interface EntryModel {
-  uid: string;
+interface EntryModel extends ModelLike {
   collectionName: string;
   kind: 'collectionType' | 'singleType';
   info?: { displayName?: string };
-  attributes: Record<string, { type?: string }>;
 }
 
 export function modelOf(strapi: Core.Strapi, uid: string): EntryModel | undefined {
@@ -49,29 +48,49 @@ export function modelOf(strapi: Core.Strapi, uid: string): EntryModel | undefine
 /** `%`, `_` and the escape character itself stand for themselves in a LIKE pattern. */
 const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`;
 
-/** Link rows of `model` whose entry has no published version (in the room's locale). */
+/** The documents (or document locales) of `model` that have no published version. */
+function neverPublished(db: Knex, model: EntryModel, columns: string[]) {
+  return db(model.collectionName)
+    .select(columns)
+    .groupBy(columns)
+    .havingRaw('count(??) = 0', ['published_at']);
+}
+
+/**
+ * Link rows of `model` whose entry has no published version (in the room's locale, for a room
+ * per locale). The entries are read once, in the order of their own `documents_idx` (document,
+ * locale, published), grouped without a join; the few documents found are then looked up in the
+ * link table's `iflychat_room_links_entry_room` index. (A `NOT EXISTS` per link row made
+ * PostgreSQL hash every published entry for each count: 3 times slower at 100,000 rows.)
+ */
 function whereEntryUnpublished(db: Knex, model: EntryModel, rows: Knex.QueryBuilder) {
-  const localized = Object.hasOwn(model.attributes, 'locale');
-  rows.where('l.content_type', model.uid).whereNotExists((entry) => {
-    entry
-      .select(db.raw('1'))
-      .from(`${model.collectionName} as e`)
-      .whereRaw('?? = ??', ['e.document_id', 'l.entry_document_id'])
-      .whereNotNull('e.published_at');
-    if (localized) {
-      entry.where((locale) => {
-        locale
+  rows.where('l.content_type', model.uid);
+  if (!isLocalized(model)) {
+    rows.whereIn('l.entry_document_id', neverPublished(db, model, ['document_id']));
+    return;
+  }
+  rows.where((either) => {
+    either
+      .where((whole) => {
+        whole
           .where('l.entry_locale', ALL_LOCALES)
-          .orWhereRaw('?? = ??', ['e.locale', 'l.entry_locale']);
+          .whereIn('l.entry_document_id', neverPublished(db, model, ['document_id']));
+      })
+      .orWhere((one) => {
+        one
+          .whereNot('l.entry_locale', ALL_LOCALES)
+          .whereIn(
+            ['l.entry_document_id', 'l.entry_locale'],
+            neverPublished(db, model, ['document_id', 'locale'])
+          );
       });
-    }
   });
 }
 
 /**
  * Rows with a room whose entry has no published version. With one content type (the usual case,
- * or a type chosen) the condition is a plain `NOT EXISTS`, which PostgreSQL runs as one hashed
- * anti-join; with several, one such condition per type.
+ * or a type chosen) the condition is that type's alone; with several, one such condition per
+ * type.
  */
 async function whereUnpublishedWithRoom(
   strapi: Core.Strapi,

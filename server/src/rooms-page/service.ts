@@ -55,19 +55,39 @@ export function createRoomsPageService({ strapi }: { strapi: Core.Strapi }) {
     return made;
   };
 
+  /**
+   * One page of a query's rows, and how many rows it has in all. A search (a `LIKE '%…%'`) and
+   * "unpublished with a room" (every entry read) find all their rows whatever the page, so their
+   * page carries the count, from the same reading; elsewhere the page is an index walk and the
+   * count a query of its own.
+   */
+  async function pageOf(query: RoomListQuery): Promise<{ found: RawLink[]; total: number }> {
+    const { rows } = await selectRows(strapi, query);
+    const page = ordered(rows.clone(), query)
+      .select(ROW_COLUMNS)
+      .limit(query.pageSize)
+      .offset((query.page - 1) * query.pageSize);
+    const readsAll = Boolean(query.q) || query.filter === 'unpublishedWithRoom';
+    if (readsAll) {
+      const counted: unknown = await page.select(
+        db().raw('count(*) over () as ??', ['total_rows'])
+      );
+      const found = counted as Array<RawLink & { total_rows: unknown }>;
+      // Past the last page there is no row to carry the count.
+      if (found.length > 0) return { found, total: Number(found[0].total_rows) };
+    }
+    const counted: unknown = await rows.clone().count({ n: '*' });
+    const total = Number((counted as Array<{ n: unknown }>)[0]?.n ?? 0);
+    return { found: readsAll ? [] : ((await page) as RawLink[]), total };
+  }
+
   async function list(
     query: RoomListQuery,
     mayRead: (uid: string) => boolean
   ): Promise<ListRooms.Response> {
-    const { rows } = await selectRows(strapi, query);
-    const counted: unknown = await rows.clone().count({ n: '*' });
-    const total = Number((counted as Array<{ n: unknown }>)[0]?.n ?? 0);
-    const found: unknown = await ordered(rows, query)
-      .select(ROW_COLUMNS)
-      .limit(query.pageSize)
-      .offset((query.page - 1) * query.pageSize);
+    const { found, total } = await pageOf(query);
     return {
-      data: await describeRows(strapi, found as RawLink[], mayRead),
+      data: await describeRows(strapi, found, mayRead),
       meta: {
         pagination: {
           page: query.page,
