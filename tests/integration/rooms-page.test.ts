@@ -290,7 +290,7 @@ describe('POST /iflychat/rooms/retry-failed', () => {
   it('runs every failed room again, and the room appears', async () => {
     const response = await admin.post('/iflychat/rooms/retry-failed', {});
     expect(response.status).toBe(200);
-    expect(response.json.data).toEqual({ retried: 1, busy: 0 });
+    expect(response.json.data).toEqual({ retried: 1, busy: 0, remaining: 0 });
     await settle(pg.strapi);
     const row = rowOf((await list()).json.data, failed);
     expect(row).toMatchObject({ status: 'created', lastError: null });
