@@ -5,7 +5,8 @@
  * Routes (all under `/iflychat`, admin only):
  * - `GET  /rooms/list?filter=&uid=&q=&sort=&order=&page=&pageSize=` → `{ data, meta }` (rooms.read)
  * - `GET  /rooms/export?filter=&uid=&q=&sort=&order=`   → `text/csv` (rooms.read)
- * - `POST /rooms/retry-failed` `{ uid? }`                 → `{ data: RetryFailedResult }` (rooms.read + rooms.manage)
+ * - `POST /rooms/retry-failed` `{ uid? }`                 → `{ data: RetryFailedResult }`, at most
+ *   RETRY_FAILED_LIMIT rooms a request (rooms.read + rooms.manage)
  * - `GET  /rooms/orphans`                                 → `{ data: OrphanRoom[], meta }` (rooms.read)
  * - `POST /rooms/orphans/delete` `{ roomId }`             → `{ data: { roomId } }` (rooms.read + rooms.manage)
  */
@@ -29,6 +30,11 @@ export const ROOM_SORTS = [
 export type RoomSort = (typeof ROOM_SORTS)[number];
 
 export const MAX_PAGE_SIZE = 100;
+/**
+ * The most failed rooms one Retry failed queues again: those whose last attempt is the oldest,
+ * so that pressing it again takes the next ones, not the same ones failing again.
+ */
+export const RETRY_FAILED_LIMIT = 200;
 /** The most rows one CSV export holds. */
 export const MAX_EXPORT_ROWS = 100_000;
 
@@ -113,6 +119,8 @@ export interface RetryFailedResult {
   retried: number;
   /** Failed rooms a worker held or changed meanwhile: left as they are. */
   busy: number;
+  /** Failed rooms still failed after this request (past the limit, or busy): retry again. */
+  remaining: number;
 }
 
 /** A room in iFlyChat that no entry owns. */

@@ -89,13 +89,24 @@ export namespace GetSettings {
 
 const base = pluginConfigFields;
 
+const REVISION_HINT = 'send the revision the settings were loaded with (GET /iflychat/settings)';
+
 /**
  * `PUT /iflychat/settings`. Secrets are write-only: an empty or missing `apiKey` keeps the stored
  * key; `clearApiKey: true` removes it. Every other field replaces the stored value.
  */
 export const settingsUpdateSchema = z.strictObject({
-  /** The revision the form was loaded from; a stale one is refused with HTTP 409. */
-  revision: z.number().int().nonnegative().optional(),
+  /**
+   * The revision the form was loaded from (`revision` of `GET /iflychat/settings`); required, so
+   * that no client can save over a change it never saw. A stale one is refused with HTTP 409.
+   */
+  revision: z
+    .number({
+      error: (issue) =>
+        `${issue.input === undefined ? 'is required' : 'must be a number'}: ${REVISION_HINT}`,
+    })
+    .int(`must be a whole number: ${REVISION_HINT}`)
+    .nonnegative(`must be a whole number: ${REVISION_HINT}`),
   apiKey: z.string().trim().optional(),
   clearApiKey: z.boolean().optional(),
   appId: z.string().trim().optional(),

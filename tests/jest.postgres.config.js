@@ -13,7 +13,8 @@ module.exports = {
     '<rootDir>/tests/integration/runner.test.ts',
     '<rootDir>/tests/integration/lifecycle.test.ts',
     '<rootDir>/tests/integration/rooms-api.test.ts',
-    // The Rooms page's queries (anti-joins, LIKE with an escape) on PostgreSQL's SQL too.
+    // The Rooms page's queries (entries grouped per document, LIKE with an escape, a count
+    // over the page) on PostgreSQL's SQL too.
     '<rootDir>/tests/integration/rooms-page.test.ts',
     '<rootDir>/tests/integration/publish.test.ts',
     // Two Strapi processes each, with a PostgreSQL server of their own: run here, apart from the

@@ -324,6 +324,21 @@ export function httpClient(baseUrl: string, token?: string) {
   };
 }
 
+export type HttpClient = ReturnType<typeof httpClient>;
+
+/**
+ * Saves the settings as `client`, from the revision in force now: a save must name the revision
+ * it was loaded from (a `revision` in `body` wins, for tests of a stale one).
+ */
+export async function saveSettings(
+  client: Pick<HttpClient, 'get' | 'put'>,
+  body: Record<string, unknown>
+) {
+  const loaded = await client.get('/iflychat/settings');
+  const revision = loaded.status === 200 ? (loaded.json.data.revision as number) : undefined;
+  return client.put('/iflychat/settings', { revision, ...body });
+}
+
 export async function roleId(strapi: Core.Strapi, type: string): Promise<number> {
   const role = await strapi.db.query('plugin::users-permissions.role').findOne({ where: { type } });
   if (!role) throw new Error(`no users-permissions role of type ${type}`);

@@ -13,6 +13,7 @@ import {
   roleId,
   settle,
   waitFor,
+  saveSettings,
   type Playground,
 } from '../helpers/playground';
 
@@ -60,7 +61,7 @@ it('publishing while unbound creates nothing; binding later does not reach back 
   await settle(pg.strapi);
   expect(await linkRows(pg.strapi)).toEqual([]);
 
-  const saved = await admin.put('/iflychat/settings', {
+  const saved = await saveSettings(admin, {
     apiVersion: '1.1',
     baseUrl: emulator.url,
     roleMap: {},

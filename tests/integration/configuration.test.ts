@@ -12,6 +12,7 @@ import {
   playgroundConfig,
   roleId,
   settle,
+  saveSettings,
   type Playground,
 } from '../helpers/playground';
 
@@ -238,7 +239,7 @@ describe('without admin.secrets.encryptionKey', () => {
       const admin = await adminSession(pg);
       const before = await admin.get('/iflychat/settings');
       expect(before.json.data.encryptedAtRest).toBe(false);
-      const saved = await admin.put('/iflychat/settings', {
+      const saved = await saveSettings(admin, {
         apiKey: 'plain-stored-key-9876',
         apiVersion: '1.1',
         baseUrl: emulator.url,

@@ -11,6 +11,7 @@ import {
   entryRows,
   linkRows,
   settle,
+  saveSettings,
   type Playground,
 } from '../helpers/playground';
 
@@ -33,7 +34,7 @@ const settingsWith = (topic: Record<string, unknown>) => ({
 });
 
 async function bind(topic: Record<string, unknown>) {
-  const response = await admin.put('/iflychat/settings', settingsWith(topic));
+  const response = await saveSettings(admin, settingsWith(topic));
   expect(response.status).toBe(200);
 }
 
@@ -258,8 +259,8 @@ describe("roomPer: 'locale'", () => {
 
 describe('checks of a per-locale binding', () => {
   it('refuses a room id attribute shared by all locales, naming the field', async () => {
-    const response = await admin.put(
-      '/iflychat/settings',
+    const response = await saveSettings(
+      admin,
       settingsWith({ roomName: '{title}', roomIdField: 'roomId', roomPer: 'locale' })
     );
     expect(response.status).toBe(400);
@@ -273,7 +274,7 @@ describe('checks of a per-locale binding', () => {
   });
 
   it('refuses one room per locale on a content type that is not translated', async () => {
-    const response = await admin.put('/iflychat/settings', {
+    const response = await saveSettings(admin, {
       ...settingsWith({ roomName: '{title}', roomIdField: 'localeRoomId' }),
       contentTypes: {
         'api::community.community': {

@@ -17,6 +17,7 @@ import {
   roleId,
   settle,
   waitFor,
+  saveSettings,
   type Playground,
 } from '../helpers/playground';
 import { addSiteUser, createRole, enableTokenRoute, signInOverHttp } from '../helpers/site-users';
@@ -377,7 +378,7 @@ describe('limits and bad input', () => {
       ],
       ['nosuch', '"nosuch" is not an attribute of api::group.group'],
     ]) {
-      const refused = await admin.put('/iflychat/settings', group(members));
+      const refused = await saveSettings(admin, group(members));
       expect(refused.status).toBe(400);
       expect(refused.json.error.details.errors).toEqual([
         expect.objectContaining({
@@ -386,7 +387,7 @@ describe('limits and bad input', () => {
         }),
       ]);
     }
-    const reserved = await admin.put('/iflychat/settings', {
+    const reserved = await saveSettings(admin, {
       ...values,
       roleMap: { ...values.roleMap, public: 'member-1' },
     });

@@ -10,6 +10,7 @@ import {
   COMMUNITY,
   GROUP,
   playgroundConfig,
+  saveSettings,
   type Playground,
 } from '../helpers/playground';
 
@@ -71,11 +72,11 @@ it('a type bound in config/plugins.ts has its room id field read-only from start
 });
 
 it('binding a type on the settings page makes its field read-only; unbinding gives it back', async () => {
-  const bound = await admin.put('/iflychat/settings', settingsWith({ [GROUP]: groupBinding }));
+  const bound = await saveSettings(admin, settingsWith({ [GROUP]: groupBinding }));
   expect(bound.status).toBe(200);
   await expect(editMetadata(GROUP, 'roomId')).resolves.toMatchObject({ editable: false });
 
-  const unbound = await admin.put('/iflychat/settings', settingsWith({}));
+  const unbound = await saveSettings(admin, settingsWith({}));
   expect(unbound.status).toBe(200);
   expect(unbound.json.data.contentTypes).not.toHaveProperty([GROUP]);
   await expect(editMetadata(GROUP, 'roomId')).resolves.toMatchObject({ editable: true });
@@ -108,14 +109,14 @@ it('a field read-only before its binding stays read-only after it', async () => 
   expect(configured.status).toBe(200);
   await expect(editMetadata(GROUP, 'roomId')).resolves.toMatchObject({ editable: false });
 
-  await admin.put('/iflychat/settings', settingsWith({ [GROUP]: groupBinding }));
-  await admin.put('/iflychat/settings', settingsWith({}));
+  await saveSettings(admin, settingsWith({ [GROUP]: groupBinding }));
+  await saveSettings(admin, settingsWith({}));
   await expect(editMetadata(GROUP, 'roomId')).resolves.toMatchObject({ editable: false });
 });
 
 it('a settings save that fails validation changes nothing', async () => {
-  const refused = await admin.put(
-    '/iflychat/settings',
+  const refused = await saveSettings(
+    admin,
     settingsWith({ [GROUP]: { ...groupBinding, roomIdField: 'isPrivate' } })
   );
   expect(refused.status).toBe(400);

@@ -199,6 +199,61 @@ describe('GET /iflychat/rooms/list', () => {
     }
   });
 
+  it("a translated type: unpublished in the room's locale, or in every locale for a shared room", async () => {
+    const TOPIC = 'api::topic.topic';
+    const topics = pg.strapi.documents(TOPIC as never);
+    // A: published in English, French only a draft. B: never published.
+    const a = await topics.create({ locale: 'en', data: { title: 'Films' } as never });
+    await topics.update({
+      documentId: a.documentId,
+      locale: 'fr',
+      data: { title: 'Films' } as never,
+    });
+    await topics.publish({ documentId: a.documentId, locale: 'en' });
+    const b = await topics.create({ locale: 'en', data: { title: 'Books' } as never });
+    const rooms: Array<[string, string, string]> = [
+      [a.documentId, '*', '9001'],
+      [a.documentId, 'en', '9002'],
+      [a.documentId, 'fr', '9003'],
+      [b.documentId, '*', '9004'],
+      [b.documentId, 'en', '9005'],
+    ];
+    await pg.strapi.db.connection('iflychat_room_links').insert(
+      rooms.map(([documentId, locale, roomId]) => ({
+        link_key: `${TOPIC}:${documentId}:${locale}`,
+        content_type: TOPIC,
+        entry_document_id: documentId,
+        entry_locale: locale,
+        want_seq: 1,
+        done_seq: 1,
+        status: 'created',
+        unlinked: false,
+        room_id: roomId,
+        attempts: 1,
+        fence: 0,
+        due_at_ms: 0,
+      }))
+    );
+    try {
+      const response = await list(`filter=unpublishedWithRoom&uid=${TOPIC}&sort=roomId&order=asc`);
+      expect(response.json.data.map((row: { roomId: string }) => row.roomId)).toEqual([
+        '9003',
+        '9004',
+        '9005',
+      ]);
+      expect(response.json.meta.pagination.total).toBe(3);
+      // Every type at once; the count is the same on a page and past the last one.
+      const all = await list('filter=unpublishedWithRoom&pageSize=2&page=2');
+      expect(all.json.data).toHaveLength(2);
+      expect(all.json.meta.pagination.total).toBe(4);
+      const past = await list('filter=unpublishedWithRoom&pageSize=2&page=3');
+      expect(past.json.data).toEqual([]);
+      expect(past.json.meta.pagination.total).toBe(4);
+    } finally {
+      await pg.strapi.db.connection('iflychat_room_links').where('content_type', TOPIC).delete();
+    }
+  });
+
   it('answers 400 naming the field for bad input', async () => {
     for (const [query, field] of [
       ['filter=everything', 'filter'],
@@ -235,7 +290,7 @@ describe('POST /iflychat/rooms/retry-failed', () => {
   it('runs every failed room again, and the room appears', async () => {
     const response = await admin.post('/iflychat/rooms/retry-failed', {});
     expect(response.status).toBe(200);
-    expect(response.json.data).toEqual({ retried: 1, busy: 0 });
+    expect(response.json.data).toEqual({ retried: 1, busy: 0, remaining: 0 });
     await settle(pg.strapi);
     const row = rowOf((await list()).json.data, failed);
     expect(row).toMatchObject({ status: 'created', lastError: null });

@@ -11,6 +11,7 @@ import {
   bootPlayground,
   COMMUNITY,
   playgroundConfig,
+  saveSettings,
   type Playground,
 } from '../helpers/playground';
 
@@ -60,7 +61,7 @@ describe('the settings page', () => {
   });
 
   function save(contentTypes: Record<string, unknown>) {
-    return admin.put('/iflychat/settings', {
+    return saveSettings(admin, {
       apiVersion: '1.1',
       baseUrl: emulator.url,
       timeoutMs: 2000,

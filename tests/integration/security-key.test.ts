@@ -14,6 +14,7 @@ import {
   bootPlayground,
   COMMUNITY,
   playgroundConfig,
+  saveSettings,
   type Playground,
 } from '../helpers/playground';
 
@@ -90,7 +91,7 @@ describe('a key saved in the admin', () => {
       return response;
     };
     admin = { ...session, post: record(session.post), put: record(session.put) };
-    const saved = await admin.put('/iflychat/settings', settings({ apiKey: STORED_KEY }));
+    const saved = await saveSettings(admin, settings({ apiKey: STORED_KEY }));
     expect(saved.status).toBe(200);
   });
 
@@ -122,7 +123,7 @@ describe('a key saved in the admin', () => {
   });
 
   it('saving another base URL without the key: 400 on apiKey, nothing saved', async () => {
-    const response = await admin.put('/iflychat/settings', settings({ baseUrl: evil.url }));
+    const response = await saveSettings(admin, settings({ baseUrl: evil.url }));
     expect(response.status).toBe(400);
     expect(fieldPaths(response)).toEqual(['apiKey']);
     const view = (await admin.get('/iflychat/settings')).json.data;
@@ -145,7 +146,7 @@ describe('a key saved in the admin', () => {
         apiKey: 'typed-key-000001',
       });
       expect([baseUrl, test.status, fieldPaths(test)]).toEqual([baseUrl, 400, ['baseUrl']]);
-      const save = await admin.put('/iflychat/settings', settings({ baseUrl, apiKey: 'k-000001' }));
+      const save = await saveSettings(admin, settings({ baseUrl, apiKey: 'k-000001' }));
       expect([baseUrl, save.status, fieldPaths(save)]).toEqual([baseUrl, 400, ['baseUrl']]);
     }
     expect(evil.received).toEqual([]);
@@ -187,8 +188,8 @@ describe('a key saved in the admin', () => {
   it('moving to another base URL with the key typed again works, and binds the key there', async () => {
     const second = await createEmulator({ apiKey: STORED_KEY }).start();
     try {
-      const moved = await admin.put(
-        '/iflychat/settings',
+      const moved = await saveSettings(
+        admin,
         settings({ baseUrl: second.url, apiKey: STORED_KEY })
       );
       expect(moved.status).toBe(200);
@@ -196,10 +197,10 @@ describe('a key saved in the admin', () => {
       expect(test.json.data.outcome).toBe('ok');
       expect(second.requestsTo('/rooms/list')).toHaveLength(1);
       // Going back needs the key again too.
-      const back = await admin.put('/iflychat/settings', settings({ baseUrl: emulator.url }));
+      const back = await saveSettings(admin, settings({ baseUrl: emulator.url }));
       expect(fieldPaths(back)).toEqual(['apiKey']);
-      const restored = await admin.put(
-        '/iflychat/settings',
+      const restored = await saveSettings(
+        admin,
         settings({ baseUrl: emulator.url, apiKey: STORED_KEY })
       );
       expect(restored.status).toBe(200);
@@ -257,7 +258,7 @@ describe('a key set in config/plugins.ts', () => {
     });
     expect(otherKey.status).toBe(400);
     expect(fieldPaths(otherKey)).toEqual(['apiKey']);
-    const save = await admin.put('/iflychat/settings', {
+    const save = await saveSettings(admin, {
       apiVersion: '1.1',
       baseUrl: evil.url,
       timeoutMs: 1000,

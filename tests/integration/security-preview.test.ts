@@ -13,6 +13,7 @@ import {
   GROUP,
   loginAs,
   playgroundConfig,
+  saveSettings,
   type Playground,
 } from '../helpers/playground';
 
@@ -103,7 +104,7 @@ it('the settings page does not offer a private attribute for room names', async 
 });
 
 it('a binding cannot put a private attribute in room names either', async () => {
-  const response = await admin.put('/iflychat/settings', {
+  const response = await saveSettings(admin, {
     apiVersion: '1.1',
     baseUrl: emulator.url,
     timeoutMs: 2000,

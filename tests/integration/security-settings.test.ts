@@ -17,6 +17,7 @@ import {
   bootPlayground,
   createAdminUser,
   loginAs,
+  saveSettings,
   type Playground,
 } from '../helpers/playground';
 
@@ -59,7 +60,7 @@ describe('concurrent saves', () => {
       pg,
       await createAdminUser(pg, 'second-admin@example.com', ['strapi-super-admin'])
     );
-    expect((await first.put('/iflychat/settings', settings({ apiKey: API_KEY }))).status).toBe(200);
+    expect((await saveSettings(first, settings({ apiKey: API_KEY }))).status).toBe(200);
   });
   afterAll(async () => pg?.close());
 
@@ -84,6 +85,35 @@ describe('concurrent saves', () => {
       error: expect.objectContaining({ status: 409, name: 'ConflictError' }),
     });
     expect(stale.json.error.message).toContain('changed by someone else');
+    const now = (await first.get('/iflychat/settings')).json.data;
+    expect(now.apiKey.configured).toBe(false);
+    expect(now.timeoutMs).toBe(2000);
+  });
+
+  it('a save that names no revision cannot overwrite a change it never saw: 400', async () => {
+    const cleared = await saveSettings(second, settings({ clearApiKey: true }));
+    expect(cleared.status).toBe(200);
+    const before = await storedRow(pg);
+
+    // A client that never loaded the page, or drops the field, brings the old key back otherwise.
+    for (const revision of [undefined, null, '0', -1, 1.5]) {
+      const blind = await first.put(
+        '/iflychat/settings',
+        settings({ revision, apiKey: API_KEY, timeoutMs: 3000 })
+      );
+      expect(blind.status).toBe(400);
+      expect(blind.json.error.name).toBe('ValidationError');
+      expect(blind.json.error.details.errors).toEqual([
+        expect.objectContaining({ path: ['revision'] }),
+      ]);
+    }
+    const omitted = await first.put('/iflychat/settings', settings({ apiKey: API_KEY }));
+    expect(omitted.json.error.message).toBe(
+      'revision: is required: send the revision the settings were loaded with (GET /iflychat/settings)'
+    );
+    expect(JSON.stringify(omitted.json)).not.toContain(API_KEY);
+
+    expect(await storedRow(pg)).toEqual(before);
     const now = (await first.get('/iflychat/settings')).json.data;
     expect(now.apiKey.configured).toBe(false);
     expect(now.timeoutMs).toBe(2000);
@@ -119,7 +149,7 @@ describe('encryption at rest', () => {
     const pg = await boot('');
     try {
       const admin = await adminSession(pg);
-      const saved = await admin.put('/iflychat/settings', settings({ apiKey: API_KEY }));
+      const saved = await saveSettings(admin, settings({ apiKey: API_KEY }));
       expect(saved.json.data.encryptedAtRest).toBe(false);
       expect((await storedRow(pg)).apiKey).toEqual({ value: API_KEY, encrypted: false });
     } finally {

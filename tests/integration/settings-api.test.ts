@@ -13,6 +13,7 @@ import {
   httpClient,
   roleId,
   settle,
+  saveSettings,
   type Playground,
 } from '../helpers/playground';
 
@@ -173,8 +174,8 @@ describe('settings', () => {
   });
 
   it('rejects bad input with a 400 naming each field, and saves nothing', async () => {
-    const response = await admin.put(
-      '/iflychat/settings',
+    const response = await saveSettings(
+      admin,
       validSettings({
         apiVersion: '3',
         baseUrl: 'not a url',
@@ -197,8 +198,8 @@ describe('settings', () => {
       'contentTypes.api::group.group.roomRole',
     ]);
 
-    const again = await admin.put(
-      '/iflychat/settings',
+    const again = await saveSettings(
+      admin,
       validSettings({
         contentTypes: {
           [COMMUNITY]: { ...communityBinding, roomIdField: 'isPrivate', roomName: '{missing}' },
@@ -219,8 +220,8 @@ describe('settings', () => {
     expect((await admin.get('/iflychat/settings')).json.data.contentTypes).toEqual({});
 
     // The identity attributes must exist on the user model with the right type.
-    const identity = await admin.put(
-      '/iflychat/settings',
+    const identity = await saveSettings(
+      admin,
       validSettings({
         userAvatarField: 'email',
         chatAdminAttribute: 'password',
@@ -232,8 +233,8 @@ describe('settings', () => {
     expect(identity.json.error.details.errors).toEqual([
       expect.objectContaining({ path: ['chatAdminUsernames', '1'] }),
     ]);
-    const model = await admin.put(
-      '/iflychat/settings',
+    const model = await saveSettings(
+      admin,
       validSettings({
         userAvatarField: 'email',
         chatAdminAttribute: 'password',
@@ -259,7 +260,7 @@ describe('settings', () => {
   });
 
   it('saves, masks the key, and stores it encrypted', async () => {
-    const response = await admin.put('/iflychat/settings', validSettings({ apiKey: API_KEY }));
+    const response = await saveSettings(admin, validSettings({ apiKey: API_KEY }));
     expect(response.status).toBe(200);
     expect(response.json.data.apiKey).toEqual({
       configured: true,
@@ -284,19 +285,19 @@ describe('settings', () => {
   });
 
   it('an empty key field keeps the stored key; clearing is explicit', async () => {
-    const kept = await admin.put('/iflychat/settings', validSettings({ apiKey: '' }));
+    const kept = await saveSettings(admin, validSettings({ apiKey: '' }));
     expect(kept.json.data.apiKey.configured).toBe(true);
-    const untouched = await admin.put('/iflychat/settings', validSettings());
+    const untouched = await saveSettings(admin, validSettings());
     expect(untouched.json.data.apiKey.configured).toBe(true);
-    const cleared = await admin.put('/iflychat/settings', validSettings({ clearApiKey: true }));
+    const cleared = await saveSettings(admin, validSettings({ clearApiKey: true }));
     expect(cleared.json.data.apiKey).toEqual({ configured: false, last4: null, source: null });
-    const back = await admin.put('/iflychat/settings', validSettings({ apiKey: API_KEY }));
+    const back = await saveSettings(admin, validSettings({ apiKey: API_KEY }));
     expect(back.json.data.apiKey.configured).toBe(true);
   });
 
   it('saves the delivery tuning within the bounds of config/plugins.ts', async () => {
-    const refused = await admin.put(
-      '/iflychat/settings',
+    const refused = await saveSettings(
+      admin,
       validSettings({ timeoutMs: 99, concurrency: 65, maxAttempts: 0, maxRequestsPerSecond: 0 })
     );
     expect(refused.status).toBe(400);
@@ -304,8 +305,8 @@ describe('settings', () => {
       refused.json.error.details.errors.map((error: { path: string[] }) => error.path.join('.'))
     ).toEqual(['timeoutMs', 'concurrency', 'maxAttempts', 'maxRequestsPerSecond']);
 
-    const saved = await admin.put(
-      '/iflychat/settings',
+    const saved = await saveSettings(
+      admin,
       validSettings({ timeoutMs: 5000, concurrency: 2, maxAttempts: 3, maxRequestsPerSecond: 2.5 })
     );
     expect(saved.status).toBe(200);
@@ -324,8 +325,8 @@ describe('settings', () => {
     });
 
     // Emptied, the rate limit is gone; the others are back to what the next tests expect.
-    const reset = await admin.put(
-      '/iflychat/settings',
+    const reset = await saveSettings(
+      admin,
       validSettings({ apiKey: undefined, maxRequestsPerSecond: null })
     );
     expect(reset.json.data).toMatchObject({ timeoutMs: 2000, maxRequestsPerSecond: null });

@@ -9,6 +9,7 @@ import {
   COMMUNITY,
   GROUP,
   playgroundConfig,
+  saveSettings,
   type Playground,
 } from '../helpers/playground';
 
@@ -79,15 +80,15 @@ it('shows which values come from the config file, without the key', async () => 
 });
 
 it('saves what is not locked and merges it under the config file', async () => {
-  const response = await admin.put('/iflychat/settings', body());
+  const response = await saveSettings(admin, body());
   expect(response.status).toBe(200);
   expect(response.json.data.roleMap).toEqual({ public: '1', authenticated: '2' });
   expect(Object.keys(response.json.data.contentTypes).sort()).toEqual([COMMUNITY, GROUP]);
 });
 
 it('refuses to change a locked value, naming it', async () => {
-  const response = await admin.put(
-    '/iflychat/settings',
+  const response = await saveSettings(
+    admin,
     body({
       apiKey: 'another-key-123456',
       baseUrl: 'https://api2.iflychat.com',
@@ -110,12 +111,12 @@ it('refuses to change a locked value, naming it', async () => {
     expect.objectContaining({ path: ['roleMap', 'public'] }),
     expect.objectContaining({ path: ['contentTypes', COMMUNITY] }),
   ]);
-  const faster = await admin.put('/iflychat/settings', body({ maxRequestsPerSecond: 100 }));
+  const faster = await saveSettings(admin, body({ maxRequestsPerSecond: 100 }));
   expect(faster.status).toBe(400);
   expect(faster.json.error.details.errors).toEqual([
     expect.objectContaining({ path: ['maxRequestsPerSecond'] }),
   ]);
-  const clear = await admin.put('/iflychat/settings', body({ clearApiKey: true }));
+  const clear = await saveSettings(admin, body({ clearApiKey: true }));
   expect(clear.status).toBe(400);
   expect(clear.json.error.details.errors[0].path).toEqual(['apiKey']);
   expect((await admin.get('/iflychat/settings')).json.data.apiKey.configured).toBe(true);

@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 
 import type { LinkStatus } from '../../../contracts/rooms';
 import type { RoomQuery, RoomRow, RoomSort } from '../../../contracts/rooms-page';
+import { isLocalized, type ModelLike } from '../config/bindings';
 import { LINKS_TABLE } from '../sync/links';
 import { ALL_LOCALES } from '../sync/room-links-keys';
 
@@ -33,12 +34,10 @@ export interface RawLink {
   unlinked: unknown;
 }
 
-interface EntryModel {
-  uid: string;
+interface EntryModel extends ModelLike {
   collectionName: string;
   kind: 'collectionType' | 'singleType';
   info?: { displayName?: string };
-  attributes: Record<string, { type?: string }>;
 }
 
 export function modelOf(strapi: Core.Strapi, uid: string): EntryModel | undefined {
@@ -49,10 +48,57 @@ export function modelOf(strapi: Core.Strapi, uid: string): EntryModel | undefine
 /** `%`, `_` and the escape character itself stand for themselves in a LIKE pattern. */
 const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`;
 
-/** Link rows of `model` whose entry has no published version (in the room's locale). */
-function whereEntryUnpublished(db: Knex, model: EntryModel, rows: Knex.QueryBuilder) {
-  const localized = Object.hasOwn(model.attributes, 'locale');
-  rows.where('l.content_type', model.uid).whereNotExists((entry) => {
+/**
+ * What a query is read for. A count reads every matching row; a page of rows in a chosen order
+ * reads rows in that order until the page is full. Each gets the condition it runs fastest with.
+ */
+export type Reading = 'count' | 'page';
+
+/** The documents (or document locales) of `model` that have no published version. */
+function neverPublished(db: Knex, model: EntryModel, columns: string[]) {
+  return db(model.collectionName)
+    .select(columns)
+    .groupBy(columns)
+    .havingRaw('count(??) = 0', ['published_at']);
+}
+
+/**
+ * For a count: the entries are read once, in the order of their own `documents_idx` (document,
+ * locale, published), grouped without a join, and the few documents found looked up in the link
+ * table's `iflychat_room_links_entry_room` index. (A `NOT EXISTS` per link row made PostgreSQL
+ * hash every published entry for each count: about 3 times slower at 100,000 rows.)
+ */
+function countUnpublished(db: Knex, model: EntryModel, rows: Knex.QueryBuilder) {
+  if (!isLocalized(model)) {
+    rows.whereIn('l.entry_document_id', neverPublished(db, model, ['document_id']));
+    return;
+  }
+  rows.where((either) => {
+    either
+      .where((whole) => {
+        whole
+          .where('l.entry_locale', ALL_LOCALES)
+          .whereIn('l.entry_document_id', neverPublished(db, model, ['document_id']));
+      })
+      .orWhere((one) => {
+        one
+          .whereNot('l.entry_locale', ALL_LOCALES)
+          .whereIn(
+            ['l.entry_document_id', 'l.entry_locale'],
+            neverPublished(db, model, ['document_id', 'locale'])
+          );
+      });
+  });
+}
+
+/**
+ * For a page: a `NOT EXISTS` per link row, so that the rows are walked in the page's order and
+ * each entry looked up in `documents_idx` until the page is full (the grouped reading would sort
+ * every match first).
+ */
+function pageUnpublished(db: Knex, model: EntryModel, rows: Knex.QueryBuilder) {
+  const localized = isLocalized(model);
+  rows.whereNotExists((entry) => {
     entry
       .select(db.raw('1'))
       .from(`${model.collectionName} as e`)
@@ -68,34 +114,51 @@ function whereEntryUnpublished(db: Knex, model: EntryModel, rows: Knex.QueryBuil
   });
 }
 
-/**
- * Rows with a room whose entry has no published version. With one content type (the usual case,
- * or a type chosen) the condition is a plain `NOT EXISTS`, which PostgreSQL runs as one hashed
- * anti-join; with several, one such condition per type.
- */
-async function whereUnpublishedWithRoom(
-  strapi: Core.Strapi,
-  query: Knex.QueryBuilder,
-  uid: string | undefined
+/** Link rows of `model` whose entry has no published version (in the room's locale). */
+function whereEntryUnpublished(
+  db: Knex,
+  model: EntryModel,
+  rows: Knex.QueryBuilder,
+  reading: Reading
 ) {
-  const db = strapi.db.connection;
+  rows.where('l.content_type', model.uid);
+  if (reading === 'count') countUnpublished(db, model, rows);
+  else pageUnpublished(db, model, rows);
+}
+
+/** The content types that rows may belong to: the one chosen, or those the link table holds. */
+async function typesOf(strapi: Core.Strapi, uid: string | undefined): Promise<string[]> {
   const found: unknown = uid
     ? [{ content_type: uid }]
-    : await db(LINKS_TABLE).distinct('content_type');
-  const uids = (found as Array<{ content_type: string }>).map((row) => row.content_type);
+    : await strapi.db.connection(LINKS_TABLE).distinct('content_type');
+  return (found as Array<{ content_type: string }>).map((row) => row.content_type);
+}
+
+/**
+ * Rows with a room whose entry has no published version. With one content type (the usual case,
+ * or a type chosen) the condition is that type's alone; with several, one such condition per
+ * type.
+ */
+function whereUnpublishedWithRoom(
+  strapi: Core.Strapi,
+  query: Knex.QueryBuilder,
+  uids: string[],
+  reading: Reading
+) {
+  const db = strapi.db.connection;
   const known = uids.flatMap((one) => {
     const model = modelOf(strapi, one);
     return model ? [model] : [];
   });
   query.whereNotNull('l.room_id');
   if (known.length === 1 && uids.length === 1) {
-    whereEntryUnpublished(db, known[0], query);
+    whereEntryUnpublished(db, known[0], query, reading);
     return;
   }
   query.where((any) => {
     for (const model of known) {
       any.orWhere((one) => {
-        whereEntryUnpublished(db, model, one);
+        whereEntryUnpublished(db, model, one, reading);
       });
     }
     // A type that no longer exists has no published entry.
@@ -107,30 +170,34 @@ async function whereUnpublishedWithRoom(
 }
 
 /**
- * The link rows a query selects, without paging or order. (Wrapped: a query builder is a
- * thenable, which an async function's promise would run.)
+ * The link rows a query selects, without paging or order: `rows` to read a page from, `counting`
+ * to count them (the same rows, each read the way it runs fastest: see `Reading`). (Wrapped: a
+ * query builder is a thenable, which an async function's promise would run.)
  */
 export async function selectRows(
   strapi: Core.Strapi,
   query: RoomQuery
-): Promise<{ rows: Knex.QueryBuilder }> {
-  const rows = strapi.db.connection(`${LINKS_TABLE} as l`);
-  if (query.uid) rows.where('l.content_type', query.uid);
-  if (query.filter === 'failed' || query.filter === 'retrying')
-    rows.where('l.status', query.filter);
-  if (query.filter === 'noRoom') rows.whereNull('l.room_id');
-  if (query.filter === 'unpublishedWithRoom')
-    await whereUnpublishedWithRoom(strapi, rows, query.uid);
-  if (query.q) {
-    const q = query.q;
-    rows.where((match) => {
-      match
-        .where('l.room_id', q)
-        .orWhere('l.entry_document_id', q)
-        .orWhereRaw('lower(l.room_name) like ? escape ?', [likePattern(q), '\\']);
-    });
-  }
-  return { rows };
+): Promise<{ rows: Knex.QueryBuilder; counting: Knex.QueryBuilder }> {
+  const types = query.filter === 'unpublishedWithRoom' ? await typesOf(strapi, query.uid) : null;
+  const select = (reading: Reading) => {
+    const rows = strapi.db.connection(`${LINKS_TABLE} as l`);
+    if (query.uid) rows.where('l.content_type', query.uid);
+    if (query.filter === 'failed' || query.filter === 'retrying')
+      rows.where('l.status', query.filter);
+    if (query.filter === 'noRoom') rows.whereNull('l.room_id');
+    if (types) whereUnpublishedWithRoom(strapi, rows, types, reading);
+    if (query.q) {
+      const q = query.q;
+      rows.where((match) => {
+        match
+          .where('l.room_id', q)
+          .orWhere('l.entry_document_id', q)
+          .orWhereRaw('lower(l.room_name) like ? escape ?', [likePattern(q), '\\']);
+      });
+    }
+    return rows;
+  };
+  return { rows: select('page'), counting: select('count') };
 }
 
 /** Orders rows by the chosen column, then by id (a stable order for paging). */

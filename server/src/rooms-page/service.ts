@@ -1,7 +1,7 @@
 /**
  * The Rooms page: every entry's room on one list (filtered, searched, sorted and paged on the
- * database), its CSV export, Retry failed in bulk, and the rooms in iFlyChat that no entry owns
- * (orphans), which a community manager may delete.
+ * database), its CSV export, Retry failed in bulk (a bounded number of rooms a press), and the
+ * rooms in iFlyChat that no entry owns (orphans), which a community manager may delete.
  *
  * Retry goes through the same compare-and-set as the room panel's Retry now (`panel/desk.ts`):
  * a row a worker holds is left alone. iFlyChat is called only to list rooms and to delete an
@@ -19,7 +19,7 @@ import type {
   RoomQuery,
   RoomRow,
 } from '../../../contracts/rooms-page';
-import { MAX_EXPORT_ROWS, MAX_ORPHANS } from '../../../contracts/rooms-page';
+import { MAX_EXPORT_ROWS, MAX_ORPHANS, RETRY_FAILED_LIMIT } from '../../../contracts/rooms-page';
 import { IflychatApiError, IflychatTimeoutError } from '../iflychat/errors';
 import { createRoomDesk, RoomBusyError, type RoomDesk } from '../panel/desk';
 import { LINKS_TABLE, rowFrom } from '../sync/links';
@@ -31,7 +31,6 @@ import { describeRows, ordered, ROW_COLUMNS, selectRows, type RawLink } from './
 const CLAIMS_TABLE = 'iflychat_room_claims';
 /** The claim an orphan's deletion holds, so that no entry links the room meanwhile. */
 const DELETING_KEY = 'iflychat:orphan-delete';
-const RETRY_BATCH = 200;
 const EXPORT_BATCH = 1000;
 
 /** The page's words for a failed iFlyChat call: never its answer's body. */
@@ -55,19 +54,38 @@ export function createRoomsPageService({ strapi }: { strapi: Core.Strapi }) {
     return made;
   };
 
+  /**
+   * One page of a query's rows, and how many rows it has in all. A search (a `LIKE '%…%'`) finds
+   * all its rows whatever the page, so its page carries the count, from the same reading;
+   * elsewhere the page is an index walk and the count a query of its own, each read the way it
+   * runs fastest (see `Reading`).
+   */
+  async function pageOf(query: RoomListQuery): Promise<{ found: RawLink[]; total: number }> {
+    const { rows, counting } = await selectRows(strapi, query);
+    const page = ordered(rows, query)
+      .select(ROW_COLUMNS)
+      .limit(query.pageSize)
+      .offset((query.page - 1) * query.pageSize);
+    if (query.q) {
+      const counted: unknown = await page.select(
+        db().raw('count(*) over () as ??', ['total_rows'])
+      );
+      const found = counted as Array<RawLink & { total_rows: unknown }>;
+      // Past the last page there is no row to carry the count.
+      if (found.length > 0) return { found, total: Number(found[0].total_rows) };
+    }
+    const counted: unknown = await counting.count({ n: '*' });
+    const total = Number((counted as Array<{ n: unknown }>)[0]?.n ?? 0);
+    return { found: query.q ? [] : ((await page) as RawLink[]), total };
+  }
+
   async function list(
     query: RoomListQuery,
     mayRead: (uid: string) => boolean
   ): Promise<ListRooms.Response> {
-    const { rows } = await selectRows(strapi, query);
-    const counted: unknown = await rows.clone().count({ n: '*' });
-    const total = Number((counted as Array<{ n: unknown }>)[0]?.n ?? 0);
-    const found: unknown = await ordered(rows, query)
-      .select(ROW_COLUMNS)
-      .limit(query.pageSize)
-      .offset((query.page - 1) * query.pageSize);
+    const { found, total } = await pageOf(query);
     return {
-      data: await describeRows(strapi, found as RawLink[], mayRead),
+      data: await describeRows(strapi, found, mayRead),
       meta: {
         pagination: {
           page: query.page,
@@ -95,42 +113,59 @@ export function createRoomsPageService({ strapi }: { strapi: Core.Strapi }) {
     }
   }
 
-  /** Queues every failed room (of one type, or of all) to run again now. */
-  async function retryFailed(uid?: string): Promise<RetryFailedResult> {
-    const result: RetryFailedResult = { retried: 0, busy: 0 };
-    let afterId = 0;
-    for (;;) {
-      const found = (await db()(LINKS_TABLE)
-        .where('status', 'failed')
-        .where('id', '>', afterId)
-        .modify((rows: Knex.QueryBuilder) => {
-          if (uid) rows.where('content_type', uid);
-        })
-        .orderBy('id', 'asc')
-        .limit(RETRY_BATCH)) as Array<Record<string, unknown>>;
-      for (const link of found.map(rowFrom)) {
-        afterId = link.id;
-        const scope = {
-          documentId: link.entryDocumentId,
-          locale: link.entryLocale,
-          contentType: link.contentType,
-          entryDocumentId: link.entryDocumentId,
-          entryLocale: link.entryLocale,
-        };
-        try {
-          await desk().retry(scope, link);
-          result.retried += 1;
-        } catch (error) {
-          if (!(error instanceof RoomBusyError)) throw error;
-          result.busy += 1;
-        }
+  /** The failed rows (of one type, or of all), oldest last attempt first. */
+  const failedRows = (uid: string | undefined) =>
+    db()(LINKS_TABLE)
+      .where('status', 'failed')
+      .modify((rows: Knex.QueryBuilder) => {
+        if (uid) rows.where('content_type', uid);
+      });
+
+  /**
+   * Queues at most RETRY_FAILED_LIMIT failed rooms to run again now, those whose last attempt
+   * is the oldest (one that failed again meanwhile goes to the back), and says how many remain.
+   */
+  async function retryOldestFailed(uid: string | undefined): Promise<RetryFailedResult> {
+    const result: RetryFailedResult = { retried: 0, busy: 0, remaining: 0 };
+    const found = (await failedRows(uid)
+      .orderByRaw('coalesce(??, 0) asc, ?? asc', ['synced_at_ms', 'id'])
+      .limit(RETRY_FAILED_LIMIT)) as Array<Record<string, unknown>>;
+    for (const link of found.map(rowFrom)) {
+      const scope = {
+        documentId: link.entryDocumentId,
+        locale: link.entryLocale,
+        contentType: link.contentType,
+        entryDocumentId: link.entryDocumentId,
+        entryLocale: link.entryLocale,
+      };
+      try {
+        await desk().retry(scope, link);
+        result.retried += 1;
+      } catch (error) {
+        if (!(error instanceof RoomBusyError)) throw error;
+        result.busy += 1;
       }
-      if (found.length < RETRY_BATCH) break;
     }
+    const counted: unknown = await failedRows(uid).count({ n: '*' });
+    result.remaining = Number((counted as Array<{ n: unknown }>)[0]?.n ?? 0);
     if (result.retried > 0) {
-      strapi.log.info(`[iflychat] ${result.retried} failed rooms queued again from the Rooms page`);
+      strapi.log.info(
+        `[iflychat] ${result.retried} failed rooms queued again from the Rooms page, ${result.remaining} still failed`
+      );
     }
     return result;
+  }
+
+  /**
+   * Retry failed, one request after the other on this instance: a second press (another tab,
+   * another admin) takes the rooms the first left, instead of finding the same ones busy.
+   * Across instances each row's compare-and-set still queues it once.
+   */
+  let retrying: Promise<unknown> = Promise.resolve();
+  function retryFailed(uid?: string): Promise<RetryFailedResult> {
+    const run = retrying.then(() => retryOldestFailed(uid));
+    retrying = run.catch(() => undefined);
+    return run;
   }
 
   /** The room ids among `roomIds` that an entry owns (or is about to retire). */

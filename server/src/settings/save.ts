@@ -122,7 +122,7 @@ export async function saveSettings(
 
   const row = await store.readRow();
   const previous = row.value;
-  if (body.revision !== undefined && body.revision !== (previous.revision ?? 0)) {
+  if (body.revision !== (previous.revision ?? 0)) {
     throw new ConflictError(STALE_MESSAGE);
   }
   if (!locked.keys.includes('apiKey') && !body.apiKey && !body.clearApiKey && previous.apiKey) {

@@ -4,14 +4,18 @@ import { Button, Dialog, Field, TextInput } from '@strapi/design-system';
 import { useT } from '../../utils/translate';
 
 /**
- * "Link to an existing room": asks for the id of a room that already exists in iFlyChat. Stays
- * open, with the server's reason on the field, when the id is refused.
+ * "Link to an existing room": asks for the id of a room that already exists in iFlyChat, and
+ * says which rooms the admin may link (this entry's own past rooms; any room no entry owns with
+ * `rooms.link-any`). Stays open, with the server's reason on the field, when the id is refused.
  */
 export function LinkRoomDialog({
   disabled,
+  anyRoom,
   onLink,
 }: {
   disabled: boolean;
+  /** Whether the admin has `rooms.link-any`. */
+  anyRoom: boolean;
   /** Resolves to the field errors the server gave (empty when the room was linked). */
   onLink: (roomId: string) => Promise<Record<string, string>>;
 }) {
@@ -64,10 +68,17 @@ export function LinkRoomDialog({
             <Field.Root
               name="roomId"
               error={error}
-              hint={t(
-                'roomPanel.link.hint',
-                'The id of a room that already exists in iFlyChat, such as 1042. The entry keeps it; no room is created.'
-              )}
+              hint={
+                anyRoom
+                  ? t(
+                      'roomPanel.link.hintAny',
+                      'The id of a room that exists in iFlyChat, such as 1042: one this entry had before, or any room no other entry owns (you have the "Link any room to an entry" permission). The entry keeps it; no room is created.'
+                    )
+                  : t(
+                      'roomPanel.link.hint',
+                      'The id of a room this entry had before (after an Unlink), such as 1042. Linking any other room needs the "Link any room to an entry" permission, which only administrators have. The entry keeps it; no room is created.'
+                    )
+              }
               required
               width="100%"
             >

@@ -73,10 +73,13 @@ function ConfirmedAction({
 export function RoomActions({
   target,
   status,
+  canLinkAny,
   onStatus,
 }: {
   target: RoomTarget;
   status: RoomStatus;
+  /** The `rooms.link-any` permission: Link takes any room no entry owns, not only this entry's. */
+  canLinkAny: boolean;
   onStatus: (status: RoomStatus) => void;
 }) {
   const t = useT();
@@ -137,6 +140,7 @@ export function RoomActions({
       {actions.includes('link') && (
         <LinkRoomDialog
           disabled={busy}
+          anyRoom={canLinkAny}
           onLink={(roomId) =>
             run('link', t('roomPanel.link.done', 'The room is linked to this entry'), { roomId })
           }

@@ -45,8 +45,12 @@ interface RoomPanelDescription {
   content: React.ReactNode;
 }
 
-// A constant, so that useRBAC checks it once. `rooms.manage` comes back as `canManage`.
-const MANAGE = [{ action: PERMISSIONS.manageRooms, subject: null }];
+// A constant, so that useRBAC checks it once. `rooms.manage` comes back as `canManage`,
+// `rooms.link-any` as `canLinkAny`.
+const ROOM_ACTIONS = [
+  { action: PERMISSIONS.manageRooms, subject: null },
+  { action: PERMISSIONS.linkAnyRoom, subject: null },
+];
 
 interface LocaleQuery {
   plugins?: { i18n?: { locale?: string } };
@@ -66,12 +70,14 @@ function RoomPanelContent({
   target,
   status,
   canManage,
+  canLinkAny,
   onStatus,
 }: {
   title: string;
   target: RoomTarget;
   status: RoomStatus;
   canManage: boolean;
+  canLinkAny: boolean;
   onStatus: (status: RoomStatus) => void;
 }) {
   return (
@@ -84,7 +90,9 @@ function RoomPanelContent({
       aria-label={title}
     >
       <StatusDetails status={status} />
-      {canManage && <RoomActions target={target} status={status} onStatus={onStatus} />}
+      {canManage && (
+        <RoomActions target={target} status={status} canLinkAny={canLinkAny} onStatus={onStatus} />
+      )}
     </Flex>
   );
 }
@@ -127,8 +135,8 @@ export function RoomPanel({
   );
   const { state, refresh, replace } = useRoomStatus(target, versionOf(document, meta));
   const {
-    allowedActions: { canManage },
-  } = useRBAC(MANAGE);
+    allowedActions: { canManage, canLinkAny },
+  } = useRBAC(ROOM_ACTIONS);
   const retryLoad = React.useCallback(() => void refresh(), [refresh]);
 
   if (!target) return null;
@@ -149,6 +157,7 @@ export function RoomPanel({
         target={target}
         status={state.status}
         canManage={canManage}
+        canLinkAny={canLinkAny}
         onStatus={replace}
       />
     ),

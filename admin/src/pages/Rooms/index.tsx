@@ -25,6 +25,7 @@ import {
 } from '@strapi/strapi/admin';
 
 import {
+  RETRY_FAILED_LIMIT,
   ROOM_FILTERS,
   ROOM_SORTS,
   type ListRooms,
@@ -139,15 +140,21 @@ function useHeaderActions(params: URLSearchParams, reload: () => Promise<void>) 
     setBusy('retry');
     try {
       const { data } = await post<{ data: RetryFailedResult }>('/iflychat/rooms/retry-failed', {});
+      const { retried, remaining } = data.data;
       toggleNotification({
-        type: 'success',
-        message: t(
-          'rooms.retried',
-          '{count, plural, one {# failed room} other {# failed rooms}} queued again',
-          {
-            count: data.data.retried,
-          }
-        ),
+        type: remaining > 0 ? 'info' : 'success',
+        message:
+          remaining > 0
+            ? t(
+                'rooms.retriedSome',
+                '{count, plural, one {# failed room} other {# failed rooms}} queued again (at most {limit} at a time); {remaining} more remain: press Retry failed again',
+                { count: retried, remaining, limit: RETRY_FAILED_LIMIT }
+              )
+            : t(
+                'rooms.retried',
+                '{count, plural, one {# failed room} other {# failed rooms}} queued again',
+                { count: retried }
+              ),
       });
       await reload();
     } catch (error) {
