@@ -3,8 +3,10 @@
  * from the tarball into a copy of examples/vite-react (Vite + React 19, StrictMode) with
  * `npm install` from the registry, built with Vite, served from an origin of its own and opened in
  * Chromium against the playground and the emulator. The install brings no Strapi package and no
- * peer warning; two rooms on the page cost one token request; signing out leaves no widget behind
- * and deletes the token in iFlyChat.
+ * peer warning; two rooms and the popup chat on the page cost one token request; "message a
+ * member" opens a one-to-one chat through the widget's JavaScript SDK, and says so clearly where
+ * the account's widget has none; signing out leaves no widget behind and deletes the token in
+ * iFlyChat.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -178,6 +180,44 @@ it('a signed-in user sees their rooms, two rooms costing one token request (Stri
   await screenshot(page, 'kit-vite-ada');
 });
 
+/** The iFlyChat user id the plugin gives a demo user: `strapi-` and their id. */
+async function chatIdOf(username: string): Promise<string> {
+  const user = (await pg.strapi.db
+    .query('plugin::users-permissions.user')
+    .findOne({ where: { username } })) as { id: number };
+  return `strapi-${user.id}`;
+}
+
+it('shows the popup chat, and "message a member" opens a chat with them in it', async () => {
+  const popup = page.locator('.iflychat-popup[data-iflychat-rendered="true"]');
+  await popup.waitFor();
+  await expect(popup.locator('[data-iflychat="popup-user"]').innerText()).resolves.toMatch(
+    /popup: ada \(strapi-\d+\)$/
+  );
+  await expect(page.locator('.iflychat-popup').count()).resolves.toBe(1);
+  const max = await chatIdOf('max');
+  await page.getByLabel("Member's chat id").fill(max);
+  await page.getByLabel("Member's name").fill('max');
+  await page.getByRole('button', { name: 'Message' }).click();
+  const chatWindow = popup.locator(`[data-iflychat="chat-window"][data-chat-id="${max}"]`);
+  await expect(chatWindow.innerText()).resolves.toBe('Chat with max');
+  await waitFor(() => emulator.startedChats.length === 1);
+  expect(emulator.startedChats).toEqual([
+    { id: max, name: 'max', state: 'open', from: await chatIdOf('ada') },
+  ]);
+  expect(emulator.requestsTo('token/generate')).toHaveLength(1);
+  await screenshot(page, 'kit-vite-popup');
+});
+
+it('refuses a member id that is not one, naming it, without calling the widget', async () => {
+  await page.getByLabel("Member's chat id").fill('<img src=x>');
+  await page.getByRole('button', { name: 'Message' }).click();
+  await expect(page.getByRole('alert').innerText()).resolves.toBe(
+    'userId must be an iFlyChat user id such as strapi-12'
+  );
+  expect(emulator.startedChats).toHaveLength(1);
+});
+
 it('signing out leaves the widget signed out and deletes the token in iFlyChat', async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
@@ -188,6 +228,24 @@ it('signing out leaves the widget signed out and deletes the token in iFlyChat',
   expect(left).toEqual({ token: null, appId: null });
   await expect(page.locator('script[data-iflychat-widget]').count()).resolves.toBe(0);
   await expect(page.locator('.iflychat-embed').count()).resolves.toBe(0);
+  await expect(page.locator('.iflychat-popup').count()).resolves.toBe(0);
+  await expect(page.evaluate(() => 'iflychat' in globalThis)).resolves.toBe(false);
   await waitFor(() => emulator.requests.some((request) => /token\/.+\/delete/.test(request.path)));
   expect(emulator.requestsTo('token/generate')).toHaveLength(1);
+});
+
+it('on a widget without the JavaScript SDK, "message a member" says why it cannot', async () => {
+  emulator.configure({ plan: { jsSdk: false } });
+  await page.getByLabel('Username').fill('ada');
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.iflychat-popup[data-iflychat-rendered="true"]').waitFor();
+  await page.getByLabel("Member's chat id").fill(await chatIdOf('max'));
+  await page.getByRole('button', { name: 'Message' }).click();
+  await expect(page.getByRole('alert').innerText()).resolves.toMatch(
+    /^the iFlyChat widget on this page has no startChat \(iFlyChat’s JavaScript SDK, which the site’s iFlyChat plan may not include\)$/
+  );
+  expect(emulator.startedChats).toHaveLength(1);
+  await expect(page.locator('[data-iflychat="chat-window"]').count()).resolves.toBe(0);
+  await screenshot(page, 'kit-vite-no-sdk');
 });
