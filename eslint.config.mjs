@@ -25,8 +25,8 @@ export default tseslint.config(
     languageOptions: { sourceType: 'module' },
   },
   {
-    // The playground's public pages are ES modules that run in browsers.
-    files: ['playground/public/**/*.js'],
+    // The playground's public pages and the plain page example are ES modules that run in browsers.
+    files: ['playground/public/**/*.js', 'examples/vanilla/**/*.js'],
     languageOptions: { globals: { ...globals.browser }, sourceType: 'module' },
   },
   {

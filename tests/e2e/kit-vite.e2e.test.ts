@@ -10,8 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -20,6 +19,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../playground/src/demo';
 import { createEmulator, type Emulator } from '../emulator/server';
 import { launchBrowser, screenshot } from '../helpers/browser';
+import { installExample, serveStatic } from '../helpers/examples';
 import {
   bootPlayground,
   COMMUNITY,
@@ -29,7 +29,6 @@ import {
   type Playground,
 } from '../helpers/playground';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const APP_ID = 'vite-app-3b9d';
 
 let emulator: Emulator;
@@ -41,62 +40,11 @@ let siteUrl: string;
 let work: string;
 let installLog: string;
 
-/** npm without the settings of an `npm test` that may be running this file. */
-function npm(args: string[], cwd: string): string {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_'))
-  );
-  return execFileSync('npm', args, { cwd, env, encoding: 'utf8', stdio: 'pipe' });
-}
-
-/** The example, with the kit's tarball instead of the repository's folder. */
-function installExample(): string {
-  const tarball = JSON.parse(
-    npm(['pack', '--json', '--pack-destination', work], path.join(ROOT, 'packages', 'kit'))
-  )[0].filename as string;
-  const app = path.join(work, 'app');
-  fs.cpSync(path.join(ROOT, 'examples', 'vite-react'), app, {
-    recursive: true,
-    filter: (from) => !/[\\/](node_modules|dist)$/.test(from),
-  });
-  const manifest = JSON.parse(fs.readFileSync(path.join(app, 'package.json'), 'utf8'));
-  manifest.dependencies['iflychat-strapi-kit'] = `file:${path.join(work, tarball)}`;
-  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify(manifest, null, 2));
-  // --loglevel warn: every warning, peer dependency ones included, is in the output.
-  installLog = execFileSync(
-    'sh',
-    ['-c', 'npm install --prefer-offline --no-audit --no-fund --loglevel warn 2>&1'],
-    {
-      cwd: app,
-      encoding: 'utf8',
-      env: Object.fromEntries(
-        Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_'))
-      ),
-    }
-  );
-  return app;
-}
-
-/** Serves the built page, as any static host would. */
-async function serve(dir: string): Promise<http.Server> {
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
-  const server = http.createServer((request, response) => {
-    const wanted = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
-    const file = path.join(dir, wanted === '/' ? 'index.html' : wanted);
-    if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'Content-Type': types[path.extname(file)] ?? 'text/plain' });
-    fs.createReadStream(file).pipe(response);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}
-
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'iflychat-kit-vite-'));
-  const app = installExample();
+  const installed = installExample('vite-react', work);
+  const app = installed.app;
+  installLog = installed.log;
   emulator = await createEmulator().start();
   const widgetHost = new URL(emulator.url).host;
   pg = await bootPlayground({
@@ -118,8 +66,7 @@ beforeAll(async () => {
       stdio: 'pipe',
     }
   );
-  site = await serve(path.join(app, 'dist'));
-  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  ({ server: site, url: siteUrl } = await serveStatic(path.join(app, 'dist')));
   await settle(pg.strapi);
   await waitFor(async () => {
     const rows = (await pg.strapi.db
