@@ -30,6 +30,11 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser }, sourceType: 'module' },
   },
   {
+    // The Next.js example's server code (route handlers) is ES modules too.
+    files: ['examples/next-app/**/*.js'],
+    languageOptions: { globals: { ...globals.node }, sourceType: 'module' },
+  },
+  {
     files: ['**/*.ts', '**/*.tsx'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {
