@@ -58,10 +58,24 @@ function nodeOf(major) {
   if (!fs.existsSync(bin)) {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'package.json'), '{ "private": true }\n');
+    // Without the settings of an `npm test` running this script, which would point npm at the
+    // repository instead of `dir`.
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_'))
+    );
     execFileSync(
       'npm',
-      ['install', '--no-audit', '--no-fund', '--loglevel', 'error', `node@${major}`],
-      { cwd: dir, stdio: 'inherit' }
+      [
+        'install',
+        '--prefix',
+        dir,
+        '--no-audit',
+        '--no-fund',
+        '--loglevel',
+        'error',
+        `node@${major}`,
+      ],
+      { cwd: dir, stdio: 'inherit', env }
     );
   }
   return bin;
