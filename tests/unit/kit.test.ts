@@ -15,6 +15,7 @@ import {
   loadIflychat,
   resetIflychatForTests,
   RENEW_BEFORE_MS,
+  showPopup,
   startChatCall,
   type ChatToken,
   type StartChatCall,
@@ -369,6 +370,21 @@ describe('the popup chat and one-to-one chats', () => {
     ]);
     expect(popups()).toHaveLength(1);
     expect(calls).toHaveLength(1);
+  });
+
+  it('startChat in a popup shown by a component holds the session no longer than it', async () => {
+    const { fetch, calls } = fakeFetch([tokenAnswer('t1', 10 * 60_000), tokenAnswer('t2')]);
+    const session = createChatSession({ strapiUrl: STRAPI, jwt: JWT, fetch });
+    const started = loadSdk();
+    // What <IflychatPopup /> does: the element, then start() until it unmounts.
+    const shown = showPopup();
+    await session.start();
+    await session.startChat({ userId: 'strapi-12' });
+    expect(started).toHaveLength(1);
+    expect(popups()).toEqual([shown]);
+    session.stop();
+    await jest.advanceTimersByTimeAsync(30 * 60_000);
+    expect(calls).toHaveLength(1); // not renewed once nothing holds the session
   });
 
   it('startChat rejects with a typed, readable error when the widget has no SDK', async () => {

@@ -659,7 +659,9 @@ class ChatSessionImpl implements IflychatSession {
 
   readonly startChat = async (target: ChatTarget): Promise<void> => {
     const call = startChatCall(target);
-    await this.popup();
+    // The popup it opens in: one on the page already (held by whoever showed it), or one now.
+    if (env().document.querySelector(`.${POPUP_CLASS}`)) await this.start().finally(this.stop);
+    else await this.popup();
     const sdk = env().window.iflychat;
     if (typeof sdk?.startChat !== 'function') {
       throw new IflychatKitError(
