@@ -25,9 +25,14 @@ export default tseslint.config(
     languageOptions: { sourceType: 'module' },
   },
   {
-    // The playground's public pages are ES modules that run in browsers.
-    files: ['playground/public/**/*.js'],
+    // The playground's public pages and the plain page example are ES modules that run in browsers.
+    files: ['playground/public/**/*.js', 'examples/vanilla/**/*.js'],
     languageOptions: { globals: { ...globals.browser }, sourceType: 'module' },
+  },
+  {
+    // The Next.js example's server code (route handlers) is ES modules too.
+    files: ['examples/next-app/**/*.js'],
+    languageOptions: { globals: { ...globals.node }, sourceType: 'module' },
   },
   {
     files: ['**/*.ts', '**/*.tsx'],

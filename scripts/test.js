@@ -6,8 +6,10 @@
  *   type checks (server, admin, tests, kit; strict) → lint → formatting → plugin and kit build + verify →
  *   kit size budget →
  *   unit tests → integration tests (real Strapi + SQLite + emulator) → the delivery and lifecycle
- *   integration tests again on MariaDB/MySQL → package contents →
- *   playground admin build → browser tests (Chromium or Chrome + playwright-core).
+ *   integration tests again on MariaDB/MySQL and PostgreSQL → the kit and the plugin on each
+ *   declared Node.js major (scripts/node-matrix.js) → package contents →
+ *   playground admin build → browser tests (Chromium or Chrome + playwright-core; the kit's
+ *   examples built from its tarball: Vite, Next.js, a plain page).
  * Set IFLYCHAT_TEST_ONLY=unit,integration (comma separated step names) to run a subset.
  *
  * Tests that need a program npm cannot bring (a browser; a MariaDB/MySQL server; PostgreSQL where
@@ -130,6 +132,13 @@ const steps = [
     need: 'postgres',
     config: 'tests/jest.postgres.config.js',
     requiredInCi: POSTGRES_TIER,
+  },
+  {
+    // The kit and the plugin on every Node.js major their package.json declares (the npm
+    // package `node` brings each), the plugin booted on PostgreSQL and creating a room.
+    name: 'node-matrix',
+    cmd: [process.execPath, 'scripts/node-matrix.js'],
+    need: 'postgres',
   },
   { name: 'package', cmd: [process.execPath, 'scripts/check-package.js'] },
   // The browser tests need the playground's admin panel built with the plugin in it.

@@ -3,13 +3,14 @@
  * from the tarball into a copy of examples/vite-react (Vite + React 19, StrictMode) with
  * `npm install` from the registry, built with Vite, served from an origin of its own and opened in
  * Chromium against the playground and the emulator. The install brings no Strapi package and no
- * peer warning; two rooms on the page cost one token request; signing out leaves no widget behind
- * and deletes the token in iFlyChat.
+ * peer warning; two rooms and the popup chat on the page cost one token request; "message a
+ * member" opens a one-to-one chat through the widget's JavaScript SDK, and says so clearly where
+ * the account's widget has none; signing out leaves no widget behind and deletes the token in
+ * iFlyChat.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -18,6 +19,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../playground/src/demo';
 import { createEmulator, type Emulator } from '../emulator/server';
 import { launchBrowser, screenshot } from '../helpers/browser';
+import { installExample, serveStatic } from '../helpers/examples';
 import {
   bootPlayground,
   COMMUNITY,
@@ -27,7 +29,6 @@ import {
   type Playground,
 } from '../helpers/playground';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const APP_ID = 'vite-app-3b9d';
 
 let emulator: Emulator;
@@ -39,62 +40,11 @@ let siteUrl: string;
 let work: string;
 let installLog: string;
 
-/** npm without the settings of an `npm test` that may be running this file. */
-function npm(args: string[], cwd: string): string {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_'))
-  );
-  return execFileSync('npm', args, { cwd, env, encoding: 'utf8', stdio: 'pipe' });
-}
-
-/** The example, with the kit's tarball instead of the repository's folder. */
-function installExample(): string {
-  const tarball = JSON.parse(
-    npm(['pack', '--json', '--pack-destination', work], path.join(ROOT, 'packages', 'kit'))
-  )[0].filename as string;
-  const app = path.join(work, 'app');
-  fs.cpSync(path.join(ROOT, 'examples', 'vite-react'), app, {
-    recursive: true,
-    filter: (from) => !/[\\/](node_modules|dist)$/.test(from),
-  });
-  const manifest = JSON.parse(fs.readFileSync(path.join(app, 'package.json'), 'utf8'));
-  manifest.dependencies['iflychat-strapi-kit'] = `file:${path.join(work, tarball)}`;
-  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify(manifest, null, 2));
-  // --loglevel warn: every warning, peer dependency ones included, is in the output.
-  installLog = execFileSync(
-    'sh',
-    ['-c', 'npm install --prefer-offline --no-audit --no-fund --loglevel warn 2>&1'],
-    {
-      cwd: app,
-      encoding: 'utf8',
-      env: Object.fromEntries(
-        Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_'))
-      ),
-    }
-  );
-  return app;
-}
-
-/** Serves the built page, as any static host would. */
-async function serve(dir: string): Promise<http.Server> {
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
-  const server = http.createServer((request, response) => {
-    const wanted = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
-    const file = path.join(dir, wanted === '/' ? 'index.html' : wanted);
-    if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'Content-Type': types[path.extname(file)] ?? 'text/plain' });
-    fs.createReadStream(file).pipe(response);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}
-
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'iflychat-kit-vite-'));
-  const app = installExample();
+  const installed = installExample('vite-react', work);
+  const app = installed.app;
+  installLog = installed.log;
   emulator = await createEmulator().start();
   const widgetHost = new URL(emulator.url).host;
   pg = await bootPlayground({
@@ -116,8 +66,7 @@ beforeAll(async () => {
       stdio: 'pipe',
     }
   );
-  site = await serve(path.join(app, 'dist'));
-  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  ({ server: site, url: siteUrl } = await serveStatic(path.join(app, 'dist')));
   await settle(pg.strapi);
   await waitFor(async () => {
     const rows = (await pg.strapi.db
@@ -178,6 +127,44 @@ it('a signed-in user sees their rooms, two rooms costing one token request (Stri
   await screenshot(page, 'kit-vite-ada');
 });
 
+/** The iFlyChat user id the plugin gives a demo user: `strapi-` and their id. */
+async function chatIdOf(username: string): Promise<string> {
+  const user = (await pg.strapi.db
+    .query('plugin::users-permissions.user')
+    .findOne({ where: { username } })) as { id: number };
+  return `strapi-${user.id}`;
+}
+
+it('shows the popup chat, and "message a member" opens a chat with them in it', async () => {
+  const popup = page.locator('.iflychat-popup[data-iflychat-rendered="true"]');
+  await popup.waitFor();
+  await expect(popup.locator('[data-iflychat="popup-user"]').innerText()).resolves.toMatch(
+    /popup: ada \(strapi-\d+\)$/
+  );
+  await expect(page.locator('.iflychat-popup').count()).resolves.toBe(1);
+  const max = await chatIdOf('max');
+  await page.getByLabel("Member's chat id").fill(max);
+  await page.getByLabel("Member's name").fill('max');
+  await page.getByRole('button', { name: 'Message' }).click();
+  const chatWindow = popup.locator(`[data-iflychat="chat-window"][data-chat-id="${max}"]`);
+  await expect(chatWindow.innerText()).resolves.toBe('Chat with max');
+  await waitFor(() => emulator.startedChats.length === 1);
+  expect(emulator.startedChats).toEqual([
+    { id: max, name: 'max', state: 'open', from: await chatIdOf('ada') },
+  ]);
+  expect(emulator.requestsTo('token/generate')).toHaveLength(1);
+  await screenshot(page, 'kit-vite-popup');
+});
+
+it('refuses a member id that is not one, naming it, without calling the widget', async () => {
+  await page.getByLabel("Member's chat id").fill('<img src=x>');
+  await page.getByRole('button', { name: 'Message' }).click();
+  await expect(page.getByRole('alert').innerText()).resolves.toBe(
+    'userId must be an iFlyChat user id such as strapi-12'
+  );
+  expect(emulator.startedChats).toHaveLength(1);
+});
+
 it('signing out leaves the widget signed out and deletes the token in iFlyChat', async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
@@ -188,6 +175,24 @@ it('signing out leaves the widget signed out and deletes the token in iFlyChat',
   expect(left).toEqual({ token: null, appId: null });
   await expect(page.locator('script[data-iflychat-widget]').count()).resolves.toBe(0);
   await expect(page.locator('.iflychat-embed').count()).resolves.toBe(0);
+  await expect(page.locator('.iflychat-popup').count()).resolves.toBe(0);
+  await expect(page.evaluate(() => 'iflychat' in globalThis)).resolves.toBe(false);
   await waitFor(() => emulator.requests.some((request) => /token\/.+\/delete/.test(request.path)));
   expect(emulator.requestsTo('token/generate')).toHaveLength(1);
+});
+
+it('on a widget without the JavaScript SDK, "message a member" says why it cannot', async () => {
+  emulator.configure({ plan: { jsSdk: false } });
+  await page.getByLabel('Username').fill('ada');
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.iflychat-popup[data-iflychat-rendered="true"]').waitFor();
+  await page.getByLabel("Member's chat id").fill(await chatIdOf('max'));
+  await page.getByRole('button', { name: 'Message' }).click();
+  await expect(page.getByRole('alert').innerText()).resolves.toMatch(
+    /^the iFlyChat widget on this page has no startChat \(iFlyChat’s JavaScript SDK, which the site’s iFlyChat plan may not include\)$/
+  );
+  expect(emulator.startedChats).toHaveLength(1);
+  await expect(page.locator('[data-iflychat="chat-window"]').count()).resolves.toBe(0);
+  await screenshot(page, 'kit-vite-no-sdk');
 });

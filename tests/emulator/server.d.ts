@@ -68,6 +68,18 @@ export interface Plan {
   name: 'enterprise' | 'free';
   /** More calls to refuse, by catalogue id (`token.generate`...). */
   refuse: string[];
+  /** Whether the widget defines iFlyChat's JavaScript SDK (`iflychat.startChat`); default true. */
+  jsSdk: boolean;
+}
+
+/** A call of the widget's `iflychat.startChat`, as the emulator recorded it. */
+export interface StartedChat {
+  /** The user id or `c-<room id>` the page asked for. */
+  id: string;
+  name: string | null;
+  state: string;
+  /** The iFlyChat user id of the token the page had; null for a guest. */
+  from: string | null;
 }
 
 export interface Emulator {
@@ -93,6 +105,8 @@ export interface Emulator {
   readonly rooms: Room[];
   readonly tokens: IssuedToken[];
   readonly requests: RecordedRequest[];
+  /** The chats pages opened through the widget's JavaScript SDK (`iflychat.startChat`). */
+  readonly startedChats: StartedChat[];
   requestsTo(fragment: string): RecordedRequest[];
   /** What iFlyChat decides when the token's user opens the room: `room_role` ∈ `user_roles`. */
   enter(key: string, roomId: number | string): RoomEntry;

@@ -43,6 +43,7 @@ const { serveWidget } = require('./widget');
  * @typedef {object} Plan
  * @property {'enterprise' | 'free'} name   `free` refuses the calls that need the Enterprise plan
  * @property {string[]} refuse             more calls (catalogue ids such as `token.generate`) refused
+ * @property {boolean} [jsSdk]             the widget defines iFlyChat's JavaScript SDK (`iflychat.startChat`); default true
  *
  * @typedef {object} Room
  * @property {number} room_id
@@ -106,7 +107,9 @@ function createEmulator(options = {}) {
     /** @type {RecordedRequest[]} */
     requests: [],
     /** @type {Plan} */
-    plan: { name: 'enterprise', refuse: [] },
+    plan: { name: 'enterprise', refuse: [], jsSdk: true },
+    /** What the widget's `iflychat.startChat` was called with, in order. @type {import('./widget').StartedChat[]} */
+    startedChats: [],
     /** Calls held until a test releases them: see `hold()`. @type {{ fragment: string, released: Promise<void>, release: () => void }[]} */
     holds: [],
   };
@@ -461,7 +464,8 @@ function createEmulator(options = {}) {
     state.latencyMs = options.latencyMs ?? 0;
     state.latencyMaxMs = options.latencyMaxMs ?? 0;
     state.nextRoomId = firstRoomId();
-    state.plan = { name: 'enterprise', refuse: [] };
+    state.plan = { name: 'enterprise', refuse: [], jsSdk: true };
+    state.startedChats.length = 0;
     tokens.reset();
   }
 
@@ -501,6 +505,10 @@ function createEmulator(options = {}) {
     },
     get requests() {
       return state.requests;
+    },
+    /** The chats pages opened through the widget's JavaScript SDK (`iflychat.startChat`). */
+    get startedChats() {
+      return state.startedChats;
     },
     /**
      * What iFlyChat decides when the user of a token opens a room: allowed when the room's role

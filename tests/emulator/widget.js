@@ -6,8 +6,38 @@
  * the whole chain (site user → plugin token → widget → room) can be seen and tested in a browser.
  * It reads the globals a page sets (`iflychat_app_id`, `iflychat_auth_token`), asks the emulator
  * who the token is for, and renders into every `.iflychat-embed` element: the app id, the user,
- * their roles, the room and its role, and whether those roles let the user in.
+ * their roles, the room and its role, and whether those roles let the user in. Into an
+ * `.iflychat-popup` element (iFlyChat's popup chat) it renders a docked panel with the user.
+ * Where the account's plan has it (`plan.jsSdk`, the default), it defines iFlyChat's JavaScript
+ * SDK, `window.iflychat.startChat({ id, name, state })`, which opens a chat window in the popup
+ * and tells the emulator (`startedChats`); without it `window.iflychat` is not defined.
  */
+
+/**
+ * @typedef {object} StartedChat
+ * @property {string} id
+ * @property {string | null} name
+ * @property {string} state
+ * @property {string | null} from
+ */
+
+const SDK_SOURCE = `
+  window.iflychat = {
+    startChat: function (call) {
+      if (!call || typeof call.id !== 'string' || !call.id) throw new Error('startChat needs an id');
+      var query = 'id=' + encodeURIComponent(call.id) + '&name=' + encodeURIComponent(call.name || '') +
+        '&state=' + encodeURIComponent(call.state || 'open') +
+        '&token=' + encodeURIComponent(window.iflychat_auth_token || '');
+      fetch(origin + '/__widget/start-chat?' + query);
+      var popup = document.querySelector('.iflychat-popup');
+      if (!popup) return;
+      var win = text(popup, 'div', 'Chat with ' + (call.name || call.id), 'chat-window');
+      win.setAttribute('data-chat-id', call.id);
+      win.setAttribute('data-chat-state', call.state || 'open');
+    },
+    on: function () {},
+  };
+`;
 
 const WIDGET_SOURCE = `(function () {
   var script = document.currentScript;
@@ -43,29 +73,47 @@ const WIDGET_SOURCE = `(function () {
       el.textContent = 'iFlyChat (emulator) could not load: ' + error;
     });
   }
-  window.iflychat_emulator_widget = { render: render, loads: ((window.iflychat_emulator_widget || {}).loads || 0) + 1 };
-  function renderAll() {
-    document.querySelectorAll('.iflychat-embed').forEach(render);
+  function renderPopup(el) {
+    var token = window.iflychat_auth_token || '';
+    fetch(origin + '/__widget/session?room=&token=' + encodeURIComponent(token)).then(function (r) { return r.json(); }).then(function (info) {
+      el.setAttribute('data-iflychat-rendered', 'true');
+      el.style.cssText = 'position:fixed;right:16px;bottom:0;width:280px;border:1px solid #dcdce4;background:#fff;padding:8px';
+      var head = el.querySelector('[data-iflychat="popup-user"]') || text(el, 'strong', '', 'popup-user');
+      head.textContent = 'iFlyChat (emulator) popup: ' + (info.user ? info.user.name + ' (' + info.user.id + ')' : 'guest');
+    });
   }
-  renderAll();
-  new MutationObserver(function (changes) {
+  var previous = window.iflychat_emulator_widget;
+  if (previous && previous.observer) previous.observer.disconnect();
+  function renderAll(root) {
+    if (root.matches && root.matches('.iflychat-embed')) render(root);
+    if (root.matches && root.matches('.iflychat-popup')) renderPopup(root);
+    root.querySelectorAll('.iflychat-embed').forEach(render);
+    root.querySelectorAll('.iflychat-popup').forEach(renderPopup);
+  }
+  renderAll(document);
+  var observer = new MutationObserver(function (changes) {
     changes.forEach(function (change) {
       change.addedNodes.forEach(function (node) {
-        if (node.nodeType !== 1) return;
-        if (node.matches('.iflychat-embed')) render(node);
-        node.querySelectorAll('.iflychat-embed').forEach(render);
+        if (node.nodeType === 1) renderAll(node);
       });
     });
-  }).observe(document.documentElement, { childList: true, subtree: true });
+  });
+  observer.observe(document.documentElement, { childList: true, subtree: true });
+  window.iflychat_emulator_widget = { render: render, observer: observer, loads: ((previous || {}).loads || 0) + 1 };
+  /*SDK*/
 })();
 `;
+
+/** The widget's source, with iFlyChat's JavaScript SDK or without it. */
+const widgetSource = (/** @type {boolean} */ jsSdk) =>
+  WIDGET_SOURCE.replace('/*SDK*/', jsSdk ? SDK_SOURCE : '');
 
 /**
  * Serves the script and the session lookup; returns false for any other request.
  * @param {import('node:http').IncomingMessage} req
  * @param {import('node:http').ServerResponse} res
  * @param {URL} url
- * @param {{ tokens: { describe(key: string, roomId: number | undefined): unknown } }} context
+ * @param {{ state: { plan: { jsSdk?: boolean }, startedChats: StartedChat[] }, tokens: { describe(key: string, roomId: number | undefined): { user: { id: string } | null } } }} context
  */
 async function serveWidget(req, res, url, context) {
   if (req.method !== 'GET') return false;
@@ -75,7 +123,19 @@ async function serveWidget(req, res, url, context) {
       'Access-Control-Allow-Origin': '*',
       'Cache-Control': 'no-store',
     });
-    res.end(WIDGET_SOURCE);
+    res.end(widgetSource(context.state.plan.jsSdk !== false));
+    return true;
+  }
+  if (url.pathname === '/__widget/start-chat') {
+    const from = context.tokens.describe(url.searchParams.get('token') ?? '', undefined).user;
+    context.state.startedChats.push({
+      id: url.searchParams.get('id') ?? '',
+      name: url.searchParams.get('name') || null,
+      state: url.searchParams.get('state') ?? '',
+      from: from ? from.id : null,
+    });
+    res.writeHead(204, { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' });
+    res.end();
     return true;
   }
   if (url.pathname === '/__widget/session') {
@@ -95,4 +155,4 @@ async function serveWidget(req, res, url, context) {
   return false;
 }
 
-module.exports = { serveWidget, WIDGET_SOURCE };
+module.exports = { serveWidget, widgetSource };

@@ -36,9 +36,11 @@ export function startPublisher(options: {
   script?: string;
   /** Whether the test writes commands on the process's stdin. */
   stdin?: boolean;
+  /** The Node.js binary to run it with (this process's by default). */
+  node?: string;
 }): Publisher {
   const script = path.join(ROOT, 'tests', 'processes', options.script ?? 'publisher.js');
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(options.node ?? process.execPath, [script], {
     cwd: path.join(ROOT, 'playground'),
     env: {
       ...process.env,

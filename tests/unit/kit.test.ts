@@ -2,7 +2,8 @@
  * The front-end kit (iflychat-strapi-kit/client) against a small stand-in for the browser's
  * document and a recorded fetch: one session per page (one token request however many rooms,
  * a start/stop/start as React StrictMode does it), renewal, sign-out, tokens fetched on a server,
- * the widget script's allowed hosts, argument checks and the typed errors.
+ * the widget script's allowed hosts, the popup chat and one-to-one chats through iFlyChat's
+ * JavaScript SDK, argument checks and the typed errors.
  */
 import {
   cdnHost,
@@ -14,7 +15,10 @@ import {
   loadIflychat,
   resetIflychatForTests,
   RENEW_BEFORE_MS,
+  showPopup,
+  startChatCall,
   type ChatToken,
+  type StartChatCall,
 } from '../../packages/kit/src/client';
 
 class FakeElement {
@@ -59,6 +63,7 @@ let failScript: boolean;
 const scope = globalThis as unknown as Record<string, unknown>;
 const scripts = () => head.children;
 const embeds = () => body.all().filter((element) => element.className === 'iflychat-embed');
+const popups = () => body.all().filter((element) => element.className === 'iflychat-popup');
 
 beforeEach(() => {
   failScript = false;
@@ -76,13 +81,15 @@ beforeEach(() => {
   scope.document = {
     head,
     createElement: (tag: string) => new FakeElement(tag),
-    querySelector: (selector: string) =>
-      selector === 'script[data-iflychat-widget]'
-        ? (scripts().find((script) => script.attributes.has('data-iflychat-widget')) ?? null)
-        : null,
+    body,
+    querySelector: (selector: string) => {
+      if (selector === '.iflychat-popup') return popups()[0] ?? null;
+      expect(selector).toBe('script[data-iflychat-widget]');
+      return scripts().find((script) => script.attributes.has('data-iflychat-widget')) ?? null;
+    },
     querySelectorAll: (selector: string) => {
-      expect(selector).toBe('script[data-iflychat-widget], .iflychat-embed');
-      return [...scripts(), ...embeds()];
+      expect(selector).toBe('script[data-iflychat-widget], .iflychat-embed, .iflychat-popup');
+      return [...scripts(), ...embeds(), ...popups()];
     },
   };
   jest.useFakeTimers({
@@ -327,6 +334,109 @@ describe('createChatSession', () => {
   });
 });
 
+describe('the popup chat and one-to-one chats', () => {
+  /** iFlyChat's JavaScript SDK as the widget defines it once loaded, recording its calls. */
+  function loadSdk(): StartChatCall[] {
+    const started: StartChatCall[] = [];
+    win().iflychat = { startChat: (call: StartChatCall) => started.push(call) };
+    return started;
+  }
+
+  it('popup() puts one popup element on the page before the widget loads, with one token request', async () => {
+    const { fetch, calls } = fakeFetch([tokenAnswer('t1')]);
+    const session = createChatSession({ strapiUrl: STRAPI, jwt: JWT, fetch });
+    const shown = session.popup();
+    // On the page at once, so the widget finds it when its script runs.
+    expect(popups()).toHaveLength(1);
+    expect(scripts()).toHaveLength(0);
+    const [first, second] = await Promise.all([shown, session.popup()]);
+    await session.embed(room(), 4);
+    expect(first).toBe(second);
+    expect(popups()).toHaveLength(1);
+    expect(body.children[0]).toBe(first);
+    expect(calls).toHaveLength(1);
+    expect(scripts()).toHaveLength(1);
+  });
+
+  it('startChat opens a chat with a member, or a room, through the SDK', async () => {
+    const { fetch, calls } = fakeFetch([tokenAnswer('t1')]);
+    const session = createChatSession({ strapiUrl: STRAPI, jwt: JWT, fetch });
+    const started = loadSdk();
+    await session.startChat({ userId: 'strapi-12', name: 'max' });
+    await session.startChat({ roomId: '7', minimised: true });
+    expect(started).toEqual([
+      { id: 'strapi-12', name: 'max', state: 'open' },
+      { id: 'c-7', state: 'minimised' },
+    ]);
+    expect(popups()).toHaveLength(1);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('startChat in a popup shown by a component holds the session no longer than it', async () => {
+    const { fetch, calls } = fakeFetch([tokenAnswer('t1', 10 * 60_000), tokenAnswer('t2')]);
+    const session = createChatSession({ strapiUrl: STRAPI, jwt: JWT, fetch });
+    const started = loadSdk();
+    // What <IflychatPopup /> does: the element, then start() until it unmounts.
+    const shown = showPopup();
+    await session.start();
+    await session.startChat({ userId: 'strapi-12' });
+    expect(started).toHaveLength(1);
+    expect(popups()).toEqual([shown]);
+    session.stop();
+    await jest.advanceTimersByTimeAsync(30 * 60_000);
+    expect(calls).toHaveLength(1); // not renewed once nothing holds the session
+  });
+
+  it('startChat rejects with a typed, readable error when the widget has no SDK', async () => {
+    const { fetch } = fakeFetch([tokenAnswer('t1')]);
+    const session = createChatSession({ strapiUrl: STRAPI, jwt: JWT, fetch });
+    const failure = await session.startChat({ userId: 'strapi-12' }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(IflychatKitError);
+    expect(failure).toMatchObject({ kind: 'unsupported', status: 0 });
+    expect((failure as Error).message).toMatch(/no startChat.*JavaScript SDK.*plan/);
+    win().iflychat = { startChat: 'not a function' };
+    await expect(session.startChat({ userId: 'strapi-12' })).rejects.toMatchObject({
+      kind: 'unsupported',
+    });
+  });
+
+  it.each([
+    [{}, 'either userId'],
+    [{ userId: 'strapi-1', roomId: 3 }, 'either userId'],
+    [{ userId: '' }, 'userId must be'],
+    [{ userId: 'a b' }, 'userId must be'],
+    [{ userId: '<script>' }, 'userId must be'],
+    [{ userId: 'x'.repeat(255) }, 'userId must be'],
+    [{ userId: 12 }, 'userId must be'],
+    [{ roomId: null }, 'roomId must be'],
+    [{ roomId: 0 }, 'roomId must be'],
+    [{ roomId: 'c-3' }, 'roomId must be'],
+    [{ userId: 'strapi-1', name: ' ' }, 'name must be'],
+    [{ userId: 'strapi-1', name: 'n'.repeat(255) }, 'name must be'],
+    [null, 'either userId'],
+  ])('startChat(%j) is refused before anything is asked: %s', async (target, message) => {
+    expect(() => startChatCall(target as never)).toThrow(message);
+    const { fetch, calls } = fakeFetch([]);
+    const session = createChatSession({ strapiUrl: STRAPI, jwt: JWT, fetch });
+    const started = loadSdk();
+    await expect(session.startChat(target as never)).rejects.toThrow(TypeError);
+    expect(calls).toEqual([]);
+    expect(started).toEqual([]);
+    expect(popups()).toEqual([]);
+  });
+
+  it('signOut removes the popup and the SDK, so the next user starts clean', async () => {
+    const { fetch } = fakeFetch([tokenAnswer('t1'), { status: 204, body: null }]);
+    const session = createChatSession({ strapiUrl: STRAPI, jwt: JWT, fetch });
+    loadSdk();
+    await session.startChat({ userId: 'strapi-12' });
+    await session.signOut();
+    expect(popups()).toEqual([]);
+    expect(win()).toEqual({});
+    expect(scripts()).toEqual([]);
+  });
+});
+
 describe('the widget script comes only from allowed hosts', () => {
   it.each([
     'https://cms.example.com/uploads/widget.js',
@@ -558,6 +668,23 @@ describe('iflychat-strapi-kit/react', () => {
       )
     );
     expect(html).toBe('<div></div><div></div>');
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('renders the popup on a server as nothing, without a request', async () => {
+    const { createElement } = await import('react');
+    const { renderToString } = await import('react-dom/server');
+    const { IflychatProvider, IflychatPopup } = await import('../../packages/kit/src/react');
+    delete scope.document;
+    const fetch = jest.fn();
+    const html = renderToString(
+      createElement(
+        IflychatProvider,
+        { strapiUrl: STRAPI, jwt: JWT, fetch },
+        createElement(IflychatPopup)
+      )
+    );
+    expect(html).toBe('');
     expect(fetch).not.toHaveBeenCalled();
   });
 });

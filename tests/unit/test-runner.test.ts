@@ -63,6 +63,7 @@ describe('npm test on a machine without Chromium, MariaDB or PostgreSQL', () => 
       integration: POSTGRES_TESTS,
       'integration-mysql': 'skipped',
       'integration-postgres': 'skipped',
+      'node-matrix': 'skipped',
       package: [],
       'admin-build': 'skipped',
       e2e: 'skipped',

@@ -1,8 +1,14 @@
 // A React 19 page (in StrictMode) that signs a site user in with Strapi's Users & Permissions and
-// shows every Community's room through one chat session: one token request for all of them.
+// shows every Community's room through one chat session: one token request for all of them,
+// with iFlyChat's popup chat docked at the bottom and a "message a member" form for it.
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { IflychatProvider, IflychatRoom, useIflychat } from 'iflychat-strapi-kit/react';
+import {
+  IflychatPopup,
+  IflychatProvider,
+  IflychatRoom,
+  useIflychat,
+} from 'iflychat-strapi-kit/react';
 
 const strapiUrl = import.meta.env.VITE_STRAPI_URL ?? 'http://localhost:1337';
 // Hosts besides cdn.iflychat.com the widget may come from (the local emulator in the demo).
@@ -52,6 +58,29 @@ function SignOut({ onSignedOut }) {
   );
 }
 
+// A member's iFlyChat user id is the plugin's userIdPrefix (`strapi-` by default) and their
+// Strapi user id: a site takes it from its own data (an author, a member list).
+function MessageMember() {
+  const chat = useIflychat();
+  const [error, setError] = useState('');
+  const submit = (event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    chat
+      .startChat({ userId: form.get('member'), name: form.get('name') || undefined })
+      .then(() => setError(''))
+      .catch((e) => setError(e.message));
+  };
+  return (
+    <form onSubmit={submit}>
+      <input name="member" aria-label="Member's chat id" placeholder="strapi-12" />
+      <input name="name" aria-label="Member's name" placeholder="Name" />
+      <button type="submit">Message</button>
+      {error && <p role="alert">{error}</p>}
+    </form>
+  );
+}
+
 function Rooms({ jwt }) {
   const [communities, setCommunities] = useState([]);
   useEffect(() => {
@@ -92,7 +121,9 @@ function App() {
         }}
       />
       {error && <p role="alert">{error}</p>}
+      <MessageMember />
       <Rooms jwt={jwt} />
+      <IflychatPopup />
     </IflychatProvider>
   );
 }

@@ -4,6 +4,8 @@
  *   const chat = createChatSession({ strapiUrl: 'https://cms.example.com', jwt });
  *   chat.embed(document.getElementById('chat'), community.roomId, { height: '600px' });
  *   chat.embed(document.getElementById('other'), other.roomId);   // same token, same script
+ *   await chat.popup();                                            // the docked popup chat
+ *   await chat.startChat({ userId: 'strapi-12', name: 'max' });    // "message this member"
  *   await chat.signOut();                                          // when the user signs out
  *
  * One session serves every room of a page: it asks the plugin once for the user's chat token
@@ -35,12 +37,22 @@ interface KitDocument {
   querySelector(selector: string): unknown;
   querySelectorAll?(selector: string): ArrayLike<{ remove(): void }>;
   head: { appendChild(child: never): unknown };
+  body: { appendChild(child: never): unknown };
+}
+
+/** What iFlyChat's JavaScript SDK is given to open a chat: a user's id, or `c-<room id>`. */
+export interface StartChatCall {
+  id: string;
+  name?: string;
+  state: 'open' | 'minimised';
 }
 
 interface KitWindow {
   iflychat_app_id?: string;
   iflychat_external_cdn_host?: string;
   iflychat_auth_token?: string;
+  /** iFlyChat's JavaScript SDK, which the widget defines where the site's plan has it. */
+  iflychat?: { startChat?: (call: StartChatCall) => void };
 }
 
 type FetchLike = (
@@ -136,6 +148,32 @@ export interface IflychatSession {
    * thrown away. The session can be started again (for a guest, or with a new token).
    */
   signOut(): Promise<void>;
+  /**
+   * Shows iFlyChat's popup chat (its docked chat: `<div class="iflychat-popup">` at the end of
+   * the body, one per page, see {@link showPopup}) and loads the session. Resolves to the popup
+   * element; removing it closes the popup. Holds the session until `signOut()`.
+   */
+  popup(): Promise<KitElement>;
+  /**
+   * Opens a chat in the popup through iFlyChat's JavaScript SDK (`iflychat.startChat`): with a
+   * member (`userId`, their iFlyChat user id: the plugin's `userIdPrefix` and their Strapi id,
+   * such as `strapi-12`) or in a room (`roomId`). Rejects with an `unsupported`
+   * {@link IflychatKitError} when the loaded widget has no SDK (the site's iFlyChat plan may not
+   * include it), with a TypeError naming a bad argument.
+   */
+  startChat(target: ChatTarget): Promise<void>;
+}
+
+/** Whom {@link IflychatSession.startChat} opens a chat with: one of `userId` and `roomId`. */
+export interface ChatTarget {
+  /** The member's iFlyChat user id (`strapi-12` with the plugin's default prefix). */
+  userId?: string;
+  /** A room id, to open that room in the popup instead. */
+  roomId?: number | string;
+  /** The name the chat window shows before iFlyChat has loaded the member's own. */
+  name?: string;
+  /** Open the chat minimised instead of open. */
+  minimised?: boolean;
 }
 
 /** The older name of {@link IflychatSession}. */
@@ -149,7 +187,8 @@ export type IflychatKitErrorKind =
   | 'refused'
   | 'network'
   | 'invalid-answer'
-  | 'unsafe-script';
+  | 'unsafe-script'
+  | 'unsupported';
 
 /** A failed call to the plugin, with what the page can do about it. */
 export class IflychatKitError extends Error {
@@ -391,10 +430,52 @@ function removeWidget(): void {
   delete window.iflychat_auth_token;
   delete window.iflychat_app_id;
   delete window.iflychat_external_cdn_host;
-  // The script, and the rooms it rendered (iFlyChat's embed elements).
-  const nodes = document.querySelectorAll?.(`${WIDGET_SELECTOR}, .iflychat-embed`) ?? [];
+  delete window.iflychat;
+  // The script, and the rooms and the popup it rendered (iFlyChat's own elements).
+  const nodes =
+    document.querySelectorAll?.(`${WIDGET_SELECTOR}, .iflychat-embed, .${POPUP_CLASS}`) ?? [];
   for (let i = nodes.length - 1; i >= 0; i -= 1) nodes[i].remove();
   scriptLoading = null;
+}
+
+const POPUP_CLASS = 'iflychat-popup';
+
+/**
+ * iFlyChat's popup chat element, `<div class="iflychat-popup">` at the end of the body, where the
+ * widget docks its chat: the one already on the page, or a new one. Remove it to close the popup.
+ */
+export function showPopup(): KitElement {
+  const { document } = env();
+  let element = document.querySelector(`.${POPUP_CLASS}`) as KitElement | null;
+  if (!element) {
+    element = document.createElement('div');
+    element.className = POPUP_CLASS;
+    document.body.appendChild(element as never);
+  }
+  return element;
+}
+
+const USER_ID = /^[\w.:@-]{1,254}$/;
+
+/** The SDK call for a {@link ChatTarget}; throws a TypeError naming what is wrong. */
+export function startChatCall(target: ChatTarget): StartChatCall {
+  const { userId, roomId, name, minimised } = target ?? {};
+  if ((userId === undefined) === (roomId === undefined)) {
+    throw new TypeError('startChat needs either userId (a member) or roomId (a room)');
+  }
+  if (userId !== undefined && (typeof userId !== 'string' || !USER_ID.test(userId))) {
+    throw new TypeError('userId must be an iFlyChat user id such as strapi-12');
+  }
+  if (name !== undefined && (typeof name !== 'string' || !name.trim() || name.length > 254)) {
+    throw new TypeError('name must be a text of 1 to 254 characters');
+  }
+  let id = userId;
+  if (id === undefined) {
+    const room = checkRoomId(roomId);
+    if (room === null) throw new TypeError('roomId must be a positive integer, not null');
+    id = `c-${room}`;
+  }
+  return { id, ...(name ? { name } : {}), state: minimised ? 'minimised' : 'open' };
 }
 
 /** Forgets that the script was loaded and the page's shared sessions (tests). */
@@ -550,18 +631,46 @@ class ChatSessionImpl implements IflychatSession {
     if (this.holds === 0) this.disarm();
   };
 
+  /** Loads the session, held until signOut for what it put on the page (rooms, the popup). */
+  private async hold(): Promise<void> {
+    if (this.embedHold) await this.start().finally(this.stop);
+    else {
+      this.embedHold = true;
+      await this.start();
+    }
+  }
+
   readonly embed = async (
     element: KitElement,
     roomId: number | string | null,
     options?: EmbedOptions
   ): Promise<KitElement | null> => {
     checkRoomId(roomId);
-    if (this.embedHold) await this.start().finally(this.stop);
-    else {
-      this.embedHold = true;
-      await this.start();
-    }
+    await this.hold();
     return embedRoom(element, roomId, options);
+  };
+
+  readonly popup = async (): Promise<KitElement> => {
+    // On the page before the widget loads, so the widget finds it when it starts.
+    const element = showPopup();
+    await this.hold();
+    return element;
+  };
+
+  readonly startChat = async (target: ChatTarget): Promise<void> => {
+    const call = startChatCall(target);
+    // The popup it opens in: one on the page already (held by whoever showed it), or one now.
+    if (env().document.querySelector(`.${POPUP_CLASS}`)) await this.start().finally(this.stop);
+    else await this.popup();
+    const sdk = env().window.iflychat;
+    if (typeof sdk?.startChat !== 'function') {
+      throw new IflychatKitError(
+        'unsupported',
+        0,
+        'the iFlyChat widget on this page has no startChat (iFlyChat’s JavaScript SDK, which the site’s iFlyChat plan may not include)'
+      );
+    }
+    sdk.startChat(call);
   };
 
   readonly signOut = async (): Promise<void> => {

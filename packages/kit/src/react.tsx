@@ -4,6 +4,7 @@
  *   <IflychatProvider strapiUrl="https://cms.example.com" jwt={jwt}>
  *     <IflychatRoom roomId={community.roomId} />
  *     <IflychatRoom roomId={other.roomId} />
+ *     <IflychatPopup />
  *   </IflychatProvider>
  *
  * The provider's session asks for the user's token once, however many rooms it holds and however
@@ -15,6 +16,7 @@ import {
   createChatSession,
   embedRoom,
   pageSession,
+  showPopup,
   IflychatKitError,
   type EmbedOptions,
   type IflychatSession,
@@ -93,6 +95,22 @@ export interface IflychatRoomProps extends EmbedOptions, Omit<SessionOptions, 'o
   refreshKey?: string | number;
 }
 
+type Options = Omit<SessionOptions, 'onRenewError'>;
+
+/** The nearest provider's session, or the page's session for `options` (and the latest onError). */
+function useSession(options: Options, onError?: (error: IflychatKitError) => void) {
+  const provided = React.useContext(SessionContext);
+  const errorRef = React.useRef(onError);
+  errorRef.current = onError;
+  const { strapiUrl, jwt, scriptUrl } = options;
+  const session = React.useMemo(
+    () => provided ?? pageSession({ ...options, onRenewError: (e) => errorRef.current?.(e) }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [provided, strapiUrl, jwt, scriptUrl]
+  );
+  return { session, errorRef };
+}
+
 /**
  * A room, in the session of the nearest {@link IflychatProvider}; outside one, in the page's
  * session for its own `strapiUrl` and `jwt` (shared by every room given the same ones).
@@ -106,17 +124,9 @@ export function IflychatRoom({
   refreshKey,
   ...options
 }: IflychatRoomProps) {
-  const provided = React.useContext(SessionContext);
   const ref = React.useRef<HTMLDivElement & KitElement>(null);
-  const errorRef = React.useRef(onError);
-  errorRef.current = onError;
   const firstKey = React.useRef(refreshKey);
-  const { strapiUrl, jwt, scriptUrl } = options;
-  const session = React.useMemo(
-    () => provided ?? pageSession({ ...options, onRenewError: (e) => errorRef.current?.(e) }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [provided, strapiUrl, jwt, scriptUrl]
-  );
+  const { session, errorRef } = useSession(options, onError);
 
   React.useEffect(() => {
     let cancelled = false;
@@ -132,7 +142,7 @@ export function IflychatRoom({
       cancelled = true;
       session.stop();
     };
-  }, [session, roomId, height, width]);
+  }, [session, errorRef, roomId, height, width]);
 
   React.useEffect(() => {
     if (refreshKey === firstKey.current) return;
@@ -154,4 +164,32 @@ export function IflychatRoom({
   }, [refreshKey]);
 
   return <div ref={ref} className={className} />;
+}
+
+export interface IflychatPopupProps extends Options {
+  /** Called when the token or the widget cannot be loaded, or renewing fails. */
+  onError?: (error: IflychatKitError) => void;
+}
+
+/**
+ * iFlyChat's popup chat (docked at the bottom of the page) while it is mounted, in the session of
+ * the nearest {@link IflychatProvider} (or the page's session for its own options). It renders
+ * nothing where it stands: the widget docks the popup at the end of the body. Open a one-to-one
+ * chat in it with `useIflychat().startChat({ userId, name })`.
+ */
+export function IflychatPopup({ onError, ...options }: IflychatPopupProps) {
+  const { session, errorRef } = useSession(options, onError);
+  React.useEffect(() => {
+    const element = showPopup() as KitElement & { remove(): void };
+    let cancelled = false;
+    session.start().catch((error: unknown) => {
+      if (!cancelled) errorRef.current?.(toKitError(error));
+    });
+    return () => {
+      cancelled = true;
+      element.remove();
+      session.stop();
+    };
+  }, [session, errorRef]);
+  return null;
 }
