@@ -33,6 +33,8 @@ function createModerationBlock(/** @type {{ rooms: Map<number, { room_name: stri
   const banned = new Map();
   /** user id → until (ms). @type {Map<string, number>} */
   const kicked = new Map();
+  /** user id → the name the user was last seen with. @type {Map<string, string>} */
+  const names = new Map();
   /** user id → the IP the user was last seen from. @type {Map<string, string>} */
   const ips = new Map();
   /** @type {Set<string>} */
@@ -45,11 +47,7 @@ function createModerationBlock(/** @type {{ rooms: Map<number, { room_name: stri
     value === undefined || value === null ? '' : String(value);
 
   function nameOf(/** @type {string} */ userId) {
-    for (const users of online.values()) {
-      const user = users.get(userId);
-      if (user) return user.user_name;
-    }
-    return banned.get(userId) ?? userId;
+    return names.get(userId) ?? banned.get(userId) ?? userId;
   }
 
   function dropEverywhere(/** @type {string} */ userId) {
@@ -65,6 +63,7 @@ function createModerationBlock(/** @type {{ rooms: Map<number, { room_name: stri
   function putOnline(roomId, user) {
     const userId = String(user.user_id);
     if (user.ip) ips.set(userId, user.ip);
+    names.set(userId, user.user_name);
     const ip = ips.get(userId);
     if (banned.has(userId) || (ip && bannedIps.has(ip))) return false;
     if ((kicked.get(userId) ?? 0) > Date.now()) return false;
@@ -179,6 +178,7 @@ function createModerationBlock(/** @type {{ rooms: Map<number, { room_name: stri
     banned.clear();
     kicked.clear();
     ips.clear();
+    names.clear();
     bannedIps.clear();
     messages.clear();
   }
