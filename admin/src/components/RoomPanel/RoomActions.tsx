@@ -19,7 +19,7 @@ interface ActionResponse {
 }
 
 /** A button that asks before doing something that cannot be undone. */
-function ConfirmedAction({
+export function ConfirmedAction({
   variant,
   label,
   title,

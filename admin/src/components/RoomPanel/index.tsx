@@ -13,6 +13,7 @@ import type { RoomStatus, RoomTarget } from '../../../../contracts/rooms';
 import { PERMISSIONS } from '../../../../contracts/settings';
 import { useT } from '../../utils/translate';
 import { RoomActions } from './RoomActions';
+import { RoomModeration } from './RoomModeration';
 import { StatusDetails } from './StatusDetails';
 import { useRoomStatus } from './useRoomStatus';
 
@@ -45,8 +46,10 @@ interface RoomPanelDescription {
   content: React.ReactNode;
 }
 
-// A constant, so that useRBAC checks it once. `rooms.manage` comes back as `canManage`.
+// Constants, so that useRBAC checks them once. `rooms.manage` comes back as `canManage`,
+// `chat.moderate` as `canModerate`.
 const MANAGE = [{ action: PERMISSIONS.manageRooms, subject: null }];
+const MODERATE = [{ action: PERMISSIONS.moderate, subject: null }];
 
 interface LocaleQuery {
   plugins?: { i18n?: { locale?: string } };
@@ -66,14 +69,17 @@ function RoomPanelContent({
   target,
   status,
   canManage,
+  canModerate,
   onStatus,
 }: {
   title: string;
   target: RoomTarget;
   status: RoomStatus;
   canManage: boolean;
+  canModerate: boolean;
   onStatus: (status: RoomStatus) => void;
 }) {
+  const roomId = status.link?.roomId;
   return (
     <Flex
       direction="column"
@@ -85,6 +91,7 @@ function RoomPanelContent({
     >
       <StatusDetails status={status} />
       {canManage && <RoomActions target={target} status={status} onStatus={onStatus} />}
+      {canModerate && roomId && <RoomModeration roomId={roomId} />}
     </Flex>
   );
 }
@@ -129,6 +136,9 @@ export function RoomPanel({
   const {
     allowedActions: { canManage },
   } = useRBAC(MANAGE);
+  const {
+    allowedActions: { canModerate },
+  } = useRBAC(MODERATE);
   const retryLoad = React.useCallback(() => void refresh(), [refresh]);
 
   if (!target) return null;
@@ -149,6 +159,7 @@ export function RoomPanel({
         target={target}
         status={state.status}
         canManage={canManage}
+        canModerate={canModerate}
         onStatus={replace}
       />
     ),
