@@ -28,6 +28,7 @@ export function ConfirmedAction({
   disabled,
   loading,
   onConfirm,
+  fullWidth = true,
 }: {
   variant: 'danger-light' | 'tertiary';
   label: string;
@@ -37,6 +38,7 @@ export function ConfirmedAction({
   disabled: boolean;
   loading: boolean;
   onConfirm: () => void;
+  fullWidth?: boolean;
 }) {
   const [open, setOpen] = React.useState(false);
   return (
@@ -46,7 +48,7 @@ export function ConfirmedAction({
           type="button"
           variant={variant}
           size="S"
-          fullWidth
+          fullWidth={fullWidth}
           disabled={disabled}
           loading={loading}
         >
