@@ -228,9 +228,9 @@ function BannedIps({ ips, onChange }: { ips: string[]; onChange: () => void }) {
   );
 }
 
-function Banned({ version }: { version: number }) {
+function Banned({ version, onChange }: { version: number; onChange: () => void }) {
   const t = useT();
-  const { state, reload } = useLoad<{ users: BannedUserView[]; ips: string[] }>(
+  const { state } = useLoad<{ users: BannedUserView[]; ips: string[] }>(
     `/iflychat/moderation/banned?v=${version}`
   );
   return (
@@ -240,8 +240,8 @@ function Banned({ version }: { version: number }) {
     >
       {state.kind === 'ready' && (
         <Flex direction="column" alignItems="stretch" gap={4}>
-          <BannedUsers users={state.data.users} onChange={reload} />
-          <BannedIps ips={state.data.ips} onChange={reload} />
+          <BannedUsers users={state.data.users} onChange={onChange} />
+          <BannedIps ips={state.data.ips} onChange={onChange} />
         </Flex>
       )}
     </Section>
@@ -434,7 +434,7 @@ function ChatUsersPage() {
       <Layouts.Content>
         <Flex direction="column" alignItems="stretch" gap={6}>
           <OnlineUsers onBanned={changed} />
-          <Banned version={version} />
+          <Banned version={version} onChange={changed} />
           <BanAccount onBanned={changed} />
           <LogSection version={version} />
         </Flex>
