@@ -19,6 +19,7 @@
  */
 import { z } from 'zod';
 
+import { whole } from './rooms-page';
 import { linkRoomSchema } from './rooms';
 
 export const MODERATE_PERMISSION = 'plugin::iflychat.chat.moderate';
@@ -34,23 +35,6 @@ export const chatUserIdSchema = z
   .string({ error: 'must be an iFlyChat user id such as strapi-12' })
   .trim()
   .regex(/^[\w.:@-]{1,255}$/, 'must be an iFlyChat user id such as strapi-12');
-
-const whole = (min: number, max: number) =>
-  z
-    .union([z.string(), z.number()])
-    .optional()
-    .transform((value, context) => {
-      if (value === undefined || value === '') return undefined;
-      const number = Number(value);
-      if (!Number.isInteger(number) || number < min || number > max) {
-        context.addIssue({
-          code: 'custom',
-          message: `must be a whole number from ${min} to ${max}`,
-        });
-        return z.NEVER;
-      }
-      return number;
-    });
 
 /** A moment as an ISO date or date-time, turned into seconds since the epoch. */
 const moment = z
@@ -123,7 +107,7 @@ export const historySchema = z
     roomId,
     from: moment,
     to: moment,
-    limit: whole(1, MAX_HISTORY).transform((value) => value ?? 50),
+    limit: whole(1, MAX_HISTORY, 50),
   })
   .superRefine((value, context) => {
     if (value.from !== undefined && value.to !== undefined && value.from > value.to) {
@@ -134,7 +118,7 @@ export type HistoryQuery = z.output<typeof historySchema>;
 
 export const transcriptSchema = historySchema.safeExtend({
   format: z.enum(['json', 'csv'], { error: 'must be json or csv' }).default('json'),
-  limit: whole(1, MAX_HISTORY).transform((value) => value ?? MAX_HISTORY),
+  limit: whole(1, MAX_HISTORY, MAX_HISTORY),
 });
 
 export const accountSearchSchema = z.object({
@@ -142,8 +126,8 @@ export const accountSearchSchema = z.object({
 });
 
 export const logQuerySchema = z.object({
-  page: whole(1, 100_000).transform((value) => value ?? 1),
-  pageSize: whole(1, MAX_LOG_PAGE_SIZE).transform((value) => value ?? 25),
+  page: whole(1, 100_000, 1),
+  pageSize: whole(1, MAX_LOG_PAGE_SIZE, 25),
 });
 
 export interface ChatUserView {

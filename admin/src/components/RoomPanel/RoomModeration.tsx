@@ -83,6 +83,34 @@ interface Range {
   format: 'json' | 'csv';
 }
 
+/** Ban, after a confirmation: here and on the Chat users page. */
+export function BanButton(props: {
+  name: string;
+  disabled: boolean;
+  loading: boolean;
+  fullWidth?: boolean;
+  onConfirm: () => void;
+}) {
+  const t = useT();
+  return (
+    <ConfirmedAction
+      variant="danger-light"
+      fullWidth={props.fullWidth}
+      label={t('moderation.ban.button', 'Ban')}
+      title={t('moderation.ban.title', 'Ban {name}?', { name: props.name })}
+      body={t(
+        'moderation.ban.body',
+        '{name} is kept out of every room of the site until unbanned (Chat users page).',
+        { name: props.name }
+      )}
+      confirmLabel={t('moderation.ban.confirm', 'Ban')}
+      disabled={props.disabled}
+      loading={props.loading}
+      onConfirm={props.onConfirm}
+    />
+  );
+}
+
 function OnlineUsers(props: {
   users: ChatUserView[];
   busy: string | null;
@@ -125,16 +153,8 @@ function OnlineUsers(props: {
               loading={props.busy === `kick ${user.userId}`}
               onConfirm={() => props.onKick(user)}
             />
-            <ConfirmedAction
-              variant="danger-light"
-              label={t('moderation.ban.button', 'Ban')}
-              title={t('moderation.ban.title', 'Ban {name}?', { name: user.name })}
-              body={t(
-                'moderation.ban.body',
-                '{name} is kept out of every room of the site until unbanned (Chat users page).',
-                { name: user.name }
-              )}
-              confirmLabel={t('moderation.ban.confirm', 'Ban')}
+            <BanButton
+              name={user.name}
               disabled={props.busy !== null}
               loading={props.busy === `ban ${user.userId}`}
               onConfirm={() => props.onBan(user)}

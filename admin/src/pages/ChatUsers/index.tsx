@@ -26,7 +26,7 @@ import type {
   ModerationLog,
 } from '../../../../contracts/moderation';
 import { PERMISSIONS } from '../../../../contracts/settings';
-import { ConfirmedAction } from '../../components/RoomPanel/RoomActions';
+import { BanButton } from '../../components/RoomPanel/RoomModeration';
 import { useT } from '../../utils/translate';
 import { Section, useAction, useLoad } from './parts';
 
@@ -93,17 +93,9 @@ function OnlineUsers({ onBanned }: { onBanned: () => void }) {
               <Tr key={user.userId}>
                 <Cells values={[user.name, user.userId, user.accountId]} />
                 <Td>
-                  <ConfirmedAction
-                    variant="danger-light"
+                  <BanButton
+                    name={user.name}
                     fullWidth={false}
-                    label={t('moderation.ban.button', 'Ban')}
-                    title={t('moderation.ban.title', 'Ban {name}?', { name: user.name })}
-                    body={t(
-                      'moderation.ban.body',
-                      '{name} is kept out of every room of the site until unbanned (Chat users page).',
-                      { name: user.name }
-                    )}
-                    confirmLabel={t('moderation.ban.confirm', 'Ban')}
                     disabled={busy !== null}
                     loading={busy === user.userId}
                     onConfirm={() =>
@@ -325,17 +317,9 @@ function AccountResults(props: {
           <Tr key={account.id}>
             <Cells values={[account.username, account.email, account.userId]} />
             <Td>
-              <ConfirmedAction
-                variant="danger-light"
+              <BanButton
+                name={account.username}
                 fullWidth={false}
-                label={t('moderation.ban.button', 'Ban')}
-                title={t('moderation.ban.title', 'Ban {name}?', { name: account.username })}
-                body={t(
-                  'moderation.ban.body',
-                  '{name} is kept out of every room of the site until unbanned (Chat users page).',
-                  { name: account.username }
-                )}
-                confirmLabel={t('moderation.ban.confirm', 'Ban')}
                 disabled={props.busy !== null}
                 loading={props.busy === `account ${account.id}`}
                 onConfirm={() => props.onBan(account)}
