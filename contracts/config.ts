@@ -230,6 +230,11 @@ const pluginConfigObject = z.strictObject({
    * when iFlyChat lists it and no other entry owns it. Off: the entry gets a room of its own.
    */
   adoptExistingRoomIds: z.boolean().default(false),
+  /**
+   * Blocking a Users & Permissions user bans them in iFlyChat; unblocking unbans them
+   * (server/src/moderation/block-sync.ts). Off: blocking only revokes their chat tokens.
+   */
+  banBlockedUsers: z.boolean().default(false),
   /** How often the audit looks for what a lost event missed (one page of entries and rows a tick). */
   sweepIntervalSeconds: z.number().int().min(5).max(3_600).default(60),
   /**

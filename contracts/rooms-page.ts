@@ -45,7 +45,8 @@ const uid = z
     'must be a content type uid such as api::community.community'
   );
 
-const whole = (min: number, max: number, fallback: number) =>
+/** A whole number from `min` to `max` in a query string, `fallback` when absent. */
+export const whole = (min: number, max: number, fallback: number) =>
   z
     .union([z.string(), z.number()])
     .optional()

@@ -20,6 +20,8 @@ export const PERMISSIONS = {
   readRooms: 'plugin::iflychat.rooms.read',
   /** Link an entry to a room it never had (rooms of deleted entries, rooms made elsewhere). */
   linkAnyRoom: 'plugin::iflychat.rooms.link-any',
+  /** Who is online, kick, ban, history, transcripts, the moderation log (contracts/moderation.ts). */
+  moderate: 'plugin::iflychat.chat.moderate',
 } as const;
 
 /** Where a secret in force comes from: the config file / environment, the admin, or nowhere. */

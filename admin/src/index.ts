@@ -1,4 +1,4 @@
-import { Discuss } from '@strapi/icons';
+import { Discuss, User } from '@strapi/icons';
 import type { StrapiApp } from '@strapi/strapi/admin';
 
 import { PERMISSIONS } from '../../contracts/settings';
@@ -21,6 +21,14 @@ const plugin: StrapiApp['appPlugins'][string] = {
       intlLabel: { id: getTranslation('plugin.name'), defaultMessage: 'iFlyChat' },
       Component: () => import('./pages/Rooms'),
       permissions: [{ action: PERMISSIONS.readRooms, subject: null }],
+    });
+    // The Chat users page (moderation), for those with chat.moderate.
+    app.addMenuLink({
+      to: `plugins/${PLUGIN_ID}-chat-users`,
+      icon: User,
+      intlLabel: { id: getTranslation('chatUsers.title'), defaultMessage: 'Chat users' },
+      Component: () => import('./pages/ChatUsers'),
+      permissions: [{ action: PERMISSIONS.moderate, subject: null }],
     });
   },
 

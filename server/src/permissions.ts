@@ -14,6 +14,8 @@ export const ACTIONS = [
   // Linking an entry to a room it never had takes that room over (its history, its members):
   // an administrator's decision, not an editor's. Strapi gives it to the Super Admin only.
   { uid: 'rooms.link-any', displayName: 'Link any room to an entry', subCategory: 'rooms' },
+  // Who is online, kick, ban, banned IPs, room history, transcripts and the moderation log.
+  { uid: 'chat.moderate', displayName: 'Moderate the chat', subCategory: 'chat' },
 ].map((action) => ({ ...action, section: 'plugins', pluginName: PLUGIN_ID }));
 
 export async function registerPermissions(strapi: Core.Strapi): Promise<void> {

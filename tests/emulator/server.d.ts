@@ -108,8 +108,39 @@ export interface Emulator {
   /** The chats pages opened through the widget's JavaScript SDK (`iflychat.startChat`). */
   readonly startedChats: StartedChat[];
   requestsTo(fragment: string): RecordedRequest[];
+  /**
+   * Puts a user (a `token/generate` user_id) online in a room, seen from `ip`; false when
+   * iFlyChat would refuse them (banned, kicked in the last 15 minutes, IP banned).
+   */
+  online(
+    roomId: number | string,
+    user: { user_id: string; user_name: string; user_role?: string; ip?: string }
+  ): boolean;
+  /** A message from a user into a room (`time` in seconds, default now). */
+  say(roomId: number | string, userId: string, message: string, time?: number): ChatMessage;
+  readonly moderation: ModerationState;
   /** What iFlyChat decides when the token's user opens the room: `room_role` ∈ `user_roles`. */
   enter(key: string, roomId: number | string): RoomEntry;
+}
+
+export interface ChatMessage {
+  time: number;
+  from_id: string;
+  room_id: string;
+  from_name: string;
+  room_name: string;
+  message: string;
+  message_id: string;
+}
+
+export interface ModerationState {
+  /** room id → user ids online. */
+  online: Record<string, string[]>;
+  banned: string[];
+  kicked: string[];
+  bannedIps: string[];
+  /** room id → number of messages. */
+  messages: Record<string, number>;
 }
 
 export interface RoomEntry {

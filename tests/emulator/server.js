@@ -10,6 +10,7 @@
  */
 const http = require('node:http');
 
+const { createModerationBlock } = require('./moderation');
 const { createTokenBlock } = require('./tokens');
 const { serveWidget } = require('./widget');
 
@@ -86,7 +87,21 @@ const ROUTES = [
   { ...route('rooms.list'), op: 'list' },
   { ...route('token.generate'), op: 'token' },
   { ...route('token.delete'), op: 'token-delete' },
+  { ...route('room.users'), op: 'room-users' },
+  { ...route('users.list'), op: 'site-users' },
+  { ...route('user.kick'), op: 'kick' },
+  { ...route('user.ban'), op: 'ban' },
+  { ...route('user.unban'), op: 'unban' },
+  { ...route('users.banned'), op: 'banned' },
+  { ...route('ip.ban'), op: 'ip-ban' },
+  { ...route('ip.unban'), op: 'ip-unban' },
+  { ...route('ips.banned'), op: 'ips-banned' },
+  { ...route('threads.get'), op: 'threads-get' },
+  { ...route('threads.delete'), op: 'threads-delete' },
 ];
+
+/** The operations of the users and messages block (see moderation.js). */
+const MODERATION_OPS = new Set(ROUTES.slice(6).map((r) => r.op));
 
 /**
  * `latencyMs` delays every API call; with `latencyMaxMs` above it, each call waits a random time
@@ -118,6 +133,7 @@ function createEmulator(options = {}) {
     return Math.max(0, ...(options.rooms ?? []).map((room) => room.room_id)) + 1;
   }
   const tokens = createTokenBlock(state);
+  const moderation = createModerationBlock(state);
   const random = options.random ?? Math.random;
   /** @type {Set<import('node:net').Socket>} */
   const sockets = new Set();
@@ -181,6 +197,7 @@ function createEmulator(options = {}) {
       const rooms = [...state.rooms.values()];
       return { status: 200, json: { rooms, length: rooms.length } };
     }
+    if (MODERATION_OPS.has(op)) return moderation.perform(op, roomParam, body);
     // token/generate and token/{token}/delete (1.1 only): see tokens.js
     return tokens.perform(op, roomParam, body);
   }
@@ -270,12 +287,21 @@ function createEmulator(options = {}) {
         latencyMs: state.latencyMs,
         latencyMaxMs: state.latencyMaxMs,
         tokens: tokens.list(),
+        moderation: moderation.snapshot(),
       });
     }
     if (req.method === 'POST' && path === '/__control/configure') {
       const body = JSON.parse((await readBody(req)) || '{}');
       configure(body);
       return sendJson(res, 200, { ok: true });
+    }
+    if (req.method === 'POST' && path === '/__control/online') {
+      const body = JSON.parse((await readBody(req)) || '{}');
+      return sendJson(res, 200, { ok: moderation.putOnline(body.roomId, body.user) });
+    }
+    if (req.method === 'POST' && path === '/__control/say') {
+      const body = JSON.parse((await readBody(req)) || '{}');
+      return sendJson(res, 200, moderation.say(body.roomId, body.userId, body.message, body.time));
     }
     if (req.method === 'POST' && path === '/__control/reset') {
       reset();
@@ -467,6 +493,7 @@ function createEmulator(options = {}) {
     state.plan = { name: 'enterprise', refuse: [], jsSdk: true };
     state.startedChats.length = 0;
     tokens.reset();
+    moderation.reset();
   }
 
   // Idle keep-alive connections stay open for a minute (Node's default is 5 s). Several Strapi
@@ -517,6 +544,14 @@ function createEmulator(options = {}) {
      */
     enter(key, roomId) {
       return tokens.describe(key, Number(roomId));
+    },
+    /** Puts a user online in a room (false when banned, kicked or IP-banned). */
+    online: moderation.putOnline,
+    /** A message from a user into a room. */
+    say: moderation.say,
+    /** Who is online where, who is banned, how many messages each room holds. */
+    get moderation() {
+      return moderation.snapshot();
     },
     /** Requests to one operation, such as `room/create`. */
     requestsTo(/** @type {string} */ fragment) {

@@ -134,6 +134,7 @@ describe('authentication and permissions', () => {
       .map((action: { actionId: string }) => action.actionId)
       .sort();
     expect(actions).toEqual([
+      'plugin::iflychat.chat.moderate',
       'plugin::iflychat.rooms.link-any',
       'plugin::iflychat.rooms.manage',
       'plugin::iflychat.rooms.read',

@@ -32,6 +32,17 @@ describe('the list', () => {
       'rooms.list',
       'token.generate',
       'token.delete',
+      'room.users',
+      'users.list',
+      'user.kick',
+      'user.ban',
+      'user.unban',
+      'users.banned',
+      'ip.ban',
+      'ip.unban',
+      'ips.banned',
+      'threads.get',
+      'threads.delete',
     ]);
     for (const id of CALL_IDS) {
       const call = CATALOGUE[id];
@@ -117,7 +128,7 @@ describe('the client and the emulator read the same list', () => {
     const refused: string[] = [];
     for (const id of CALL_IDS) {
       const response = await fetch(
-        `${emulator.url}${callPath(id, '1.1', { roomId: '1', token: 't' })}`,
+        `${emulator.url}${callPath(id, '1.1', { roomId: '1', token: 't', userId: 'u1', ip: '10.0.0.1' })}`,
         {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },

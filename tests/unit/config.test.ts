@@ -37,6 +37,7 @@ describe('parsePluginConfig', () => {
       retryMaxDelayMs: 600_000,
       leaseSeconds: 120,
       adoptExistingRoomIds: false,
+      banBlockedUsers: false,
       sweepIntervalSeconds: 60,
       memberRoomsPerToken: 500,
       roleMap: {},

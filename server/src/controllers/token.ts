@@ -16,7 +16,12 @@ import { getService } from '../utils/get-service';
  * Strapi has error classes for 4xx statuses only; 502 and 503 get the same body shape here,
  * the one place that sends them.
  */
-function gatewayError(ctx: Context, status: 502 | 503, message: string, retryAfter?: number) {
+export function gatewayError(
+  ctx: Context,
+  status: 502 | 503,
+  message: string,
+  retryAfter?: number
+) {
   if (retryAfter !== undefined) ctx.set('Retry-After', String(retryAfter));
   ctx.status = status;
   ctx.body = {

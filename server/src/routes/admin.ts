@@ -1,4 +1,5 @@
 import { PERMISSIONS } from '../../../contracts/settings';
+import { moderationRoutes } from './moderation';
 import { roomsPageRoutes } from './rooms-page';
 
 /** Admin routes, mounted under `/iflychat`. */
@@ -62,6 +63,7 @@ export default {
       config: { policies: ['admin::isAuthenticatedAdmin'] },
     },
     ...roomsPageRoutes(guard),
+    ...moderationRoutes(guard),
     ...(['retry', 'unlink', 'link', 'recreate'] as const).map((action) => ({
       method: 'POST',
       path: `/rooms/${action}`,

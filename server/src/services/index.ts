@@ -1,4 +1,5 @@
 import { createBudgetService } from '../iflychat/budget';
+import { createModerationService } from '../moderation/service';
 import { createSettingsService } from '../settings/service';
 import { createPanelService } from '../panel/service';
 import { createRoomsPageService } from '../rooms-page/service';
@@ -12,4 +13,5 @@ export default {
   roomsPage: createRoomsPageService,
   tokens: createTokenService,
   budget: createBudgetService,
+  moderation: createModerationService,
 };

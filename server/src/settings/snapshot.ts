@@ -69,6 +69,7 @@ function settingsInForce(
     leaseSeconds: file.leaseSeconds,
     sweepIntervalSeconds: file.sweepIntervalSeconds,
     adoptExistingRoomIds: file.adoptExistingRoomIds,
+    banBlockedUsers: file.banBlockedUsers,
     memberRoomsPerToken: file.memberRoomsPerToken,
     allowedScriptHosts: file.allowedScriptHosts,
     roleMap: { ...(stored.roleMap ?? {}), ...file.roleMap },

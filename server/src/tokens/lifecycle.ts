@@ -9,6 +9,7 @@
  */
 import type { Core } from '@strapi/strapi';
 
+import { syncBlocked } from '../moderation/block-sync';
 import type { EffectiveSettings } from '../settings/service';
 import { getService } from '../utils/get-service';
 import { describe } from '../utils/errors';
@@ -23,6 +24,8 @@ interface LifecycleEvent {
   result?: unknown;
   state: {
     ids?: Array<number | string>;
+    /** An update of many users' `blocked`: whom it changes (the iFlyChat ban follows). */
+    blockIds?: Array<number | string>;
     /** An update: what the user's token is made of, and its values before the update. */
     carried?: ReturnType<typeof carriedAttributes>;
     before?: Awaited<ReturnType<typeof carriedFacts>>;
@@ -141,6 +144,9 @@ export function subscribeUserChanges(strapi: Core.Strapi): void {
     return afterCommit(() => void getService(strapi, 'tokens').revoke(id, why));
   };
   const review = () => afterCommit(() => getService(strapi, 'tokens').reviewGrants());
+  /** `banBlockedUsers`: the iFlyChat ban follows `blocked`, after the commit, never awaited. */
+  const followBlock = (id: number | string, blocked: boolean) =>
+    afterCommit(() => void syncBlocked(strapi, id, blocked));
   const idsMatching = async (where: unknown) => {
     const rows = (await strapi.db
       .query(USER_UID)
@@ -169,15 +175,27 @@ export function subscribeUserChanges(strapi: Core.Strapi): void {
       const id = idOf(event.result);
       if (!event.state.carried || id === undefined) return;
       const after = await carriedFacts(strapi, { id }, event.state.carried);
-      const change = changeOf(event.state.before ?? null, after);
+      const before = event.state.before ?? null;
+      const change = changeOf(before, after);
       if (change) await revoke(id, change);
+      if (before && after && before.blocked !== after.blocked) await followBlock(id, after.blocked);
     },
     async beforeUpdateMany(event: LifecycleEvent) {
-      if (touchesAccess(event.params?.data))
-        event.state.ids = await idsMatching(event.params?.where);
+      const data = event.params?.data;
+      if (touchesAccess(data)) event.state.ids = await idsMatching(event.params?.where);
+      if (typeof data?.blocked === 'boolean') {
+        event.state.blockIds = await idsMatching({
+          $and: [
+            event.params?.where ?? {},
+            { $or: [{ blocked: { $ne: data.blocked } }, { blocked: { $null: true } }] },
+          ],
+        });
+      }
     },
     async afterUpdateMany(event: LifecycleEvent) {
       for (const id of event.state.ids ?? []) await revoke(id, why(event.params?.data));
+      const blocked = event.params?.data?.blocked === true;
+      for (const id of event.state.blockIds ?? []) await followBlock(id, blocked);
     },
     async afterDelete(event: LifecycleEvent) {
       await revoke(idOf(event.result), 'deleted');

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 
 import type { BudgetService } from '../iflychat/budget';
+import type { ModerationService } from '../moderation/service';
 import type { SettingsService } from '../settings/service';
 import type { PanelService } from '../panel/service';
 import type { RoomsPageService } from '../rooms-page/service';
@@ -16,6 +17,7 @@ interface Services {
   roomsPage: RoomsPageService;
   tokens: TokenService;
   budget: BudgetService;
+  moderation: ModerationService;
 }
 
 /** The one typed way to reach the plugin's services. */

@@ -19,7 +19,7 @@ interface ActionResponse {
 }
 
 /** A button that asks before doing something that cannot be undone. */
-function ConfirmedAction({
+export function ConfirmedAction({
   variant,
   label,
   title,
@@ -28,6 +28,7 @@ function ConfirmedAction({
   disabled,
   loading,
   onConfirm,
+  fullWidth = true,
 }: {
   variant: 'danger-light' | 'tertiary';
   label: string;
@@ -37,6 +38,7 @@ function ConfirmedAction({
   disabled: boolean;
   loading: boolean;
   onConfirm: () => void;
+  fullWidth?: boolean;
 }) {
   const [open, setOpen] = React.useState(false);
   return (
@@ -46,7 +48,7 @@ function ConfirmedAction({
           type="button"
           variant={variant}
           size="S"
-          fullWidth
+          fullWidth={fullWidth}
           disabled={disabled}
           loading={loading}
         >

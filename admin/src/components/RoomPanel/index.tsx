@@ -13,6 +13,7 @@ import type { RoomStatus, RoomTarget } from '../../../../contracts/rooms';
 import { PERMISSIONS } from '../../../../contracts/settings';
 import { useT } from '../../utils/translate';
 import { RoomActions } from './RoomActions';
+import { RoomModeration } from './RoomModeration';
 import { StatusDetails } from './StatusDetails';
 import { useRoomStatus } from './useRoomStatus';
 
@@ -46,10 +47,11 @@ interface RoomPanelDescription {
 }
 
 // A constant, so that useRBAC checks it once. `rooms.manage` comes back as `canManage`,
-// `rooms.link-any` as `canLinkAny`.
+// `rooms.link-any` as `canLinkAny`, `chat.moderate` as `canModerate`.
 const ROOM_ACTIONS = [
   { action: PERMISSIONS.manageRooms, subject: null },
   { action: PERMISSIONS.linkAnyRoom, subject: null },
+  { action: PERMISSIONS.moderate, subject: null },
 ];
 
 interface LocaleQuery {
@@ -71,6 +73,7 @@ function RoomPanelContent({
   status,
   canManage,
   canLinkAny,
+  canModerate,
   onStatus,
 }: {
   title: string;
@@ -78,8 +81,10 @@ function RoomPanelContent({
   status: RoomStatus;
   canManage: boolean;
   canLinkAny: boolean;
+  canModerate: boolean;
   onStatus: (status: RoomStatus) => void;
 }) {
+  const roomId = status.link?.roomId;
   return (
     <Flex
       direction="column"
@@ -93,6 +98,7 @@ function RoomPanelContent({
       {canManage && (
         <RoomActions target={target} status={status} canLinkAny={canLinkAny} onStatus={onStatus} />
       )}
+      {canModerate && roomId && <RoomModeration roomId={roomId} />}
     </Flex>
   );
 }
@@ -135,7 +141,7 @@ export function RoomPanel({
   );
   const { state, refresh, replace } = useRoomStatus(target, versionOf(document, meta));
   const {
-    allowedActions: { canManage, canLinkAny },
+    allowedActions: { canManage, canLinkAny, canModerate },
   } = useRBAC(ROOM_ACTIONS);
   const retryLoad = React.useCallback(() => void refresh(), [refresh]);
 
@@ -158,6 +164,7 @@ export function RoomPanel({
         status={state.status}
         canManage={canManage}
         canLinkAny={canLinkAny}
+        canModerate={canModerate}
         onStatus={replace}
       />
     ),
