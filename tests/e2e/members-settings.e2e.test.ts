@@ -12,11 +12,13 @@ import {
   adminSession,
   bootPlayground,
   COMMUNITY,
-  GROUP,
   settle,
   waitFor,
   type Playground,
 } from '../helpers/playground';
+
+/** The playground's Topic: a type with no relation to users. */
+const TOPIC = 'api::topic.topic';
 
 const USER = 'plugin::users-permissions.user';
 
@@ -68,7 +70,7 @@ it('binds Community to its members, with a role let in besides them', async () =
   await page.getByRole('heading', { name: 'Connection' }).waitFor();
 
   for (const [type, name] of [
-    [GROUP, 'Group'],
+    [TOPIC, 'Topic'],
     [COMMUNITY, 'Community'],
   ]) {
     await page.getByRole('combobox', { name: 'Content type to bind' }).click();
@@ -76,13 +78,13 @@ it('binds Community to its members, with a role let in besides them', async () =
     await page.getByRole('button', { name: 'Bind content type' }).click();
     await page.getByTestId(`binding-${type}`).waitFor();
   }
-  // Group has no relation to users: no members-only rooms there.
+  // Topic has no relation to users: no members-only rooms there.
   const members = 'The members listed in a relation to users';
-  expect(await options(page.getByTestId(`binding-${GROUP}`), 'Who the room is for')).not.toContain(
+  expect(await options(page.getByTestId(`binding-${TOPIC}`), 'Who the room is for')).not.toContain(
     members
   );
   await page
-    .getByTestId(`binding-${GROUP}`)
+    .getByTestId(`binding-${TOPIC}`)
     .getByRole('button', { name: /Unbind|Remove/ })
     .click();
 
@@ -102,7 +104,7 @@ it('binds Community to its members, with a role let in besides them', async () =
     members: 'members',
     alsoRole: 'authenticated',
   });
-  expect(saved.contentTypes[GROUP]).toBeUndefined();
+  expect(saved.contentTypes[TOPIC]).toBeUndefined();
 });
 
 it("shows a published Community's member count in its room panel", async () => {
