@@ -7,7 +7,7 @@
 import type { Browser, Page } from 'playwright-core';
 
 import { createEmulator, type Emulator } from '../emulator/server';
-import { launchBrowser, screenshot, signInOnChatPage } from '../helpers/browser';
+import { launchBrowser, screenshot, signInOnChatPage, signOutOfChatPage } from '../helpers/browser';
 import {
   bootPlayground,
   COMMUNITY,
@@ -103,7 +103,7 @@ it('a user of Authenticated enters the room for Authenticated, not the Members r
 });
 
 it('a user of the Members role is a moderator in the Members room and not allowed in the other', async () => {
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signOutOfChatPage(page);
   await signIn('max');
   const lounge = room('#mine', 'Members lounge');
   await lounge.and(page.locator('[data-iflychat-rendered="true"]')).waitFor();

@@ -7,7 +7,7 @@
 import type { Browser, Page } from 'playwright-core';
 
 import { createEmulator, type Emulator } from '../emulator/server';
-import { launchBrowser, screenshot, signInOnChatPage } from '../helpers/browser';
+import { launchBrowser, screenshot, signInOnChatPage, signOutOfChatPage } from '../helpers/browser';
 import {
   bootPlayground,
   COMMUNITY,
@@ -110,7 +110,7 @@ it('Ada, a member, enters the Hikers room', async () => {
 });
 
 it('Max, of the same role but not a member, does not', async () => {
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signOutOfChatPage(page);
   await signIn('max');
   const room = await hikers();
   expect(room.roomRole).toBe(`room role: ${hikersRole}`);

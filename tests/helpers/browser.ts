@@ -54,6 +54,16 @@ export async function logIn(
   await page.waitForURL(/\/admin(\/)?$/);
 }
 
+/**
+ * Signs out on the playground's chat page, which reloads itself once the widget has signed out:
+ * resolves when that reload has loaded (a navigation started before it would be aborted by it).
+ */
+export async function signOutOfChatPage(page: Page) {
+  const reloaded = page.waitForEvent('load');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await reloaded;
+}
+
 /** Signs one of the demo's site users in on the playground's chat page (`/chat/`). */
 export async function signInOnChatPage(page: Page, baseUrl: string, username: string) {
   await page.goto(`${baseUrl}/chat/`);
