@@ -98,6 +98,20 @@ export function isIflychatError(error: unknown): error is IflychatError {
 }
 
 /**
+ * A success answer that lacks `what`: the call may have been acted on. None of the answer is
+ * kept (it may hold a token, or the remote server's own text).
+ */
+export function answerWithout(path: string, what: string): IflychatApiError {
+  return new IflychatApiError({
+    path,
+    status: 200,
+    body: '',
+    invalidAnswer: true,
+    message: `iFlyChat answered ${path} without ${what}`,
+  });
+}
+
+/**
  * The plugin's own words for an error status. The answer's body is never part of them: it is
  * the remote server's text, and these messages reach the room panel, `lastError` and room
  * events (the body stays on {@link IflychatApiError.body}, redacted, for code that needs it).

@@ -8,7 +8,7 @@ import { z } from 'zod';
 
 import { callPath, type CallId } from './catalogue';
 import type { IflychatClient } from './client';
-import { IflychatApiError } from './errors';
+import { answerWithout } from './errors';
 
 type Requester = Pick<IflychatClient, 'request' | 'apiVersion'>;
 
@@ -86,16 +86,6 @@ const message = z.looseObject({
 });
 const success = z.looseObject({ success: z.union([z.literal(true), z.literal('true')]) });
 
-function invalid(path: string, what: string): IflychatApiError {
-  return new IflychatApiError({
-    path,
-    status: 200,
-    body: '',
-    invalidAnswer: true,
-    message: `iFlyChat answered ${path} without ${what}`,
-  });
-}
-
 /** The items of a list answer that fit `item`; the others (no id...) are skipped. */
 function items<T>(list: unknown[], item: z.ZodType<T>): T[] {
   return list.flatMap((entry) => {
@@ -119,13 +109,13 @@ async function call(
 
 async function action(client: Requester, callId: CallId, params: Record<string, string>) {
   const { path, answer } = await call(client, callId, params);
-  if (!success.safeParse(answer).success) throw invalid(path, '"success": true');
+  if (!success.safeParse(answer).success) throw answerWithout(path, '"success": true');
 }
 
 async function userList(client: Requester, callId: CallId, params: Record<string, string>) {
   const { path, answer } = await call(client, callId, params);
   const read = usersAnswer.safeParse(answer);
-  if (!read.success) throw invalid(path, 'a list of users');
+  if (!read.success) throw answerWithout(path, 'a list of users');
   return items(read.data, chatUser).map((user): ChatUser => ({
     userId: user.user_id,
     name: user.user_name,
@@ -139,7 +129,7 @@ async function userList(client: Requester, callId: CallId, params: Record<string
 async function bareList<T>(client: Requester, callId: CallId, item: z.ZodType<T>, what: string) {
   const { path, answer } = await call(client, callId, {});
   const read = z.array(z.unknown()).max(100_000).safeParse(answer);
-  if (!read.success) throw invalid(path, what);
+  if (!read.success) throw answerWithout(path, what);
   return items(read.data, item);
 }
 
@@ -174,7 +164,7 @@ export const moderationCalls = {
     if (query.limit !== undefined) body.limit = String(query.limit);
     const { path, answer } = await call(client, 'threads.get', {}, body);
     const read = z.array(z.unknown()).max(100_000).safeParse(answer);
-    if (!read.success) throw invalid(path, 'a list of messages');
+    if (!read.success) throw answerWithout(path, 'a list of messages');
     return items(read.data, message).map((entry) => ({
       time: entry.time,
       fromId: entry.from_id,
@@ -188,6 +178,6 @@ export const moderationCalls = {
   /** `threads/delete` with `room_id`: the room's whole history. */
   async clearHistory(client: Requester, roomId: string): Promise<void> {
     const { path, answer } = await call(client, 'threads.delete', {}, { room_id: roomId });
-    if (!success.safeParse(answer).success) throw invalid(path, '"success": true');
+    if (!success.safeParse(answer).success) throw answerWithout(path, '"success": true');
   },
 };

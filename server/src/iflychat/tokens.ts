@@ -6,7 +6,7 @@
 import type { ChatRole } from '../../../contracts/users';
 import { callPath } from './catalogue';
 import type { IflychatClient } from './client';
-import { IflychatApiError } from './errors';
+import { answerWithout } from './errors';
 
 export const TOKEN_GENERATE_PATH = callPath('token.generate', '1.1');
 
@@ -45,28 +45,17 @@ export function tokenFields(params: TokenParams) {
   };
 }
 
-function invalidAnswer(path: string, what: string): IflychatApiError {
-  // The answer may hold a token: none of it is kept.
-  return new IflychatApiError({
-    path,
-    status: 200,
-    body: '',
-    invalidAnswer: true,
-    message: `iFlyChat answered ${path} without ${what}`,
-  });
-}
-
 /**
  * Reads `{"key": "…", "expires_in": "67770"}`; iFlyChat's own sample spells the second key
  * `"expires_in "`, so both are accepted.
  */
 export function parseTokenAnswer(answer: unknown, path = TOKEN_GENERATE_PATH): IssuedToken {
   if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) {
-    throw invalidAnswer(path, 'a token');
+    throw answerWithout(path, 'a token');
   }
   const key = Object.hasOwn(answer, 'key') ? (answer as { key: unknown }).key : undefined;
   if (typeof key !== 'string' || !/^[\x21-\x7e]{1,2048}$/.test(key)) {
-    throw invalidAnswer(path, 'a token "key"');
+    throw answerWithout(path, 'a token "key"');
   }
   const raw = ['expires_in', 'expires_in '].find((name) => Object.hasOwn(answer, name));
   const value = raw === undefined ? undefined : (answer as Record<string, unknown>)[raw];
@@ -77,7 +66,7 @@ export function parseTokenAnswer(answer: unknown, path = TOKEN_GENERATE_PATH): I
         ? Number(value)
         : NaN;
   if (!Number.isSafeInteger(seconds) || seconds <= 0) {
-    throw invalidAnswer(path, 'a positive "expires_in"');
+    throw answerWithout(path, 'a positive "expires_in"');
   }
   return { token: key, expiresInSeconds: seconds };
 }

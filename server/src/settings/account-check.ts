@@ -19,7 +19,7 @@ import {
 } from '../../../contracts/settings';
 import { CATALOGUE, callPath } from '../iflychat/catalogue';
 import type { IflychatClient } from '../iflychat/client';
-import { IflychatApiError, isIflychatError } from '../iflychat/errors';
+import { answerWithout, IflychatApiError, isIflychatError } from '../iflychat/errors';
 import { deleteToken, generateToken } from '../iflychat/tokens';
 import { parseOr400 } from '../utils/validation';
 import type { FileSettings } from './file';
@@ -148,7 +148,7 @@ async function checkRooms({ client, log }: Steps, lines: Draft[]): Promise<strin
       ? rooms.find((listed) => listed.roomId === roomId)
       : rooms.find((listed) => listed.name === room.name || listed.name === edited.name);
     if (!roomId) roomId = found?.roomId;
-    else if (!found) throw notListed(callPath('rooms.list', v));
+    else if (!found) throw answerWithout(callPath('rooms.list', v), 'the room just created');
   });
 
   if (!roomId) {
@@ -168,16 +168,6 @@ async function checkRooms({ client, log }: Steps, lines: Draft[]): Promise<strin
 }
 
 const NO_ROOM = 'not tried: no room was created.';
-
-function notListed(path: string): IflychatApiError {
-  return new IflychatApiError({
-    path,
-    status: 200,
-    body: '',
-    invalidAnswer: true,
-    message: `iFlyChat answered ${path} without the room just created`,
-  });
-}
 
 /** The token calls: a token for a throwaway user (the least role), then deleted. */
 async function checkTokens({ client, appId }: Steps, lines: Draft[]): Promise<void> {

@@ -47,9 +47,12 @@ export function createRoomClaims(strapi: Core.Strapi) {
         .insert({ room_id: roomId, link_key: linkKey })
         .onConflict('room_id')
         .ignore();
-      // Where the insert can say whether it inserted, a new claim needs no second look.
-      if (returns && ((await insert.returning('link_key')) as unknown[]).length === 1) return;
-      if (!returns) await insert;
+      if (returns) {
+        // The insert says whether it inserted: a new claim needs no second look.
+        if (((await insert.returning('link_key')) as unknown[]).length === 1) return;
+      } else {
+        await insert;
+      }
       if ((await firstOwner(CLAIMS_TABLE, roomId, trx)) !== linkKey) {
         throw new RoomOwnedError(roomId);
       }

@@ -3,8 +3,10 @@
  * notification, and a section with its title and error.
  */
 import * as React from 'react';
-import { Box, Flex, Typography } from '@strapi/design-system';
+import { Typography } from '@strapi/design-system';
 import { useAPIErrorHandler, useFetchClient, useNotification } from '@strapi/strapi/admin';
+
+import { Section as Card } from '../Settings/Section';
 
 export type Loaded<T> =
   { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'ready'; data: T };
@@ -51,35 +53,25 @@ export function useAction() {
   return { busy, act };
 }
 
-export function Section(props: {
+/** The settings pages' card, with an error line under its title when a list could not load. */
+export function Section({
+  error,
+  children,
+  ...card
+}: {
   title: string;
   error?: string;
   actions?: React.ReactNode;
   children: React.ReactNode;
 }) {
   return (
-    <Box
-      tag="section"
-      aria-label={props.title}
-      background="neutral0"
-      hasRadius
-      shadow="tableShadow"
-      padding={6}
-    >
-      <Flex direction="column" alignItems="stretch" gap={4}>
-        <Flex justifyContent="space-between">
-          <Typography variant="delta" tag="h2">
-            {props.title}
-          </Typography>
-          {props.actions}
-        </Flex>
-        {props.error && (
-          <Typography variant="pi" textColor="danger600" role="alert">
-            {props.error}
-          </Typography>
-        )}
-        {props.children}
-      </Flex>
-    </Box>
+    <Card {...card}>
+      {error && (
+        <Typography variant="pi" textColor="danger600" role="alert">
+          {error}
+        </Typography>
+      )}
+      {children}
+    </Card>
   );
 }
