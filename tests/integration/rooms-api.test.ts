@@ -276,6 +276,9 @@ describe('POST /iflychat/rooms/link', () => {
     const other = await entry('Room to adopt');
     const [adoptable] = await roomIdsOnEntry(other);
     await act('unlink', { documentId: other });
+    // The worker done with both unlinks: none of its runs takes the linked row before the answer
+    // shows what Link recorded (it edits the room to the entry's name afterwards).
+    await settle(pg.strapi);
 
     const response = await act('link', { documentId, roomId: Number(adoptable) });
     expect(response.status).toBe(200);
