@@ -47,23 +47,17 @@ export function createSettingsService({ strapi }: { strapi: Core.Strapi }) {
       snapshots.reset();
     },
 
-    /** The settings in force (cached for a few seconds; saving here refreshes at once). */
+    /**
+     * The settings in force (cached for a few seconds; saving here refreshes at once). Safe to
+     * await anywhere, also inside a transaction (see `current()` in `snapshot.ts`).
+     */
     async get(): Promise<EffectiveSettings> {
       return (await snapshots.current()).settings;
     },
 
-    /** The last settings read, for hot paths that must not wait (such as the worker's pool size). */
+    /** The last settings read, for synchronous knobs (such as the worker's pool size). */
     cached(): EffectiveSettings | undefined {
       return snapshots.cached()?.settings;
-    },
-
-    /**
-     * The settings last read, without waiting for a new read (read now only when none was yet).
-     * For code that runs inside a transaction: a read started elsewhere may be waiting for the
-     * connection that transaction holds (SQLite has one), and waiting for it would never end.
-     */
-    async lastRead(): Promise<EffectiveSettings> {
-      return snapshots.cached()?.settings ?? (await snapshots.current()).settings;
     },
 
     /** The app id in force (public: iFlyChat shows it to every visitor of a page with the widget). */

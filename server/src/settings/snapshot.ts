@@ -203,9 +203,15 @@ export function createSnapshots({
     /** Reads the settings again now. */
     refresh,
 
-    /** The settings in force, read again when the last read is more than a few seconds old. */
+    /**
+     * The settings in force, read again when the last read is more than a few seconds old. Safe
+     * inside a transaction: there a read started elsewhere may be waiting for the connection the
+     * transaction holds (SQLite has one), so it is never waited for; the last snapshot serves, or
+     * (none yet) a read made in the transaction itself.
+     */
     async current(): Promise<Snapshot> {
       if (snapshot && Date.now() - snapshot.loadedAt < CACHE_MS) return snapshot;
+      if (strapi.db.inTransaction()) return snapshot ?? refresh();
       refreshing ??= refresh().finally(() => {
         refreshing = undefined;
       });

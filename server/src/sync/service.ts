@@ -172,7 +172,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     /** Whether publishes of `uid` get rooms: asked inside the publish's transaction. */
     async isBound(uid: string): Promise<boolean> {
       try {
-        return Boolean(bindingFor((await settings().lastRead()).contentTypes, uid));
+        return Boolean(bindingFor((await settings().get()).contentTypes, uid));
       } catch (error) {
         log.error(`[iflychat] could not read the settings: ${describe(error)}`);
         return false;
@@ -180,7 +180,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     },
     /** The room id attribute of a bound type (a copy of an entry is made without it). */
     async roomIdFieldOf(uid: string): Promise<string | null> {
-      return bindingFor((await settings().lastRead()).contentTypes, uid)?.roomIdField ?? null;
+      return bindingFor((await settings().get()).contentTypes, uid)?.roomIdField ?? null;
     },
     /** What the Document Service middleware reports after commit (`intake.ts`). */
     intake,

@@ -160,7 +160,7 @@ export function subscribeUserChanges(strapi: Core.Strapi): void {
     const { attributes } = strapi.contentTypes[USER_UID as keyof typeof strapi.contentTypes] as {
       attributes: UserAttributes;
     };
-    return carriedAttributes(attributes, await getService(strapi, 'settings').lastRead());
+    return carriedAttributes(attributes, await getService(strapi, 'settings').get());
   };
 
   const subscriber = {

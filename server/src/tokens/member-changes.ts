@@ -150,7 +150,7 @@ export function watchMembership(strapi: Core.Strapi): void {
 
   const middleware = async (ctx: DocumentCall, next: Next) => {
     if (!WRITES.has(ctx.action)) return next();
-    const { contentTypes } = await settings().lastRead();
+    const { contentTypes } = await settings().get();
     if (ctx.uid === USER_UID) {
       const userModel = strapi.contentTypes[USER_UID as keyof typeof strapi.contentTypes];
       const inverse = inverseMemberAttributes(userModel, contentTypes);
