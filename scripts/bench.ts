@@ -537,6 +537,7 @@ async function bulk(emulator: RemoteEmulator, concurrency: number) {
       // Until the first call: mostly Strapi's own work after a publish commits (it reads every
       // entry back for its events, which holds the event loop on SQLite).
       first_call_seconds: round((firstCall - returned) / 1000),
+      from_first_call_pool_ratio: round((done - firstCall) / 1000 / poolSeconds, 3),
       strapi_events_seconds: round((lastEventAt - returned) / 1000),
       strapi_events: events,
     });
@@ -724,6 +725,18 @@ function table() {
           r.floor_ratio as number,
           FLOOR_TARGETS[c],
           `floor ${r.floor_seconds} s; pool ${r.pool_floor_ratio} × floor`
+        )
+      );
+      // Before the first call, Strapi reads every entry back for its own events (the same work
+      // tells a site's webhook receiver): shown apart, so that the plugin's share can be seen.
+      put(
+        `bulk ${r.entries} @${c}, from 1st call × pool`,
+        'reference',
+        db,
+        cell(
+          r.from_first_call_pool_ratio as number,
+          undefined,
+          `Strapi's events ${r.strapi_events_seconds} s, first call at ${r.first_call_seconds} s`
         )
       );
     } else if (r.figure === 'audit_tick') {

@@ -21,6 +21,9 @@ module.exports = {
     '<rootDir>/tests/integration/instances-mysql.test.ts',
     '<rootDir>/tests/integration/tokens.test.ts',
     '<rootDir>/tests/integration/members.test.ts',
+    // Moderation's log writes and Retry failed's capped compare-and-set, on the server databases too.
+    '<rootDir>/tests/integration/moderation.test.ts',
+    '<rootDir>/tests/integration/rooms-retry-failed.test.ts',
   ],
   testPathIgnorePatterns: ['/node_modules/'],
   globalSetup: '<rootDir>/tests/helpers/mysql-setup.ts',

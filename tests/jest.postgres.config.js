@@ -23,6 +23,9 @@ module.exports = {
     '<rootDir>/tests/integration/timezones.test.ts',
     // Chat-token revocation across two Strapi processes.
     '<rootDir>/tests/integration/revocation.test.ts',
+    // Moderation's log writes and Retry failed's capped compare-and-set, on the server databases too.
+    '<rootDir>/tests/integration/moderation.test.ts',
+    '<rootDir>/tests/integration/rooms-retry-failed.test.ts',
   ],
   testPathIgnorePatterns: ['/node_modules/'],
   globalSetup: '<rootDir>/tests/helpers/postgres-setup.ts',

@@ -29,6 +29,9 @@ beforeAll(async () => {
   emulator = await createEmulator().start();
   pg = await bootPlayground({
     pluginConfig: playgroundConfig(emulator, {
+      // Calls held while a test acts must not time out on a loaded machine: a timed-out call is
+      // retried after a backoff, which idle() does not wait for, and the test would look early.
+      timeoutMs: 10_000,
       maxAttempts: 3,
       retryBaseDelayMs: 50,
       retryMaxDelayMs: 100,

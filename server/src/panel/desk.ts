@@ -84,7 +84,7 @@ export function createRoomDesk({ strapi, links, claims, entries, wake }: DeskDep
     /** Whether the entry is published with its chat on (the binding's `enabled` field). */
     async hasChat(scope: RoomScope, binding: Binding): Promise<boolean> {
       if (typeof binding.enabled !== 'object') return entries.isPublished(scope);
-      const { published } = await entries.present(scope, binding);
+      const [{ published }] = await entries.presentAll(scope.contentType, [scope], binding);
       return published !== null && chatEnabled(binding, published);
     },
 

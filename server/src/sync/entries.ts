@@ -24,9 +24,16 @@ export function scopeOf(link: Scoped) {
   };
 }
 
+/** What a room's entry says now (see `presentAll`). */
+export interface Present {
+  published: Entry | null;
+  exists: boolean;
+  fieldValues: unknown[];
+}
+
 export function createEntries(strapi: Core.Strapi) {
   const queryOf = (uid: string) => strapi.db.query(uid);
-  /** Whether a transaction gives a read of several statements one snapshot (see `present`). */
+  /** Whether a transaction gives a read of several statements one snapshot (see `presentAll`). */
   const snapshots = strapi.db.dialect.client !== 'postgres';
   const attributeType = (uid: string, field: string) =>
     (
@@ -34,43 +41,55 @@ export function createEntries(strapi: Core.Strapi) {
         { type?: string } | undefined
     )?.type;
 
-  /** Of a document's published rows, the one the room is named after: the default locale's. */
-  async function pickEntry(rows: Entry[]): Promise<Entry | null> {
-    if (rows.length <= 1) return rows[0] ?? null;
+  /** The default locale, when a type is localized: the room of a whole document is named after it. */
+  async function defaultLocale(): Promise<string | undefined> {
     const locales = strapi
       .plugin('i18n')
       ?.service<{ getDefaultLocale(): Promise<string | undefined> }>('locales');
-    const defaultLocale = await locales?.getDefaultLocale().catch(() => undefined);
-    return rows.find((row) => row.locale === defaultLocale) ?? rows[0];
+    return locales?.getDefaultLocale().catch(() => undefined);
   }
 
   return {
     attributeType,
 
     /**
-     * The published entry the room is named after, with the relations the binding reads, and
-     * whether any version of it exists. The rows and their relations are two queries: on SQLite
-     * and MySQL they are read in one transaction, which an unpublish cannot split. PostgreSQL's
-     * READ COMMITTED gives each statement its own snapshot even in a transaction, so there they
-     * are read without one: a split read is followed by the unpublish's own mark, which runs
-     * the row again.
+     * For each room of one content type: the published entry it is named after (the default
+     * locale's, when there are several), with the relations the binding reads, whether any
+     * version of it exists, and the room id its rows hold. One read for all of them: the rows
+     * and their relations are two queries, on SQLite and MySQL in one transaction, which an
+     * unpublish cannot split. PostgreSQL's READ COMMITTED gives each statement its own snapshot
+     * even in a transaction, so there they are read without one: a split read is followed by
+     * the unpublish's own mark, which runs the row again.
      */
-    async present(
-      link: Scoped,
-      binding: Binding
-    ): Promise<{ published: Entry | null; exists: boolean; fieldValues: unknown[] }> {
-      const uid = link.contentType;
+    async presentAll(uid: string, links: Scoped[], binding: Binding): Promise<Present[]> {
       const populate = relationFieldsToPopulate(binding).filter(
         (field) => attributeType(uid, field) === 'relation'
       );
-      const read = () => queryOf(uid).findMany({ where: scopeOf(link), populate });
+      const documentIds = [...new Set(links.map((link) => link.entryDocumentId))];
+      const read = () =>
+        queryOf(uid).findMany({ where: { documentId: { $in: documentIds } }, populate });
       const rows = (await (snapshots ? strapi.db.transaction(read) : read())) as Entry[];
-      const published = rows.filter((row) => row.publishedAt);
-      return {
-        published: await pickEntry(published),
-        exists: rows.length > 0,
-        fieldValues: rows.map((row) => row[binding.roomIdField]),
+      let wanted: Promise<string | undefined> | undefined;
+      /** Of several published rows (locales of one document), the default locale's. */
+      const pick = async (published: Entry[]) => {
+        const locale = await (wanted ??= defaultLocale());
+        return published.find((row) => row.locale === locale) ?? published[0];
       };
+      return Promise.all(
+        links.map(async (link) => {
+          const mine = rows.filter(
+            (row) =>
+              row.documentId === link.entryDocumentId &&
+              (link.entryLocale === ALL_LOCALES || row.locale === link.entryLocale)
+          );
+          const published = mine.filter((row) => row.publishedAt);
+          return {
+            published: published.length > 1 ? await pick(published) : (published[0] ?? null),
+            exists: mine.length > 0,
+            fieldValues: mine.map((row) => row[binding.roomIdField]),
+          };
+        })
+      );
     },
 
     /**

@@ -9,6 +9,7 @@
  */
 import type { Core } from '@strapi/strapi';
 
+import type { Binding } from '../../../contracts/config';
 import type { BackfillProgress } from '../../../contracts/settings';
 import { bindingFor } from '../config/bindings';
 import { emitRoomEvent } from '../events/room-events';
@@ -20,7 +21,7 @@ import { retryDelayMs } from '../utils/backoff';
 import { gatedCalls, keepLease } from './calls';
 import { describe } from '../utils/errors';
 import { MAX_INTEGER_ROOM_ID, RUNS_PER_CALL_SLOT } from './constants';
-import { createEntries } from './entries';
+import { createEntries, type Present } from './entries';
 import { createIntake, roomPerLocale } from './intake';
 import { createLinks, type Held } from './links';
 import { desiredRoom, shapeFits } from './plan';
@@ -51,19 +52,17 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
   const leaseMs = (config: EffectiveSettings) =>
     Math.max(config.leaseSeconds * 1000, config.timeoutMs * 3);
 
-  /** The present of a held row: what its room should be, from the entry and the settings. */
-  async function read(job: Held, config: EffectiveSettings): Promise<PresentRead> {
-    const binding = bindingFor(config.contentTypes, job.contentType);
-    if (!binding) {
-      return {
-        desired: { kind: 'leave', why: 'unbound' },
-        entryRowId: job.entryRowId,
-        roomIdField: null,
-        fieldValues: [],
-      };
-    }
+  /** A row a claim won, with the settings of that claim and what its entry says (`readAll`). */
+  interface Claimed {
+    job: Held;
+    config: EffectiveSettings;
+    present: Promise<PresentRead>;
+  }
+
+  /** What a row's room should be, from the settings and what its entry says now. */
+  function presentOf(job: Held, config: EffectiveSettings, binding: Binding, entry: Present) {
     const fits = shapeFits(roomPerLocale(strapi, job.contentType, binding), job.entryLocale);
-    const { published, exists, fieldValues } = await entries.present(job, binding);
+    const { published, exists, fieldValues } = entry;
     const carried =
       config.adoptExistingRoomIds && job.syncedAtMs === null && published
         ? asText(published[binding.roomIdField]) || null
@@ -85,8 +84,37 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     };
   }
 
-  async function run(job: Held): Promise<void> {
-    const config = await settings().get();
+  /**
+   * Reads the present of the rows a claim won, after the claim: the entries of each content type
+   * in one query, not one per row. A change committed after the read is marked after the claim,
+   * so the row runs again (what a run saw is always at least as new as its claim).
+   */
+  function readAll(jobs: Held[], config: EffectiveSettings): Claimed[] {
+    const presents = new Map<Held, Promise<PresentRead>>();
+    for (const uid of new Set(jobs.map((job) => job.contentType))) {
+      const rows = jobs.filter((job) => job.contentType === uid);
+      const binding = bindingFor(config.contentTypes, uid);
+      const all = binding ? entries.presentAll(uid, rows, binding) : null;
+      // Handled here too: a run that ends before it reads (no API key) leaves no rejection.
+      all?.catch(() => undefined);
+      rows.forEach((job, i) => {
+        presents.set(
+          job,
+          binding && all
+            ? all.then((read) => presentOf(job, config, binding, read[i]))
+            : Promise.resolve({
+                desired: { kind: 'leave', why: 'unbound' },
+                entryRowId: job.entryRowId,
+                roomIdField: null,
+                fieldValues: [],
+              })
+        );
+      });
+    }
+    return jobs.map((job) => ({ job, config, present: presents.get(job) as Promise<PresentRead> }));
+  }
+
+  async function run({ job, config, present }: Claimed): Promise<void> {
     const client = await settings().getClient();
     if (!client) {
       await links.release(job, 60_000);
@@ -97,7 +125,7 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
       await reconcile(job, {
         store,
         calls: gatedCalls(client, lease, gate, config.timeoutMs),
-        read: (held) => read(held, config),
+        read: () => present,
         maxAttempts: config.maxAttempts,
         retryDelayMs: (attempts, retryAfter) =>
           retryDelayMs(attempts, retryAfter, Math.random, {
@@ -119,13 +147,14 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
     }
   }
 
-  const loop = createWorkerLoop<Held>({
+  const loop = createWorkerLoop<Claimed>({
     async claim(limit) {
       // Without an API key nothing can be done: rows wait, unclaimed, until one is saved.
       if (!(await settings().getClient())) return { due: 0, claimed: [] };
       const ids = await links.findDue(limit);
       const config = await settings().get();
-      return { due: ids.length, claimed: await links.claim(ids, leaseMs(config)) };
+      const claimed = await links.claim(ids, leaseMs(config));
+      return { due: ids.length, claimed: readAll(claimed, config) };
     },
     run,
     nextDueInMs: () => links.nextDueInMs(),
