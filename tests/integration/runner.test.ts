@@ -109,6 +109,74 @@ describe('a publish while the job runs', () => {
   });
 });
 
+describe('rows claimed together', () => {
+  it('each room follows its own entry (their entries are read in one query per type)', async () => {
+    const publicRole = await roleId(pg.strapi, 'public');
+    const wanted = [
+      { uid: COMMUNITY, name: 'Batch open', isPrivate: false, audience, role: '2' },
+      { uid: COMMUNITY, name: 'Batch closed', isPrivate: true, audience, role: '2' },
+      { uid: COMMUNITY, name: 'Batch public', isPrivate: false, audience: publicRole, role: '1' },
+      { uid: GROUP, name: 'Batch group', isPrivate: true, audience: publicRole, role: '1' },
+      { uid: COMMUNITY, name: 'Batch last', isPrivate: true, audience: publicRole, role: '1' },
+    ];
+    const docs: Array<{ documentId: string }> = [];
+    for (const { uid, name, isPrivate, audience: role } of wanted) {
+      docs.push(
+        await documents(uid).create({ data: { name, isPrivate, audience: role } as never })
+      );
+    }
+    // One transaction: the marks are written together after it commits, and claimed together.
+    const claims = jest.spyOn(sync().links, 'claim');
+    await pg.strapi.db.transaction(async () => {
+      for (const [i, doc] of docs.entries()) {
+        await documents(wanted[i].uid).publish({ documentId: doc.documentId });
+      }
+    });
+    await settle(pg.strapi);
+    const won = await Promise.all(claims.mock.results.map((result) => result.value));
+    claims.mockRestore();
+    expect(Math.max(...won.map((rows: unknown[]) => rows.length))).toBeGreaterThan(1);
+
+    for (const [i, { uid, name, isPrivate, role }] of wanted.entries()) {
+      const rooms = roomsNamed(name);
+      expect(rooms).toHaveLength(1);
+      expect(rooms[0]).toMatchObject({ room_private: isPrivate ? '1' : '0', room_role: role });
+      const rows = await entryRows(pg.strapi, uid, docs[i].documentId);
+      for (const row of rows) expect(String(row.roomId)).toBe(String(rooms[0].room_id));
+    }
+  });
+});
+
+describe('a claim whose entry read fails', () => {
+  it('retries its rows, and a row that ends before reading leaves no unhandled rejection', async () => {
+    const done = await published(COMMUNITY, 'Read fails, done before');
+    const doc = await draft(COMMUNITY, { name: 'Read fails' });
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    const reads = jest
+      .spyOn(sync().entries, 'presentAll')
+      .mockRejectedValueOnce(new Error('the database went away'));
+    try {
+      // A row out of attempts ends before it reads; the other is claimed with it and retried.
+      await pg.strapi.db
+        .connection('iflychat_room_links')
+        .where('entry_document_id', done.documentId)
+        .update({ want_seq: pg.strapi.db.connection.raw('want_seq + 1'), attempts: 9 });
+      await documents(COMMUNITY).publish({ documentId: doc.documentId });
+      await waitFor(async () => (await linkOf(doc.documentId))?.status === 'created');
+      await waitFor(async () => (await linkOf(done.documentId))?.status === 'failed');
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      reads.mockRestore();
+      process.off('unhandledRejection', onRejection);
+    }
+    expect(rejections).toEqual([]);
+    expect(roomsNamed('Read fails')).toHaveLength(1);
+    expect((await linkOf(done.documentId))?.lastError).toMatch(/gave up after 3 attempts/);
+  });
+});
+
 describe('idle()', () => {
   it('waits for a publish still being recorded (no sleep before it)', async () => {
     const doc = await draft(COMMUNITY, { name: 'Idle waits' });

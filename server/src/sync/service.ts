@@ -90,28 +90,28 @@ export function createSyncService({ strapi }: { strapi: Core.Strapi }) {
    * so the row runs again (what a run saw is always at least as new as its claim).
    */
   function readAll(jobs: Held[], config: EffectiveSettings): Claimed[] {
-    const presents = new Map<Held, Promise<PresentRead>>();
-    for (const uid of new Set(jobs.map((job) => job.contentType))) {
-      const rows = jobs.filter((job) => job.contentType === uid);
+    const reads = new Map<string, Promise<Present[]>>();
+    return jobs.map((job) => {
+      const uid = job.contentType;
       const binding = bindingFor(config.contentTypes, uid);
-      const all = binding ? entries.presentAll(uid, rows, binding) : null;
-      // Handled here too: a run that ends before it reads (no API key) leaves no rejection.
-      all?.catch(() => undefined);
-      rows.forEach((job, i) => {
-        presents.set(
-          job,
-          binding && all
-            ? all.then((read) => presentOf(job, config, binding, read[i]))
-            : Promise.resolve({
-                desired: { kind: 'leave', why: 'unbound' },
-                entryRowId: job.entryRowId,
-                roomIdField: null,
-                fieldValues: [],
-              })
-        );
-      });
-    }
-    return jobs.map((job) => ({ job, config, present: presents.get(job) as Promise<PresentRead> }));
+      let present: Promise<PresentRead>;
+      if (binding) {
+        const rows = jobs.filter((other) => other.contentType === uid);
+        const read = reads.get(uid) ?? entries.presentAll(uid, rows, binding);
+        reads.set(uid, read);
+        present = read.then((all) => presentOf(job, config, binding, all[rows.indexOf(job)]));
+      } else {
+        present = Promise.resolve({
+          desired: { kind: 'leave', why: 'unbound' },
+          entryRowId: job.entryRowId,
+          roomIdField: null,
+          fieldValues: [],
+        });
+      }
+      // A run that ends before it reads (no API key, out of attempts) leaves no unhandled rejection.
+      present.catch(() => undefined);
+      return { job, config, present };
+    });
   }
 
   async function run({ job, config, present }: Claimed): Promise<void> {
