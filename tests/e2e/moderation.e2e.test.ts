@@ -69,7 +69,7 @@ const onlineList = () => moderation(page).getByRole('list', { name: 'Online in t
 
 it('the room panel lists who is online, kicks, bans and exports the transcript', async () => {
   emulator.online(roomId, { user_id: `strapi-${alice.id}`, user_name: 'alice' });
-  emulator.online(roomId, { user_id: `strapi-${bob.id}`, user_name: 'bob' });
+  emulator.online(roomId, { user_id: `strapi-${bob.id}`, user_name: 'bob', ip: '203.0.113.7' });
   emulator.say(roomId, `strapi-${alice.id}`, 'Saw a kingfisher today');
 
   await logIn(page, pg.url, ADMIN_CREDENTIALS);
@@ -91,9 +91,12 @@ it('the room panel lists who is online, kicks, bans and exports the transcript',
 
   const bobRow = onlineList().getByRole('listitem').filter({ hasText: 'bob' });
   await bobRow.getByRole('button', { name: 'Ban' }).click();
-  await page.getByRole('alertdialog').getByRole('button', { name: 'Ban' }).click();
+  const dialog = page.getByRole('alertdialog');
+  await dialog.getByRole('checkbox', { name: /Also ban their IP address/ }).click();
+  await dialog.getByRole('button', { name: 'Ban' }).click();
   await page.getByText('bob was banned').waitFor();
   await waitFor(() => emulator.moderation.banned.includes(`strapi-${bob.id}`));
+  await waitFor(() => emulator.moderation.bannedIps.includes('203.0.113.7'));
 
   const download = page.waitForEvent('download');
   await panel.getByRole('button', { name: 'Export transcript' }).click();
@@ -121,6 +124,13 @@ it('the Chat users page lists the banned user, unbans them and shows the log', a
   await waitFor(() => !emulator.moderation.banned.includes(`strapi-${bob.id}`));
   await page.getByText('Nobody is banned.').waitFor();
   await log.getByRole('row').filter({ hasText: 'unban' }).first().waitFor();
+
+  // The IP banned with bob (the dialog's checkbox) is listed apart, and unbanned on its own.
+  const ipRow = banned.getByRole('row').filter({ hasText: '203.0.113.7' });
+  await ipRow.getByRole('button', { name: 'Unban' }).click();
+  await page.getByText('203.0.113.7 was unbanned').waitFor();
+  await waitFor(() => !emulator.moderation.bannedIps.includes('203.0.113.7'));
+  await page.getByText('No IP is banned.').waitFor();
 });
 
 it('an Editor sees neither the panel part nor the page, and calls nothing', async () => {

@@ -33,7 +33,7 @@ export function ConfirmedAction({
   variant: 'danger-light' | 'tertiary';
   label: string;
   title: string;
-  body: string;
+  body: React.ReactNode;
   confirmLabel: string;
   disabled: boolean;
   loading: boolean;

@@ -8,6 +8,7 @@ import * as React from 'react';
 import {
   Box,
   Button,
+  Checkbox,
   Field,
   Flex,
   SingleSelect,
@@ -83,30 +84,50 @@ interface Range {
   format: 'json' | 'csv';
 }
 
-/** Ban, after a confirmation: here and on the Chat users page. */
+/**
+ * Ban, after a confirmation: here and on the Chat users page. The dialog offers to ban the
+ * user's IP address too (iFlyChat's `ip/{userId}/ban`: any chat user from that address).
+ */
 export function BanButton(props: {
   name: string;
   disabled: boolean;
   loading: boolean;
   fullWidth?: boolean;
-  onConfirm: () => void;
+  onConfirm: (banIp: boolean) => void;
 }) {
   const t = useT();
+  const [banIp, setBanIp] = React.useState(false);
   return (
     <ConfirmedAction
       variant="danger-light"
       fullWidth={props.fullWidth}
       label={t('moderation.ban.button', 'Ban')}
       title={t('moderation.ban.title', 'Ban {name}?', { name: props.name })}
-      body={t(
-        'moderation.ban.body',
-        '{name} is kept out of every room of the site until unbanned (Chat users page).',
-        { name: props.name }
-      )}
+      body={
+        <Flex direction="column" alignItems="stretch" gap={3}>
+          <Typography>
+            {t(
+              'moderation.ban.body',
+              '{name} is kept out of every room of the site until unbanned (Chat users page).',
+              { name: props.name }
+            )}
+          </Typography>
+          <Checkbox
+            name="banIp"
+            checked={banIp}
+            onCheckedChange={(checked: boolean | 'indeterminate') => setBanIp(checked === true)}
+          >
+            {t(
+              'moderation.ban.ip',
+              'Also ban their IP address (every chat user from it, until the IP is unbanned)'
+            )}
+          </Checkbox>
+        </Flex>
+      }
       confirmLabel={t('moderation.ban.confirm', 'Ban')}
       disabled={props.disabled}
       loading={props.loading}
-      onConfirm={props.onConfirm}
+      onConfirm={() => props.onConfirm(banIp)}
     />
   );
 }
@@ -115,7 +136,7 @@ function OnlineUsers(props: {
   users: ChatUserView[];
   busy: string | null;
   onKick: (user: ChatUserView) => void;
-  onBan: (user: ChatUserView) => void;
+  onBan: (user: ChatUserView, banIp: boolean) => void;
 }) {
   const t = useT();
   if (props.users.length === 0) {
@@ -157,7 +178,7 @@ function OnlineUsers(props: {
               name={user.name}
               disabled={props.busy !== null}
               loading={props.busy === `ban ${user.userId}`}
-              onConfirm={() => props.onBan(user)}
+              onConfirm={(banIp) => props.onBan(user, banIp)}
             />
           </Flex>
         </Flex>
@@ -300,10 +321,10 @@ export function RoomModeration({ roomId }: { roomId: string }) {
               t('moderation.kick.done', '{name} was kicked', { name: user.name })
             )
           }
-          onBan={(user) =>
+          onBan={(user, banIp) =>
             void run(
               `ban ${user.userId}`,
-              () => post('/iflychat/moderation/ban', { userId: user.userId }),
+              () => post('/iflychat/moderation/ban', { userId: user.userId, banIp }),
               t('moderation.ban.done', '{name} was banned', { name: user.name })
             )
           }

@@ -98,11 +98,11 @@ function OnlineUsers({ onBanned }: { onBanned: () => void }) {
                     fullWidth={false}
                     disabled={busy !== null}
                     loading={busy === user.userId}
-                    onConfirm={() =>
+                    onConfirm={(banIp) =>
                       void act(
                         user.userId,
                         '/iflychat/moderation/ban',
-                        { userId: user.userId },
+                        { userId: user.userId, banIp },
                         t('moderation.ban.done', '{name} was banned', { name: user.name }),
                         () => {
                           reload();
@@ -269,11 +269,11 @@ function BanAccount({ onBanned }: { onBanned: () => void }) {
         <AccountResults
           q={search}
           busy={busy}
-          onBan={(account) =>
+          onBan={(account, banIp) =>
             void act(
               `account ${account.id}`,
               '/iflychat/moderation/ban',
-              { accountId: account.id },
+              { accountId: account.id, banIp },
               t('moderation.ban.done', '{name} was banned', { name: account.username }),
               onBanned
             )
@@ -287,7 +287,7 @@ function BanAccount({ onBanned }: { onBanned: () => void }) {
 function AccountResults(props: {
   q: string;
   busy: string | null;
-  onBan: (account: AccountView) => void;
+  onBan: (account: AccountView, banIp: boolean) => void;
 }) {
   const t = useT();
   const { state } = useLoad<AccountView[]>(
@@ -322,7 +322,7 @@ function AccountResults(props: {
                 fullWidth={false}
                 disabled={props.busy !== null}
                 loading={props.busy === `account ${account.id}`}
-                onConfirm={() => props.onBan(account)}
+                onConfirm={(banIp) => props.onBan(account, banIp)}
               />
             </Td>
           </Tr>
