@@ -14,27 +14,10 @@ import {
   publishedFromResult,
   type DocumentCallContext,
 } from './publish-detection';
+import { afterCommit } from '../utils/after-commit';
 import { describe } from '../utils/errors';
 
 type Next = () => Promise<unknown>;
-type TransactionHooks = { onCommit: (callback: () => void) => void };
-
-/**
- * Runs `callback` once the surrounding transaction commits (the Content Manager, bulk publish and
- * Releases publish inside one), or at once when there is none.
- */
-async function afterCommit(strapi: Core.Strapi, callback: () => void): Promise<void> {
-  const db = strapi.db as { inTransaction?: () => boolean };
-  if (typeof db.inTransaction === 'function' && !db.inTransaction()) {
-    callback();
-    return;
-  }
-  // Older Strapi 5 releases cannot tell: a nested transaction hands over the outer one's hooks.
-  await strapi.db.transaction(({ onCommit }: TransactionHooks) => {
-    onCommit(callback);
-  });
-}
-
 /** What the plugin does after a Document Service call of a bound content type commits. */
 type Reaction = 'onPublished' | 'onSaved' | 'onRemoved';
 

@@ -11,13 +11,12 @@ import type { Core } from '@strapi/strapi';
 
 import { syncBlocked } from '../moderation/block-sync';
 import type { EffectiveSettings } from '../settings/service';
+import { afterCommit } from '../utils/after-commit';
 import { getService } from '../utils/get-service';
 import { describe } from '../utils/errors';
 
 export const USER_UID = 'plugin::users-permissions.user';
 const PERMISSION_UID = 'plugin::users-permissions.permission';
-
-type TransactionHooks = { onCommit: (callback: () => void) => void };
 
 interface LifecycleEvent {
   params?: { where?: unknown; data?: Record<string, unknown> };
@@ -129,24 +128,21 @@ export function unsubscribeUserChanges(strapi: Core.Strapi): void {
 /** Watches users (from `bootstrap`). */
 export function subscribeUserChanges(strapi: Core.Strapi): void {
   /** Runs `task` once the current transaction (if any) has committed. */
-  const afterCommit = async (task: () => void) => {
+  const onceCommitted = async (task: () => void) => {
     try {
-      await strapi.db.transaction(({ onCommit }: TransactionHooks) => {
-        onCommit(task);
-        return Promise.resolve();
-      });
+      await afterCommit(strapi, task);
     } catch (error) {
       strapi.log.warn(`[iflychat] chat token revocation: ${describe(error)}`);
     }
   };
   const revoke = (id: number | string | undefined, why: string) => {
     if (id === undefined) return Promise.resolve();
-    return afterCommit(() => void getService(strapi, 'tokens').revoke(id, why));
+    return onceCommitted(() => void getService(strapi, 'tokens').revoke(id, why));
   };
-  const review = () => afterCommit(() => getService(strapi, 'tokens').reviewGrants());
+  const review = () => onceCommitted(() => getService(strapi, 'tokens').reviewGrants());
   /** `banBlockedUsers`: the iFlyChat ban follows `blocked`, after the commit, never awaited. */
   const followBlock = (id: number | string, blocked: boolean) =>
-    afterCommit(() => void syncBlocked(strapi, id, blocked));
+    onceCommitted(() => void syncBlocked(strapi, id, blocked));
   const idsMatching = async (where: unknown) => {
     const rows = (await strapi.db
       .query(USER_UID)

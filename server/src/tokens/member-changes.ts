@@ -17,6 +17,7 @@ import type { Core } from '@strapi/strapi';
 
 import type { Binding } from '../../../contracts/config';
 import { ownAttribute, USER_UID, type ModelLike } from '../config/bindings';
+import { afterCommit } from '../utils/after-commit';
 import { getService } from '../utils/get-service';
 import { membersBindings } from './members';
 import { describe } from '../utils/errors';
@@ -135,14 +136,9 @@ export function watchMembership(strapi: Core.Strapi): void {
   }
 
   /** Drops the tokens once the surrounding transaction commits (at once without one). */
-  async function afterCommit(ids: Id[]): Promise<void> {
+  async function dropAfterCommit(ids: Id[]): Promise<void> {
     if (ids.length === 0) return;
-    const run = () => void dropTokens(ids);
-    const db = strapi.db as { inTransaction?: () => boolean };
-    if (typeof db.inTransaction === 'function' && !db.inTransaction()) return run();
-    await strapi.db.transaction(({ onCommit }: { onCommit: (callback: () => void) => void }) =>
-      onCommit(run)
-    );
+    await afterCommit(strapi, () => void dropTokens(ids));
   }
 
   const report = (uid: string, error: unknown) =>
@@ -165,7 +161,7 @@ export function watchMembership(strapi: Core.Strapi): void {
       const id = idOf(result);
       try {
         const after = await userSides(strapi, documentId ?? documentIdOf(result), inverse);
-        if (id !== undefined && (after !== before || !documentId)) await afterCommit([id]);
+        if (id !== undefined && (after !== before || !documentId)) await dropAfterCommit([id]);
       } catch (error) {
         report(USER_UID, error);
       }
@@ -192,7 +188,7 @@ export function watchMembership(strapi: Core.Strapi): void {
         relation,
         documentId ?? documentIdOf(result)
       );
-      await afterCommit(changed(before, after));
+      await dropAfterCommit(changed(before, after));
     } catch (error) {
       report(ctx.uid, error);
     }
