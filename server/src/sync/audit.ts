@@ -22,9 +22,10 @@ import type { BackfillProgress } from '../../../contracts/settings';
 import { bindingFor, isLocalized } from '../config/bindings';
 import { PLUGIN_ID } from '../utils/get-service';
 import { AUDIT_PAGE } from './constants';
+import { inScope } from './entries';
 import type { LinkRow, Links } from './links';
 import { shapeFits } from './plan';
-import { ALL_LOCALES, type LinkTarget } from './room-links-keys';
+import type { LinkTarget } from './room-links-keys';
 import { roomPerLocale, targetsOf } from './intake';
 
 const STATE_KEY = 'bindings-seen';
@@ -152,8 +153,8 @@ export function createAudit(strapi: Core.Strapi, links: Links) {
       const byDocument = groupBy(entries, (entry) => entry.documentId);
       const stale: LinkTarget[] = [];
       for (const row of rows) {
-        const mine = (byDocument.get(row.entryDocumentId) ?? []).filter(
-          (entry) => row.entryLocale === ALL_LOCALES || entry.locale === row.entryLocale
+        const mine = (byDocument.get(row.entryDocumentId) ?? []).filter((entry) =>
+          inScope(row, entry)
         );
         const published = mine.filter((entry) => entry.publishedAt);
         if (disagrees(row, binding, published, mine.length > 0)) {

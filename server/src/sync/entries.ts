@@ -24,6 +24,14 @@ export function scopeOf(link: Scoped) {
   };
 }
 
+/** Whether an entry row is one of the rows a room belongs to (`scopeOf`, tested on a row read). */
+export function inScope(link: Scoped, row: { documentId: string; locale?: string | null }) {
+  return (
+    row.documentId === link.entryDocumentId &&
+    (link.entryLocale === ALL_LOCALES || row.locale === link.entryLocale)
+  );
+}
+
 /** What a room's entry says now (see `presentAll`). */
 export interface Present {
   published: Entry | null;
@@ -77,11 +85,7 @@ export function createEntries(strapi: Core.Strapi) {
       };
       return Promise.all(
         links.map(async (link) => {
-          const mine = rows.filter(
-            (row) =>
-              row.documentId === link.entryDocumentId &&
-              (link.entryLocale === ALL_LOCALES || row.locale === link.entryLocale)
-          );
+          const mine = rows.filter((row) => inScope(link, row));
           const published = mine.filter((row) => row.publishedAt);
           return {
             published: published.length > 1 ? await pick(published) : (published[0] ?? null),
